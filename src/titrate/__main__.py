@@ -1,0 +1,3 @@
+from titrate.cli import entry
+
+entry()

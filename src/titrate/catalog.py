@@ -1,0 +1,188 @@
+"""Load and validate regimen YAML: the built-in data file and users' own files.
+
+Errors name the file and line: `regimens.yaml:12: regimens.0.limits.max_daily_mg.value:
+Input should be greater than or equal to 0`. YAML 1.2 (ruamel.yaml) keeps `14:00` a
+string and rejects duplicate keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from titrate.errors import InputError
+from titrate.model import Regimen, RegimenFile
+
+BUILTIN_NAME = "regimens.yaml"
+
+# Regimen and plan files are small; refusing anything larger keeps a hostile or
+# mistaken file (a log passed as a regimen, a YAML bomb) from eating memory.
+MAX_INPUT_BYTES = 2 * 1024 * 1024
+
+LineMap = dict[tuple[Any, ...], int]
+
+
+def _line_map(node: Any, path: tuple[Any, ...] = (), out: LineMap | None = None) -> LineMap:
+    """Map every key/index path of a ruamel round-trip document to its 1-based line."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    lines: LineMap = {} if out is None else out
+    if isinstance(node, CommentedMap):
+        for key, value in node.items():
+            lines[(*path, key)] = node.lc.key(key)[0] + 1
+            _line_map(value, (*path, key), lines)
+    elif isinstance(node, CommentedSeq):
+        for index, value in enumerate(node):
+            lines[(*path, index)] = node.lc.item(index)[0] + 1
+            _line_map(value, (*path, index), lines)
+    return lines
+
+
+def line_for(loc: Sequence[Any], lines: LineMap) -> int | None:
+    """The line of the nearest enclosing node that has one (a missing field → its parent)."""
+    key = tuple(loc)
+    while key and key not in lines:
+        key = key[:-1]
+    return lines.get(key)
+
+
+def read_text(path: Path, what: str = "file") -> str:
+    """Read a small UTF-8 text file, turning every OS problem into one clear line."""
+    try:
+        if path.is_dir():
+            raise InputError(f"is a directory, expected a {what}", str(path))
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise InputError(
+                f"{what} is {size} bytes; the limit is {MAX_INPUT_BYTES} bytes", str(path)
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"no such {what}", str(path)) from None
+    except PermissionError:
+        raise InputError(f"cannot read {what}: permission denied", str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror or exc}", str(path)) from None
+    try:
+        text = data.decode("utf-8-sig")  # tolerate a BOM
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not UTF-8 text (byte {exc.start}: {data[exc.start:exc.start + 1]!r})", str(path)
+        ) from None
+    if not text.strip():
+        raise InputError(f"{what} is empty", str(path))
+    return text
+
+
+def parse_yaml(text: str, name: str) -> tuple[Any, LineMap]:
+    """Parse YAML 1.2 safely (no object-building tags) and map paths to lines."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        if "duplicate key" in problem.lower() or "found duplicate key" in str(exc).lower():
+            problem = "duplicate key " + _duplicate_key_name(str(exc))
+        raise InputError(problem, f"{name}{line}") from None
+    except YAMLError as exc:
+        raise InputError(f"invalid YAML: {str(exc).splitlines()[0]}", name) from None
+    except RecursionError:
+        raise InputError("YAML nested too deeply", name) from None
+    _refuse_tags(data, name)
+    return data, _line_map(data)
+
+
+def _duplicate_key_name(text: str) -> str:
+    for line in text.splitlines():
+        if "found duplicate key" in line:
+            return line.split("found duplicate key", 1)[1].split(" with value")[0].strip()
+    return ""
+
+
+def _refuse_tags(node: Any, name: str, depth: int = 0) -> None:
+    """Round-trip loading keeps unknown tags (`!!python/object`) as tagged data rather
+    than building objects; refuse them so nothing odd reaches validation."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+
+    if depth > 100:
+        raise InputError("YAML nested too deeply (limit 100 levels)", name)
+    if isinstance(node, TaggedScalar) or (
+        hasattr(node, "tag") and getattr(node.tag, "value", None) not in (None, "")
+    ):
+        raise InputError(f"YAML tags are not allowed ({getattr(node.tag, 'value', '?')})", name)
+    if isinstance(node, CommentedMap):
+        for value in node.values():
+            _refuse_tags(value, name, depth + 1)
+    elif isinstance(node, CommentedSeq):
+        for value in node:
+            _refuse_tags(value, name, depth + 1)
+
+
+def validation_error(exc: ValidationError, name: str, lines: LineMap) -> InputError:
+    """The first validation problem as one `FILE:LINE: path: message` error."""
+    first = exc.errors(include_url=False)[0]
+    loc = first["loc"]
+    line = line_for(loc, lines)
+    where = f"{name}:{line}" if line else name
+    path = ".".join(str(part) for part in loc) or "(top level)"
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown field (check the spelling)"
+    more = len(exc.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return InputError(f"{path}: {message}{suffix}", where)
+
+
+def parse_regimen_file(text: str, name: str) -> list[Regimen]:
+    data, lines = parse_yaml(text, name)
+    if not isinstance(data, dict):
+        raise InputError("expected a mapping with `regimens:` at the top level", name)
+    try:
+        return RegimenFile.model_validate(data).regimens
+    except ValidationError as exc:
+        raise validation_error(exc, name, lines) from None
+
+
+@lru_cache(maxsize=1)
+def builtin_regimens() -> tuple[Regimen, ...]:
+    """The shipped regimens, parsed once per process."""
+    text = resources.files("titrate").joinpath("data", BUILTIN_NAME).read_text("utf-8")
+    return tuple(parse_regimen_file(text, BUILTIN_NAME))
+
+
+def load_regimens(extra_files: Iterable[str | Path] = ()) -> dict[str, Regimen]:
+    """Built-in regimens plus users' files (later files may not reuse an id)."""
+    catalog: dict[str, Regimen] = {regimen.id: regimen for regimen in builtin_regimens()}
+    for file in extra_files:
+        path = Path(file)
+        for regimen in parse_regimen_file(read_text(path, "regimen file"), str(path)):
+            if regimen.id in catalog:
+                raise InputError(
+                    f"regimen id {regimen.id!r} is already defined; choose another id", str(path)
+                )
+            catalog[regimen.id] = regimen
+    return catalog
+
+
+def get_regimen(regimen_id: str, catalog: dict[str, Regimen] | None = None) -> Regimen:
+    """Look up a regimen by id; an unknown id suggests the closest known one."""
+    regimens = load_regimens() if catalog is None else catalog
+    found = regimens.get(regimen_id) or regimens.get(regimen_id.strip().lower())
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(regimen_id.lower(), list(regimens), n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    known = ", ".join(sorted(regimens))
+    raise InputError(f"unknown regimen {regimen_id!r}{hint} (known: {known})")

@@ -1,0 +1,353 @@
+"""The command line: parse arguments, call the library, pick a renderer. Nothing else.
+
+Exit status: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad input
+or usage; 3 internal error (`--debug` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from titrate import __version__
+from titrate.errors import InputError
+
+if TYPE_CHECKING:
+    from titrate.model import Plan, Regimen
+    from titrate.render import RenderOptions
+
+app = typer.Typer(
+    name="titrate",
+    help="Dosing titration planner: dated, timed, checked schedules for starting and "
+    "stopping a drug slowly. Schedules support, and do not replace, the prescriber's "
+    "instructions.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_debug = False
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+def fail(message: str, where: str | None = None) -> NoReturn:
+    raise InputError(message, where)
+
+
+@contextmanager
+def input_errors() -> Iterator[None]:
+    """Bad input → one line on stderr and exit status 2."""
+    try:
+        yield
+    except InputError as exc:
+        sys.stderr.write(f"titrate: error: {exc}\n")
+        raise typer.Exit(2) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"titrate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+) -> None:
+    """titrate: turn a titration regimen into a checked, dated dosing schedule."""
+    global _debug
+    _debug = debug or bool(os.environ.get("TITRATE_DEBUG"))
+
+
+# ---------------------------------------------------------------------------------------
+# Option parsing helpers (values → model inputs; every problem is an InputError)
+
+
+def system_timezone() -> str:
+    """The machine's IANA zone name: $TZ, /etc/timezone, or the /etc/localtime link."""
+    from zoneinfo import available_timezones  # noqa: F401  (only to be sure zoneinfo works)
+
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name and "/" in name or name == "UTC":
+        return name
+    try:
+        text = Path("/etc/timezone").read_text().strip()
+        if text:
+            return text
+    except OSError:
+        pass
+    try:
+        target = os.readlink("/etc/localtime")
+        if "zoneinfo/" in target:
+            return target.split("zoneinfo/", 1)[1]
+    except OSError:
+        pass
+    return "UTC"
+
+
+def parse_mg(text: str, where: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        fail(f"{text!r} is not a number of milligrams", where)
+    from titrate.model import ABSURD_MG
+
+    if not value.is_finite() or value <= 0:
+        fail(f"{text!r}: must be a positive number of milligrams", where)
+    if value > ABSURD_MG:
+        fail(f"{text!r} mg is not a plausible dose", where)
+    return value
+
+
+def parse_age(text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        fail(f"{text!r} is not an age in years", "--age")
+    if not value.is_finite() or value < 0 or value > 130:
+        fail(f"{text!r} is not an age in years (0 to 130)", "--age")
+    return value
+
+
+def load_catalog(regimen_files: list[Path] | None) -> dict[str, Regimen]:
+    from titrate.catalog import load_regimens
+
+    return load_regimens(regimen_files or [])
+
+
+def today_in(zone_name: str) -> date:
+    """'Today' is resolved once, here at the edge, in the plan's zone."""
+    from titrate.schedule import zone
+
+    return datetime.now(zone(zone_name)).date()
+
+
+def emit(
+    plan_or_text: Plan | str,
+    fmt_name: str | None,
+    output: Path | None,
+    options: RenderOptions | None = None,
+) -> None:
+    """Render (if given a plan) and write to stdout or atomically to `output`."""
+    from titrate.io import write_atomic, write_stdout
+    from titrate.render import RenderOptions, format_for_path, renderer
+
+    name = fmt_name or (format_for_path(output) if output else None) or "table"
+    render_options = options or RenderOptions()
+    if output is None and name == "table":
+        render_options = _terminal_options(render_options)
+    data: str | bytes
+    if isinstance(plan_or_text, str):
+        data = plan_or_text
+    else:
+        data = renderer(name)(plan_or_text, render_options)
+    if output is not None:
+        write_atomic(output, data)
+    else:
+        write_stdout(data)
+
+
+def _terminal_options(options: RenderOptions) -> RenderOptions:
+    import dataclasses
+    import shutil
+
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    width = shutil.get_terminal_size((100, 24)).columns
+    return dataclasses.replace(options, color=color, width=max(width, 60))
+
+
+RegimenFiles = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--regimens",
+        help="Extra regimen YAML file (same schema as the built-in data). Repeatable.",
+        dir_okay=False,
+    ),
+]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format: table or json. Default: from the -o extension, else table.",
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout."),
+]
+
+
+# ---------------------------------------------------------------------------------------
+# Commands
+
+
+@app.command()
+def plan(
+    regimen: Annotated[str, typer.Argument(help="Regimen id, e.g. baclofen (see `titrate regimens`).")],
+    start: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD. Default: today.")] = None,
+    times: Annotated[
+        str | None,
+        typer.Option(help="Clock times HH:MM,... for steps taken that many times a day."),
+    ] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="IANA time zone. Default: the system's.")] = None,
+    target_mg: Annotated[
+        str | None, typer.Option("--target-mg", help="Stop escalating once a dose reaches MG.")
+    ] = None,
+    hold_days: Annotated[
+        int, typer.Option("--hold-days", min=0, help="Continue the last step N more days.")
+    ] = 0,
+    steps: Annotated[
+        str | None,
+        typer.Option(help="Custom schedule to check: MGxPER_DAY:DAYS,... e.g. '5x3:3,10x3:3'."),
+    ] = None,
+    age: Annotated[str | None, typer.Option(help="Patient's age in years.")] = None,
+    patient: Annotated[str | None, typer.Option(help="Patient's name, printed on the plan.")] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 on findings at or above this severity.")
+    ] = FailOn.error,
+    regimen_files: RegimenFiles = None,
+) -> None:
+    """Build the dated, timed schedule for REGIMEN and check it against its limits.
+
+    Example: titrate plan baclofen --start 2026-12-01 --times 08:00,14:00,20:00
+    """
+    with input_errors():
+        from titrate.api import plan as build_plan
+        from titrate.catalog import get_regimen
+        from titrate.model import Patient, PlanOptions
+        from titrate.rules import at_or_above
+        from titrate.schedule import parse_date, parse_steps, parse_times, zone
+
+        catalog = load_catalog(regimen_files)
+        chosen = get_regimen(regimen, catalog)
+        zone_name = zone(tz).key if tz else system_timezone()
+        options = PlanOptions(
+            start=parse_date(start) if start else today_in(zone_name),
+            timezone=zone_name,
+            times=parse_times(times) if times else None,
+            target_mg=parse_mg(target_mg, "--target-mg") if target_mg else None,
+            hold_days=hold_days,
+            steps=parse_steps(steps) if steps else None,
+            patient=Patient(name=patient, age_years=parse_age(age) if age else None),
+        )
+        result = build_plan(chosen, options)
+        emit(result, fmt, output)
+    if at_or_above(result.findings, fail_on.value):
+        raise typer.Exit(1)
+
+
+@app.command()
+def regimens(
+    fmt: FormatOpt = None,
+    regimen_files: RegimenFiles = None,
+) -> None:
+    """List the regimens (built-in and from --regimens files)."""
+    with input_errors():
+        catalog = load_catalog(regimen_files)
+        if fmt == "json":
+            import json
+
+            rows = [{"id": r.id, "name": r.name, "summary": r.summary} for r in catalog.values()]
+            emit(json.dumps(rows, indent=2) + "\n", "json", None)
+            return
+        if fmt not in (None, "table"):
+            fail(f"unknown format {fmt!r} (choose table or json)", "--format")
+        lines = [f"{r.id:<16} {r.name}" for r in catalog.values()]
+        emit("\n".join(lines) + "\n", "table", None)
+
+
+@app.command()
+def show(
+    regimen: Annotated[str, typer.Argument(help="Regimen id.")],
+    fmt: FormatOpt = None,
+    regimen_files: RegimenFiles = None,
+) -> None:
+    """Print a regimen: steps, limits, population, clock times and sources."""
+    with input_errors():
+        from titrate.catalog import get_regimen
+        from titrate.render.regimen import regimen_text
+
+        chosen = get_regimen(regimen, load_catalog(regimen_files))
+        if fmt == "json":
+            emit(chosen.model_dump_json(indent=2) + "\n", "json", None)
+            return
+        if fmt not in (None, "table"):
+            fail(f"unknown format {fmt!r} (choose table or json)", "--format")
+        emit(regimen_text(chosen), "table", None)
+
+
+@app.command()
+def rules(
+    regimen: Annotated[
+        str | None,
+        typer.Option("--regimen", help="Also show which data and sources each rule enforces."),
+    ] = None,
+    fmt: FormatOpt = None,
+    regimen_files: RegimenFiles = None,
+) -> None:
+    """Print the rule catalogue: code, slug, severity, what it checks, examples, source."""
+    with input_errors():
+        from titrate.render.regimen import rules_json, rules_text
+        from titrate.rules import catalogue
+
+        chosen = None
+        if regimen:
+            from titrate.catalog import get_regimen
+
+            chosen = get_regimen(regimen, load_catalog(regimen_files))
+        if fmt == "json":
+            emit(rules_json(catalogue(), chosen), "json", None)
+            return
+        if fmt not in (None, "table"):
+            fail(f"unknown format {fmt!r} (choose table or json)", "--format")
+        emit(rules_text(catalogue(), chosen), "table", None)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of the plan JSON."""
+    from titrate.io import write_stdout
+    from titrate.render.json import schema_text
+
+    write_stdout(schema_text())
+
+
+def entry() -> None:
+    """Console-script entry point: an unexpected crash exits 3, never 1 (= findings)."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("titrate: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:
+        if _debug or os.environ.get("TITRATE_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"titrate: internal error: {type(exc).__name__}: {exc} "
+            "(run with --debug for the traceback; please report it)\n"
+        )
+        sys.exit(3)

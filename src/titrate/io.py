@@ -1,0 +1,58 @@
+"""Writing output: atomically to a file, or plainly to stdout (never through rich)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from titrate.errors import InputError
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write `data` to `path` via a temporary file in the same folder and a rename, so a
+    failure (full disk, crash, interrupt) never leaves half a file behind."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise InputError("is a directory; give a file name", str(path))
+    if not folder.is_dir():
+        raise InputError(f"folder {str(folder)!r} does not exist", str(path))
+    temp_name: str | None = None
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(payload)
+            temp.flush()
+            os.fsync(temp.fileno())
+        if path.exists():
+            # keep the permissions of the file being replaced
+            os.chmod(temp_name, path.stat().st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp_name, 0o666 & ~umask)
+        os.replace(temp_name, path)
+        temp_name = None
+    except PermissionError:
+        raise InputError("cannot write: permission denied", str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", str(path)) from None
+    finally:
+        if temp_name is not None:
+            try:
+                os.unlink(temp_name)
+            except OSError:
+                pass
+
+
+def write_stdout(data: str | bytes) -> None:
+    """Plain write to stdout: machine output must not pass through rich."""
+    if isinstance(data, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(data)
+        sys.stdout.flush()

@@ -1,0 +1,80 @@
+"""Renderers: one module per output format, imported only when that format is used.
+
+A renderer is `render(plan, options) -> str | bytes`; it formats, it never computes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+from titrate.errors import InputError
+from titrate.model import Plan
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Presentation choices that are not part of the plan."""
+
+    color: bool = False
+    width: int = 100
+    prescriber: str | None = None
+    pharmacy: str | None = None
+    printed_on: date | None = None
+    remind_minutes: int = 10
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    module: str
+    extensions: tuple[str, ...]
+    machine: bool  # machine formats go to stdout with plain writes
+    binary: bool = False
+    extra: str | None = None  # the pip extra that provides the format's dependency
+
+
+FORMATS: dict[str, Format] = {
+    fmt.name: fmt
+    for fmt in (
+        Format("table", "titrate.render.table", (".txt",), machine=False),
+        Format("json", "titrate.render.json", (".json",), machine=True),
+    )
+}
+
+
+class Renderer(Protocol):
+    def __call__(self, plan: Plan, options: RenderOptions) -> str | bytes: ...
+
+
+def format_for_path(path: Path) -> str | None:
+    """The format an output file's extension asks for, if any."""
+    suffix = path.suffix.lower()
+    for fmt in FORMATS.values():
+        if suffix in fmt.extensions:
+            return fmt.name
+    return None
+
+
+def renderer(name: str) -> Renderer:
+    """Import the renderer for `name` (lazily: heavy libraries load only when used)."""
+    fmt = FORMATS.get(name)
+    if fmt is None:
+        raise InputError(
+            f"unknown format {name!r} (choose from {', '.join(FORMATS)})", "--format"
+        )
+    try:
+        module = importlib.import_module(fmt.module)
+    except ModuleNotFoundError as exc:
+        if fmt.extra:
+            raise InputError(
+                f"format {name!r} needs the optional extra: pip install 'titrate[{fmt.extra}]'"
+                f" ({exc.name} is not installed)",
+                "--format",
+            ) from None
+        raise
+    render: Renderer = module.render
+    return render

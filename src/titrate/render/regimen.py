@@ -1,0 +1,128 @@
+"""Plain-text and JSON views of regimen data and the rule catalogue (`show`, `rules`)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+from titrate.model import BASIS_TEXT, Regimen, Sourced
+from titrate.render.common import mg, number
+
+if TYPE_CHECKING:
+    from titrate.rules import Rule
+
+
+def _fact_line(label: str, value: str, fact: Sourced) -> str:
+    return f"  {label:<28} {value}  [{', '.join(fact.source)}; {fact.basis}]"
+
+
+def regimen_text(regimen: Regimen) -> str:
+    lines = [f"{regimen.name} ({regimen.id})", ""]
+    lines += textwrap.wrap(regimen.summary, 88)
+    lines += ["", "Titration steps:"]
+    day = 1
+    for index, step in enumerate(regimen.titration.steps, start=1):
+        last = day + step.days - 1
+        lines.append(
+            f"  {index}. {mg(step.dose_mg)} {step.per_day}x a day for {step.days} days "
+            f"(days {day}-{last}), {mg(step.dose_mg * step.per_day)} a day"
+        )
+        day = last + 1
+    lines.append(f"  [{', '.join(regimen.titration.source)}; {regimen.titration.basis}]")
+    lines += ["", "Limits:"]
+    limits = regimen.limits
+    lines.append(_fact_line("daily maximum", mg(limits.max_daily_mg.value), limits.max_daily_mg))
+    if limits.max_single_mg:
+        lines.append(_fact_line("largest single dose", mg(limits.max_single_mg.value), limits.max_single_mg))
+    if limits.max_doses_per_day:
+        lines.append(
+            _fact_line("doses a day, at most", number(limits.max_doses_per_day.value), limits.max_doses_per_day)
+        )
+    if limits.escalation:
+        esc = limits.escalation
+        lines.append(
+            _fact_line(
+                "fastest escalation",
+                f"+{mg(esc.max_increment_mg_per_dose)} per dose, every {esc.min_days_between_increases} days",
+                esc,
+            )
+        )
+    if regimen.population:
+        lines += ["", "Population:"]
+        lines.append(
+            _fact_line("minimum age", f"{number(regimen.population.min_age_years)} years", regimen.population)
+        )
+    lines += ["", "Default clock times:"]
+    for per_day, clocks in sorted(regimen.dose_times.by_frequency.items()):
+        lines.append(f"  {per_day}x a day: {', '.join(c.strftime('%H:%M') for c in clocks)}")
+    lines.append(f"  [{', '.join(regimen.dose_times.source)}; {regimen.dose_times.basis}]")
+    notes = [(path, fact) for path, fact in regimen.facts() if fact.note]
+    if notes:
+        lines += ["", "Notes:"]
+        for path, fact in notes:
+            lines += textwrap.wrap(
+                f"{path}: {fact.note} ({BASIS_TEXT[fact.basis]})",
+                88,
+                initial_indent="  ",
+                subsequent_indent="    ",
+            )
+    lines += ["", "Sources:"]
+    for source in regimen.sources:
+        section = f", {source.section}" if source.section else ""
+        lines.append(f"  [{source.id}] {source.title}{section}")
+        lines.append(f"       {source.url} (retrieved {source.retrieved}; {source.kind})")
+    return "\n".join(lines) + "\n"
+
+
+def _enforced(rule: Rule, regimen: Regimen | None) -> dict[str, Any] | None:
+    """The regimen fact a rule enforces, with its value, basis and citation."""
+    if regimen is None:
+        return None
+    node: Any = regimen
+    for part in rule.enforces.split("."):
+        node = getattr(node, part, None)
+        if node is None:
+            return {"field": rule.enforces, "present": False}
+    if not isinstance(node, Sourced):
+        return {"field": rule.enforces, "present": True}
+    return {
+        "field": rule.enforces,
+        "present": True,
+        "basis": node.basis,
+        "source": regimen.cite(node),
+    }
+
+
+def rules_text(rules: list[Rule], regimen: Regimen | None) -> str:
+    lines: list[str] = []
+    for rule in rules:
+        lines.append(f"{rule.code}  {rule.slug}  [{rule.severity}]  ({rule.scope})")
+        lines += ["    " + line if line else "" for line in rule.doc.splitlines()]
+        enforced = _enforced(rule, regimen)
+        if enforced is None:
+            lines.append(f"    Enforces: {rule.enforces} in the regimen data (cited per regimen).")
+        elif not enforced["present"]:
+            lines.append(f"    Enforces: {rule.enforces}: not set for {regimen.id if regimen else ''}; rule inactive.")
+        else:
+            basis = f" ({enforced['basis']})" if "basis" in enforced else ""
+            lines.append(f"    Enforces: {rule.enforces}{basis}: {enforced.get('source', '')}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def rules_json(rules: list[Rule], regimen: Regimen | None) -> str:
+    rows = [
+        {
+            "code": rule.code,
+            "rule": rule.slug,
+            "severity": rule.severity,
+            "scope": rule.scope,
+            "summary": rule.summary,
+            "doc": rule.doc,
+            "enforces": rule.enforces,
+            **({"regimen": _enforced(rule, regimen)} if regimen else {}),
+        }
+        for rule in rules
+    ]
+    return json.dumps(rows, indent=2) + "\n"

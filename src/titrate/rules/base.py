@@ -1,0 +1,105 @@
+"""The rule machinery: a registry of small functions, each with a code, a slug, a
+severity, a docstring with a passing and a failing example, and the regimen fact it
+enforces (whose sources every finding cites)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from titrate.model import SEVERITY_RANK, Finding, Plan, Regimen, Severity, Sourced
+
+Scope = Literal["plan", "log"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule function reports; the registry turns it into a Finding."""
+
+    message: str
+    fact: Sourced
+    day: int | None = None
+    dose: int | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a plan rule may look at."""
+
+    regimen: Regimen
+    plan: Plan
+
+
+Check = Callable[[Context], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    slug: str
+    severity: Severity
+    enforces: str
+    check: Callable[..., Iterable[Hit]]
+    scope: Scope = "plan"
+    doc: str = field(default="")
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0] if self.doc.strip() else self.slug
+
+    def finding(self, regimen: Regimen, hit: Hit) -> Finding:
+        return Finding(
+            code=self.code,
+            rule=self.slug,
+            severity=self.severity,
+            message=hit.message,
+            day=hit.day,
+            dose=hit.dose,
+            at=hit.at,
+            source=regimen.cite(hit.fact),
+            basis=hit.fact.basis,
+        )
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    code: str, slug: str, severity: Severity, enforces: str, scope: Scope = "plan"
+) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
+    """Register a rule function under a stable code and slug."""
+
+    def register(function: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
+        if code in REGISTRY or any(r.slug == slug for r in REGISTRY.values()):
+            raise ValueError(f"rule {code} {slug} registered twice")
+        REGISTRY[code] = Rule(
+            code=code,
+            slug=slug,
+            severity=severity,
+            enforces=enforces,
+            check=function,
+            scope=scope,
+            doc=inspect.cleandoc(function.__doc__ or ""),
+        )
+        return function
+
+    return register
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Plan order: by day and dose, the most severe first, then by code."""
+    return sorted(
+        findings,
+        key=lambda f: (f.day or 0, f.dose or 0, -SEVERITY_RANK[f.severity], f.code),
+    )
+
+
+def at_or_above(findings: Iterable[Finding], threshold: str) -> bool:
+    """True when any finding is at or above `threshold` ("never" → False)."""
+    if threshold == "never":
+        return False
+    return any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold] for f in findings)

@@ -1,0 +1,69 @@
+"""Limit rules: daily maximum, single-dose maximum, doses per day."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from titrate.rules.base import Context, Hit, rule
+
+
+@rule("TT101", "over-daily-max", "error", "limits.max_daily_mg")
+def over_daily_max(ctx: Context) -> Iterator[Hit]:
+    """A day's total exceeds the regimen's daily maximum.
+
+    Passes: baclofen 20 mg four times a day (80 mg, the maximum itself).
+    Fails:  baclofen 25 mg four times a day (100 mg on each of those days).
+    """
+    limit = ctx.regimen.limits.max_daily_mg
+    for day in ctx.plan.days:
+        if day.total_mg > limit.value:
+            yield Hit(
+                f"Day {day.day} ({day.date.isoformat()}) totals {day.total_mg} mg, "
+                f"over the {limit.value} mg daily maximum.",
+                limit,
+                day=day.day,
+            )
+
+
+@rule("TT102", "over-single-dose", "warning", "limits.max_single_mg")
+def over_single_dose(ctx: Context) -> Iterator[Hit]:
+    """One administration exceeds the largest labeled single dose.
+
+    Passes: baclofen 20 mg per dose.
+    Fails:  baclofen 25 mg per dose (the label's largest is 20 mg, implied by
+            "20 mg four times a day").
+    """
+    limit = ctx.regimen.limits.max_single_mg
+    if limit is None:
+        return
+    flagged_days: set[int] = set()
+    for dose in ctx.plan.doses:
+        if dose.dose_mg > limit.value and dose.day not in flagged_days:
+            flagged_days.add(dose.day)  # one finding per day keeps long plans readable
+            yield Hit(
+                f"Day {dose.day}: {dose.dose_mg} mg per dose is over the largest single "
+                f"dose of {limit.value} mg.",
+                limit,
+                day=dose.day,
+                dose=dose.number,
+                at=dose.at,
+            )
+
+
+@rule("TT103", "too-many-doses-per-day", "warning", "limits.max_doses_per_day")
+def too_many_doses_per_day(ctx: Context) -> Iterator[Hit]:
+    """More administrations in a day than the regimen allows.
+
+    Passes: baclofen four times a day.
+    Fails:  baclofen five times a day.
+    """
+    limit = ctx.regimen.limits.max_doses_per_day
+    if limit is None:
+        return
+    for day in ctx.plan.days:
+        if day.doses > limit.value:
+            yield Hit(
+                f"Day {day.day}: {day.doses} doses, more than the {limit.value} a day allowed.",
+                limit,
+                day=day.day,
+            )
