@@ -22,7 +22,7 @@ from titrate import __version__
 from titrate.errors import InputError
 
 if TYPE_CHECKING:
-    from titrate.model import Plan, Regimen
+    from titrate.model import Plan, PlanOptions, Regimen
     from titrate.render import RenderOptions
 
 app = typer.Typer(
@@ -179,6 +179,7 @@ RegimenFiles = Annotated[
     list[Path] | None,
     typer.Option(
         "--regimens",
+        metavar="FILE",
         help="Extra regimen YAML file (same schema as the built-in data). Repeatable.",
         dir_okay=False,
     ),
@@ -188,12 +189,13 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
+        metavar="FORMAT",
         help="Output format: table or json. Default: from the -o extension, else table.",
     ),
 ]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout."),
+    typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),
 ]
 
 
@@ -201,32 +203,88 @@ OutputOpt = Annotated[
 # Commands
 
 
+# Options shared by every command that builds a plan (plan, missed, taper, check, batch).
+RegimenArg = Annotated[
+    str, typer.Argument(metavar="REGIMEN", help="Regimen id, e.g. baclofen (see `titrate regimens`).")
+]
+StartOpt = Annotated[str | None, typer.Option(metavar="DATE", help="First day, YYYY-MM-DD. Default: today.")]
+TimesOpt = Annotated[
+    str | None,
+    typer.Option(metavar="HH:MM,...", help="Clock times for steps taken that many times a day."),
+]
+TzOpt = Annotated[
+    str | None, typer.Option("--tz", metavar="ZONE", help="IANA time zone. Default: the system's.")
+]
+TargetOpt = Annotated[
+    str | None, typer.Option("--target-mg", metavar="MG", help="Stop escalating once a dose reaches MG.")
+]
+HoldOpt = Annotated[
+    int, typer.Option("--hold-days", min=0, metavar="N", help="Continue the last step N more days.")
+]
+StepsOpt = Annotated[
+    str | None,
+    typer.Option(metavar="SPEC", help="Custom schedule to check: MGxPER_DAY:DAYS,... e.g. '5x3:3,10x3:3'."),
+]
+AgeOpt = Annotated[str | None, typer.Option(metavar="YEARS", help="Patient's age in years.")]
+PatientOpt = Annotated[str | None, typer.Option(metavar="NAME", help="Patient's name, printed on the plan.")]
+
+
+def fail_on_option(default: FailOn) -> object:
+    return typer.Option(
+        "--fail-on", help=f"Exit 1 on findings at or above this severity (default {default.value})."
+    )
+
+
+FailOnOpt = Annotated[FailOn, fail_on_option(FailOn.error)]
+FailOnWarningOpt = Annotated[FailOn, fail_on_option(FailOn.warning)]
+
+
+def plan_options(
+    *,
+    zone_name: str,
+    start: str | None,
+    times: str | None,
+    target_mg: str | None,
+    hold_days: int,
+    steps: str | None,
+    age: str | None,
+    patient: str | None,
+) -> PlanOptions:
+    """Command-line strings → PlanOptions (each problem names its option)."""
+    from titrate.model import Patient, PlanOptions
+    from titrate.schedule import parse_date, parse_steps, parse_times
+
+    return PlanOptions(
+        start=parse_date(start) if start else today_in(zone_name),
+        timezone=zone_name,
+        times=parse_times(times) if times else None,
+        target_mg=parse_mg(target_mg, "--target-mg") if target_mg else None,
+        hold_days=hold_days,
+        steps=parse_steps(steps) if steps else None,
+        patient=Patient(name=patient, age_years=parse_age(age) if age else None),
+    )
+
+
+def zone_or_system(tz: str | None) -> str:
+    from titrate.schedule import zone
+
+    return zone(tz).key if tz else system_timezone()
+
+
 @app.command()
 def plan(
-    regimen: Annotated[str, typer.Argument(help="Regimen id, e.g. baclofen (see `titrate regimens`).")],
-    start: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD. Default: today.")] = None,
-    times: Annotated[
-        str | None,
-        typer.Option(help="Clock times HH:MM,... for steps taken that many times a day."),
-    ] = None,
-    tz: Annotated[str | None, typer.Option("--tz", help="IANA time zone. Default: the system's.")] = None,
-    target_mg: Annotated[
-        str | None, typer.Option("--target-mg", help="Stop escalating once a dose reaches MG.")
-    ] = None,
-    hold_days: Annotated[
-        int, typer.Option("--hold-days", min=0, help="Continue the last step N more days.")
-    ] = 0,
-    steps: Annotated[
-        str | None,
-        typer.Option(help="Custom schedule to check: MGxPER_DAY:DAYS,... e.g. '5x3:3,10x3:3'."),
-    ] = None,
-    age: Annotated[str | None, typer.Option(help="Patient's age in years.")] = None,
-    patient: Annotated[str | None, typer.Option(help="Patient's name, printed on the plan.")] = None,
+    regimen: RegimenArg,
+    start: StartOpt = None,
+    times: TimesOpt = None,
+    tz: TzOpt = None,
+    target_mg: TargetOpt = None,
+    hold_days: HoldOpt = 0,
+    steps: StepsOpt = None,
+    age: AgeOpt = None,
+    patient: PatientOpt = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
-    fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="Exit 1 on findings at or above this severity.")
-    ] = FailOn.error,
+    fail_on: FailOnOpt = FailOn.error,
     regimen_files: RegimenFiles = None,
 ) -> None:
     """Build the dated, timed schedule for REGIMEN and check it against its limits.
@@ -236,21 +294,18 @@ def plan(
     with input_errors():
         from titrate.api import plan as build_plan
         from titrate.catalog import get_regimen
-        from titrate.model import Patient, PlanOptions
         from titrate.rules import at_or_above
-        from titrate.schedule import parse_date, parse_steps, parse_times, zone
 
-        catalog = load_catalog(regimen_files)
-        chosen = get_regimen(regimen, catalog)
-        zone_name = zone(tz).key if tz else system_timezone()
-        options = PlanOptions(
-            start=parse_date(start) if start else today_in(zone_name),
-            timezone=zone_name,
-            times=parse_times(times) if times else None,
-            target_mg=parse_mg(target_mg, "--target-mg") if target_mg else None,
+        chosen = get_regimen(regimen, load_catalog(regimen_files))
+        options = plan_options(
+            zone_name=zone_or_system(tz),
+            start=start,
+            times=times,
+            target_mg=target_mg,
             hold_days=hold_days,
-            steps=parse_steps(steps) if steps else None,
-            patient=Patient(name=patient, age_years=parse_age(age) if age else None),
+            steps=steps,
+            age=age,
+            patient=patient,
         )
         result = build_plan(chosen, options)
         emit(result, fmt, output)
@@ -280,7 +335,7 @@ def regimens(
 
 @app.command()
 def show(
-    regimen: Annotated[str, typer.Argument(help="Regimen id.")],
+    regimen: Annotated[str, typer.Argument(metavar="REGIMEN", help="Regimen id.")],
     fmt: FormatOpt = None,
     regimen_files: RegimenFiles = None,
 ) -> None:
@@ -302,7 +357,7 @@ def show(
 def rules(
     regimen: Annotated[
         str | None,
-        typer.Option("--regimen", help="Also show which data and sources each rule enforces."),
+        typer.Option("--regimen", metavar="REGIMEN", help="Also show which data and sources each rule enforces."),
     ] = None,
     fmt: FormatOpt = None,
     regimen_files: RegimenFiles = None,

@@ -88,7 +88,9 @@ TimeOfDay = Annotated[time, BeforeValidator(_only_time_text)]
 Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 
-Basis = Literal["label", "implied", "inference", "convention", "literature", "non-us-label"]
+Basis = Literal[
+    "label", "implied", "inference", "convention", "literature", "non-us-label", "patient-info"
+]
 """Where a number comes from: the label's words, implied by them, a documented
 convention, published literature, or a non-US label."""
 
@@ -99,6 +101,7 @@ BASIS_TEXT: dict[str, str] = {
     "convention": "a convention, not a label fact",
     "literature": "published literature, not US labeling",
     "non-us-label": "non-US labeling, not US labeling",
+    "patient-info": "patient information (MedlinePlus, Mayo), not the prescribing information",
 }
 
 
@@ -183,6 +186,14 @@ class DoseTimes(Sourced):
         return value
 
 
+class Stopping(Sourced):
+    """When ending a plan counts as stopping abruptly (shared by plan and log rules)."""
+
+    max_daily_mg_to_stop_from: MgOrZero = Field(
+        description="a plan or log may end from this daily total or less without a taper"
+    )
+
+
 class Notice(Sourced):
     """A sourced sentence shown with every plan (e.g. never stop suddenly)."""
 
@@ -202,6 +213,7 @@ class Regimen(Strict):
     limits: Limits
     population: Population | None = None
     dose_times: DoseTimes
+    stopping: Stopping | None = None
     notices: list[Notice] = Field(default_factory=list)
     sources: list[Source] = Field(min_length=1)
 
@@ -298,6 +310,57 @@ class Finding(BaseModel):
     basis: Basis | None = Field(default=None, description="label, implied, convention, …")
 
 
+class Piece(BaseModel):
+    """Part of an amount: `count` units of one strength (count may be 0.5 for a half)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    strength_mg: Mg
+    count: Number
+
+
+class Amount(BaseModel):
+    """How much of the chosen product makes one dose (filled in by `measure`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: Number = Field(description="tablets, capsules, packets or mL (exact)")
+    unit: Literal["tablet", "capsule", "packet", "mL"]
+    text: str = Field(description="for people, e.g. '1½ × 10 mg tablet', '3 mL'")
+    pieces: list[Piece] = Field(default_factory=list)
+
+
+class ProductRef(BaseModel):
+    """The product a plan is measured in (filled in by `measure`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    form: Literal["tablet", "capsule", "solution", "suspension", "granules"]
+    strengths_mg: list[Mg] = Field(default_factory=list, description="solid forms")
+    concentration_mg_per_ml: Mg | None = Field(default=None, description="liquids")
+    storage: str | None = None
+    discard_after_opening_days: int | None = None
+    administration: list[str] = Field(default_factory=list)
+    source: str = ""
+
+
+class DispenseLine(BaseModel):
+    """How much to dispense of one item, for one step or (step None) the whole course."""
+
+    model_config = ConfigDict(frozen=True)
+
+    step: int | None = Field(default=None, description="None = whole course")
+    item: str = Field(description="e.g. '10 mg tablet', '5 mg/mL suspension'")
+    strength_mg: Mg | None = None
+    quantity: Number = Field(description="units to dispense (tablets, packets, mL)")
+    unit: Literal["tablet", "capsule", "packet", "mL"]
+    packs: int | None = Field(default=None, description="bottles/cartons of pack_size")
+    pack_size: Number | None = None
+    text: str
+
+
 class Dose(BaseModel):
     """One scheduled administration."""
 
@@ -308,6 +371,7 @@ class Dose(BaseModel):
     day: int = Field(ge=1)
     step: int = Field(ge=1)
     dose_mg: Mg
+    amount: Amount | None = Field(default=None, description="set when a product is chosen")
 
 
 class Day(BaseModel):
@@ -375,6 +439,8 @@ class Plan(BaseModel):
     sources: list[SourceRef]
     notes: list[str] = Field(default_factory=list, description="conventions and caveats")
     notices: list[NoticeRef] = Field(default_factory=list, description="sourced advice")
+    product: ProductRef | None = None
+    dispense: list[DispenseLine] = Field(default_factory=list)
     disclaimer: str
 
     @property

@@ -74,7 +74,8 @@ def rule(
     """Register a rule function under a stable code and slug."""
 
     def register(function: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
-        if code in REGISTRY or any(r.slug == slug for r in REGISTRY.values()):
+        # A slug may have one rule per scope (over-daily-max checks plans and logs).
+        if code in REGISTRY or any(r.slug == slug and r.scope == scope for r in REGISTRY.values()):
             raise ValueError(f"rule {code} {slug} registered twice")
         REGISTRY[code] = Rule(
             code=code,
