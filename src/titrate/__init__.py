@@ -21,7 +21,18 @@ _API = {
     "Patient": "titrate.model",
 }
 
-__all__ = ["__version__", *_API]
+__all__ = [
+    "Finding",
+    "InputError",
+    "Patient",
+    "Plan",
+    "PlanOptions",
+    "Regimen",
+    "__version__",
+    "get_regimen",
+    "load_regimens",
+    "plan",
+]
 
 if TYPE_CHECKING:
     from titrate.api import plan

@@ -73,7 +73,7 @@ def read_text(path: Path, what: str = "file") -> str:
         text = data.decode("utf-8-sig")  # tolerate a BOM
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"not UTF-8 text (byte {exc.start}: {data[exc.start:exc.start + 1]!r})", str(path)
+            f"not UTF-8 text (byte {exc.start}: {data[exc.start : exc.start + 1]!r})", str(path)
         ) from None
     if not text.strip():
         raise InputError(f"{what} is empty", str(path))

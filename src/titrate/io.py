@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -41,10 +42,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise InputError(f"cannot write: {exc.strerror or exc}", str(path)) from None
     finally:
         if temp_name is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(temp_name)
-            except OSError:
-                pass
 
 
 def write_stdout(data: str | bytes) -> None:

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "1"  # keep equal to Plan.schema_version
 
 # Upper bound on any milligram amount the tool accepts: far above any oral dose, low
 # enough that an absurd value (1e400, a typo with six zeros) is an input error.
@@ -426,7 +426,7 @@ class Plan(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    schema_version: Literal["1"] = SCHEMA_VERSION
+    schema_version: Literal["1"] = "1"
     kind: Literal["titration", "custom", "taper"]
     regimen: RegimenRef
     patient: Patient

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from titrate.errors import InputError
 from titrate.model import (
     ABSURD_MG,
+    DISCLAIMER,
     Day,
     Dose,
     NoticeRef,
@@ -27,7 +28,6 @@ from titrate.model import (
     RegimenRef,
     SourceRef,
     Step,
-    DISCLAIMER,
 )
 
 # A plan longer than this is almost certainly a typo (--hold-days 1000000000); ten years
@@ -95,7 +95,9 @@ def zone(name: str, where: str = "--tz") -> ZoneInfo:
             raise ValueError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise InputError(f"unknown time zone {name!r} (use an IANA name, e.g. Europe/London)", where) from None
+        raise InputError(
+            f"unknown time zone {name!r} (use an IANA name, e.g. Europe/London)", where
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,9 @@ def ladder_for(regimen: Regimen, options: PlanOptions) -> Ladder:
     return Ladder(steps, notes)
 
 
-def _to_target(regimen: Regimen, steps: list[Step], target: Decimal, notes: list[str]) -> list[Step]:
+def _to_target(
+    regimen: Regimen, steps: list[Step], target: Decimal, notes: list[str]
+) -> list[Step]:
     kept: list[Step] = []
     for step in steps:
         if step.dose_mg >= target:
@@ -170,7 +174,9 @@ def _to_target(regimen: Regimen, steps: list[Step], target: Decimal, notes: list
     return kept
 
 
-def times_by_frequency(regimen: Regimen, options: PlanOptions, steps: Sequence[Step]) -> dict[int, list[time]]:
+def times_by_frequency(
+    regimen: Regimen, options: PlanOptions, steps: Sequence[Step], notes: list[str]
+) -> dict[int, list[time]]:
     """Clock times for each number of doses a day used by the steps."""
     table = dict(regimen.dose_times.by_frequency)
     if options.times is not None:
@@ -186,13 +192,29 @@ def times_by_frequency(regimen: Regimen, options: PlanOptions, steps: Sequence[S
     used_times: dict[int, list[time]] = {}
     for step in steps:
         if step.per_day not in table:
-            raise InputError(
-                f"no default clock times for {step.per_day} doses a day in regimen "
-                f"{regimen.id!r}; give them with --times",
-                "--times",
+            table[step.per_day] = spread_times(table, step.per_day)
+            notes.append(
+                f"The regimen gives no clock times for {step.per_day} doses a day: they are "
+                "spread evenly over its waking-hours window "
+                f"({', '.join(t.strftime('%H:%M') for t in table[step.per_day])})."
             )
         used_times[step.per_day] = table[step.per_day]
     return used_times
+
+
+def spread_times(table: dict[int, list[time]], per_day: int) -> list[time]:
+    """Evenly spaced whole-minute times across the window the regimen's own default
+    times span (first to last dose of the day)."""
+    all_times = [clock for clocks in table.values() for clock in clocks]
+    first, last = min(all_times), max(all_times)
+    start_minute = first.hour * 60 + first.minute
+    window = (last.hour * 60 + last.minute) - start_minute
+    if per_day == 1 or window <= 0:
+        return [first]
+    if per_day > window + 1:  # more doses than minutes in the window: use the whole day
+        start_minute, window = 0, 24 * 60 - 1
+    minutes = [start_minute + (window * index) // (per_day - 1) for index in range(per_day)]
+    return [time(minute // 60, minute % 60) for minute in minutes]
 
 
 def local_instant(day: date, clock: time, tz: ZoneInfo) -> tuple[datetime, str | None]:
@@ -212,8 +234,8 @@ def build_schedule(regimen: Regimen, options: PlanOptions) -> Plan:
     """Expand the regimen into a plan with doses and days (findings come later)."""
     tz = zone(options.timezone)
     ladder = ladder_for(regimen, options)
-    clock_times = times_by_frequency(regimen, options, ladder.steps)
     notes = list(ladder.notes)
+    clock_times = times_by_frequency(regimen, options, ladder.steps, notes)
     doses: list[Dose] = []
     days: list[Day] = []
     day_number = 0

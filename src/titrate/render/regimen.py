@@ -34,24 +34,35 @@ def regimen_text(regimen: Regimen) -> str:
     limits = regimen.limits
     lines.append(_fact_line("daily maximum", mg(limits.max_daily_mg.value), limits.max_daily_mg))
     if limits.max_single_mg:
-        lines.append(_fact_line("largest single dose", mg(limits.max_single_mg.value), limits.max_single_mg))
+        lines.append(
+            _fact_line("largest single dose", mg(limits.max_single_mg.value), limits.max_single_mg)
+        )
     if limits.max_doses_per_day:
         lines.append(
-            _fact_line("doses a day, at most", number(limits.max_doses_per_day.value), limits.max_doses_per_day)
+            _fact_line(
+                "doses a day, at most",
+                number(limits.max_doses_per_day.value),
+                limits.max_doses_per_day,
+            )
         )
     if limits.escalation:
         esc = limits.escalation
         lines.append(
             _fact_line(
                 "fastest escalation",
-                f"+{mg(esc.max_increment_mg_per_dose)} per dose, every {esc.min_days_between_increases} days",
+                f"+{mg(esc.max_increment_mg_per_dose)} per dose, "
+                f"every {esc.min_days_between_increases} days",
                 esc,
             )
         )
     if regimen.population:
         lines += ["", "Population:"]
         lines.append(
-            _fact_line("minimum age", f"{number(regimen.population.min_age_years)} years", regimen.population)
+            _fact_line(
+                "minimum age",
+                f"{number(regimen.population.min_age_years)} years",
+                regimen.population,
+            )
         )
     lines += ["", "Default clock times:"]
     for per_day, clocks in sorted(regimen.dose_times.by_frequency.items()):
@@ -103,7 +114,10 @@ def rules_text(rules: list[Rule], regimen: Regimen | None) -> str:
         if enforced is None:
             lines.append(f"    Enforces: {rule.enforces} in the regimen data (cited per regimen).")
         elif not enforced["present"]:
-            lines.append(f"    Enforces: {rule.enforces}: not set for {regimen.id if regimen else ''}; rule inactive.")
+            lines.append(
+                f"    Enforces: {rule.enforces}: not set for "
+                f"{regimen.id if regimen else ''}; rule inactive."
+            )
         else:
             basis = f" ({enforced['basis']})" if "basis" in enforced else ""
             lines.append(f"    Enforces: {rule.enforces}{basis}: {enforced.get('source', '')}")
