@@ -102,6 +102,7 @@ def _enforced(rule: Rule, regimen: Regimen | None) -> dict[str, Any] | None:
         "present": True,
         "basis": node.basis,
         "source": regimen.cite(node),
+        "citations": regimen.citations(node),
     }
 
 
@@ -119,8 +120,9 @@ def rules_text(rules: list[Rule], regimen: Regimen | None) -> str:
                 f"{regimen.id if regimen else ''}; rule inactive."
             )
         else:
-            basis = f" ({enforced['basis']})" if "basis" in enforced else ""
-            lines.append(f"    Enforces: {rule.enforces}{basis}: {enforced.get('source', '')}")
+            basis = f" ({BASIS_TEXT[enforced['basis']]})" if "basis" in enforced else ""
+            lines.append(f"    Enforces: {rule.enforces}{basis}")
+            lines += [f"      {citation}" for citation in enforced.get("citations", [])]
         lines.append("")
     return "\n".join(lines)
 
