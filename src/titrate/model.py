@@ -251,14 +251,18 @@ class Regimen(Strict):
     def source(self, source_id: str) -> Source:
         return next(source for source in self.sources if source.id == source_id)
 
-    def cite(self, fact: Sourced) -> str:
-        """A short human citation for a fact: titles, sections, URLs."""
+    def citations(self, fact: Sourced) -> list[str]:
+        """One human citation per source of a fact: id, title, section, URL."""
         parts = []
         for source_id in fact.source:
             src = self.source(source_id)
             section = f", {src.section}" if src.section else ""
             parts.append(f"[{src.id}] {src.title}{section} <{src.url}>")
-        return "; ".join(parts)
+        return parts
+
+    def cite(self, fact: Sourced) -> str:
+        """All of a fact's citations on one line."""
+        return "; ".join(self.citations(fact))
 
 
 class RegimenFile(Strict):
