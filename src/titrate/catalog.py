@@ -28,19 +28,43 @@ MAX_INPUT_BYTES = 2 * 1024 * 1024
 LineMap = dict[tuple[Any, ...], int]
 
 
-def _line_map(node: Any, path: tuple[Any, ...] = (), out: LineMap | None = None) -> LineMap:
-    """Map every key/index path of a ruamel round-trip document to its 1-based line."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+# A regimen or plan file has a few hundred nodes; aliases can make a tiny file expand
+# to billions ("billion laughs"), so walks stop at this many visits.
+MAX_NODES = 100_000
+MAX_DEPTH = 64
 
-    lines: LineMap = {} if out is None else out
-    if isinstance(node, CommentedMap):
-        for key, value in node.items():
-            lines[(*path, key)] = node.lc.key(key)[0] + 1
-            _line_map(value, (*path, key), lines)
-    elif isinstance(node, CommentedSeq):
-        for index, value in enumerate(node):
-            lines[(*path, index)] = node.lc.item(index)[0] + 1
-            _line_map(value, (*path, index), lines)
+
+def _walk(root: Any, name: str) -> LineMap:
+    """Map every key/index path of a round-trip document to its 1-based line, refusing
+    tags, alias bombs and absurd nesting on the way."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+
+    lines: LineMap = {}
+    visits = 0
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        visits += 1
+        if visits > MAX_NODES:
+            raise InputError(
+                f"document too large or too many aliases (more than {MAX_NODES} nodes)", name
+            )
+        if len(path) > MAX_DEPTH:
+            raise InputError(f"YAML nested too deeply (limit {MAX_DEPTH} levels)", name)
+        tag = getattr(getattr(node, "tag", None), "value", None)
+        if isinstance(node, TaggedScalar) or tag:
+            raise InputError(f"YAML tags are not allowed ({tag or '?'})", name)
+        if isinstance(node, CommentedMap):
+            for key, value in node.items():
+                try:
+                    lines[(*path, key)] = node.lc.key(key)[0] + 1
+                except KeyError:  # a key merged in with `<<:` has no position of its own
+                    lines[(*path, key)] = node.lc.line + 1
+                stack.append((value, (*path, key)))
+        elif isinstance(node, CommentedSeq):
+            for index, value in enumerate(node):
+                lines[(*path, index)] = node.lc.item(index)[0] + 1
+                stack.append((value, (*path, index)))
     return lines
 
 
@@ -85,6 +109,7 @@ def parse_yaml(text: str, name: str) -> tuple[Any, LineMap]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    _refuse_deep_nesting(text, name)
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -100,8 +125,22 @@ def parse_yaml(text: str, name: str) -> tuple[Any, LineMap]:
         raise InputError(f"invalid YAML: {str(exc).splitlines()[0]}", name) from None
     except RecursionError:
         raise InputError("YAML nested too deeply", name) from None
-    _refuse_tags(data, name)
-    return data, _line_map(data)
+    return data, _walk(data, name)
+
+
+def _refuse_deep_nesting(text: str, name: str) -> None:
+    """Cheap pre-scan: the parser recurses per level and takes seconds to fail on a
+    document nested thousands deep, so refuse it before parsing."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    indent = max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0)
+    if deepest > MAX_DEPTH or indent > 4 * MAX_DEPTH:
+        raise InputError(f"YAML nested too deeply (limit {MAX_DEPTH} levels)", name)
 
 
 def _duplicate_key_name(text: str) -> str:
@@ -109,25 +148,6 @@ def _duplicate_key_name(text: str) -> str:
         if "found duplicate key" in line:
             return line.split("found duplicate key", 1)[1].split(" with value")[0].strip()
     return ""
-
-
-def _refuse_tags(node: Any, name: str, depth: int = 0) -> None:
-    """Round-trip loading keeps unknown tags (`!!python/object`) as tagged data rather
-    than building objects; refuse them so nothing odd reaches validation."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-
-    if depth > 100:
-        raise InputError("YAML nested too deeply (limit 100 levels)", name)
-    if isinstance(node, TaggedScalar) or (
-        hasattr(node, "tag") and getattr(node.tag, "value", None) not in (None, "")
-    ):
-        raise InputError(f"YAML tags are not allowed ({getattr(node.tag, 'value', '?')})", name)
-    if isinstance(node, CommentedMap):
-        for value in node.values():
-            _refuse_tags(value, name, depth + 1)
-    elif isinstance(node, CommentedSeq):
-        for value in node:
-            _refuse_tags(value, name, depth + 1)
 
 
 def validation_error(exc: ValidationError, name: str, lines: LineMap) -> InputError:
