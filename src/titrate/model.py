@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from fractions import Fraction
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -56,10 +57,14 @@ def _decimal_from_text(value: Any) -> Any:
 _NumberOut = PlainSerializer(json_number, return_type=int | float, when_used="json")
 _NumberSchema = WithJsonSchema({"type": "number"}, mode="serialization")
 
+# Doses are stated to at most a microgram (3 decimal places of a milligram); more digits
+# are float noise (0.30000000000000004) or a typo, and are refused rather than rounded.
+MG_DECIMAL_PLACES = 3
+
 Mg = Annotated[
     Decimal,
     BeforeValidator(_decimal_from_text),
-    Field(gt=0, le=ABSURD_MG, allow_inf_nan=False),
+    Field(gt=0, le=ABSURD_MG, allow_inf_nan=False, decimal_places=MG_DECIMAL_PLACES),
     _NumberOut,
     _NumberSchema,
 ]
@@ -194,11 +199,258 @@ class Stopping(Sourced):
     )
 
 
+class TaperDuration(Sourced):
+    """The shortest taper the guidance allows when stopping from above the stopping
+    threshold (baclofen: about 1–2 weeks in non-US labels → at least 7 days)."""
+
+    min_days: int = Field(ge=1, le=3660)
+
+
+class Taper(Sourced):
+    """Default pace for stopping: lower each dose by `step_mg_per_dose` every `every_days`
+    days. The block's own source and basis are for the pace."""
+
+    step_mg_per_dose: Mg
+    every_days: int = Field(ge=1, le=365)
+    min_duration: TaperDuration | None = None
+
+
+FractionText = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}(/[1-9][0-9]{0,5})?$")]
+"""An exact fraction written as text, e.g. "2/3" (kept exact: 2/3 has no exact decimal)."""
+
+
+def fraction_of(text: str) -> Fraction:
+    return Fraction(text)
+
+
+class RenalBand(Sourced):
+    """A kidney-function band, `crcl_over_ml_min` < CrCl ≤ `crcl_up_to_ml_min`, with the
+    suggested factor for each dose (e.g. "1/2" = half the dose)."""
+
+    name: str = Field(min_length=1, description="e.g. 'moderate (CrCl 30–50 mL/min)'")
+    crcl_over_ml_min: Number | None = Field(default=None, description="exclusive; None: from 0")
+    crcl_up_to_ml_min: Number = Field(description="inclusive upper bound")
+    dose_factor: FractionText
+    suggestion: str = Field(min_length=1, description="in words, e.g. 'about half the dose'")
+
+    @field_validator("dose_factor")
+    @classmethod
+    def _factor_at_most_one(cls, value: str) -> str:
+        if not Fraction(0) < Fraction(value) <= Fraction(1):
+            raise ValueError("dose_factor must be more than 0 and at most 1")
+        return value
+
+    def contains(self, crcl: Decimal) -> bool:
+        above = self.crcl_over_ml_min is None or crcl > self.crcl_over_ml_min
+        return above and crcl <= self.crcl_up_to_ml_min
+
+
+class DialysisDose(Sourced):
+    """The suggested daily dose for dialysis-dependent patients (a total, not a factor)."""
+
+    daily_mg: Mg
+    suggestion: str = Field(min_length=1)
+
+
+class Renal(Sourced):
+    """Kidney function: the label's caution (this block's own source) and suggested
+    reductions by creatinine clearance and for dialysis, each with its own basis."""
+
+    caution: str = Field(min_length=1)
+    bands: list[RenalBand] = Field(default_factory=list)
+    dialysis: DialysisDose | None = None
+
+    def band_for(self, crcl: Decimal) -> RenalBand | None:
+        return next((band for band in self.bands if band.contains(crcl)), None)
+
+
+class InteractionClass(Sourced):
+    """A class of co-medication (or alcohol) that adds to the drug's CNS depression;
+    `aliases` are the drug names users may type for it (matching aid, not exhaustive)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    effect: str = Field(min_length=1)
+
+
+class Interactions(Sourced):
+    """CNS-depressant co-medications; the block's own source states the general rule."""
+
+    cns_depressants: list[InteractionClass] = Field(min_length=1)
+
+
+class Pregnancy(Sourced):
+    text: str = Field(min_length=1)
+
+
+class MissedDose(Sourced):
+    """What to do about a missed dose. The block's own source and basis are for the
+    wording (take it when remembered, skip it near the next dose, never double); each
+    number carries its own basis, because "almost time" is a convention, not a fact.
+
+    Exactly one of `take_within_fraction` (take it if no more than this fraction of the
+    time to the next dose has passed; 0.5 = halfway) or `take_within_hours` (take it
+    within this many hours of its scheduled time) is given.
+    """
+
+    take_within_fraction: Limit | None = None
+    take_within_hours: Limit | None = None
+    contact_prescriber_after: Limit = Field(
+        description="this many consecutive missed doses: contact the prescriber first"
+    )
+
+    @model_validator(mode="after")
+    def _one_window(self) -> MissedDose:
+        fraction, hours = self.take_within_fraction, self.take_within_hours
+        if (fraction is None) == (hours is None):
+            raise ValueError("give exactly one of take_within_fraction or take_within_hours")
+        if fraction is not None and not Decimal(0) < fraction.value <= Decimal(1):
+            raise ValueError("take_within_fraction must be more than 0 and at most 1")
+        if hours is not None and hours.value <= 0:
+            raise ValueError("take_within_hours must be more than 0")
+        count = self.contact_prescriber_after.value
+        if count < 1 or count != count.to_integral_value():
+            raise ValueError("contact_prescriber_after must be a whole number of doses, 1 or more")
+        return self
+
+
+class LogAudit(Sourced):
+    """Thresholds for auditing a dose log (each a sourced number, most of them conventions).
+    The block's own source and basis cover why a log is audited at all."""
+
+    min_interval_hours: Limit | None = Field(
+        default=None, description="two logged doses closer than this are flagged"
+    )
+    late_after_hours: Limit | None = Field(
+        default=None, description="a dose logged more than this after its time is late"
+    )
+    abrupt_stop_after_hours: Limit | None = Field(
+        default=None,
+        description="a log that ends mid-plan with nothing for longer than this has stopped",
+    )
+
+
 class Notice(Sourced):
     """A sourced sentence shown with every plan (e.g. never stop suddenly)."""
 
     id: str = Field(pattern=r"^[a-z0-9-]+$")
     text: str = Field(min_length=1)
+
+
+ProductForm = Literal["tablet", "capsule", "solution", "suspension", "granules"]
+LIQUID_FORMS: frozenset[str] = frozenset({"solution", "suspension"})
+PRODUCT_UNIT: dict[str, Literal["tablet", "capsule", "packet", "mL"]] = {
+    "tablet": "tablet",
+    "capsule": "capsule",
+    "granules": "packet",
+    "solution": "mL",
+    "suspension": "mL",
+}
+"""The unit a dose of each product form is counted in."""
+
+PositiveNumber = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_from_text),
+    Field(gt=0, le=ABSURD_MG, allow_inf_nan=False),
+    _NumberOut,
+    _NumberSchema,
+]
+"""A positive exact number (mL, pack sizes)."""
+
+
+class Strength(Sourced):
+    """One strength of a solid product; only `scored` tablets may be halved."""
+
+    mg: Mg
+    scored: bool = False
+
+
+class Concentration(Sourced):
+    """A liquid's strength: milligrams in each millilitre."""
+
+    mg_per_ml: Mg
+
+
+class MeasureStep(Sourced):
+    """The finest volume the product's measuring device marks (e.g. a 0.1 mL syringe)."""
+
+    ml: PositiveNumber
+
+
+class SingleStrength(Sourced):
+    """Dispensing preference: one strength for the whole course when it makes every dose
+    with at most `max_pieces` pieces."""
+
+    max_pieces: int = Field(ge=1, le=100)
+
+
+class Storage(Sourced):
+    text: str = Field(min_length=1)
+
+
+class InUseLimit(Sourced):
+    """Discard an opened container this many days after first opening."""
+
+    days: int = Field(ge=1, le=3660)
+
+
+class Packs(Sourced):
+    """The sizes a product is supplied in (mL per bottle, packets per carton)."""
+
+    sizes: list[PositiveNumber] = Field(min_length=1)
+    name: Literal["bottle", "carton", "box", "pack"] = "bottle"
+
+
+class AdministrationNote(Sourced):
+    text: str = Field(min_length=1)
+
+
+class Product(Sourced):
+    """One product a regimen can be measured in: solid strengths or a liquid's
+    concentration, with storage, in-use limit, packs and administration notes."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    name: str = Field(min_length=1)
+    form: ProductForm
+    strengths: list[Strength] = Field(default_factory=list)
+    concentration: Concentration | None = None
+    measure_step: MeasureStep | None = None
+    single_strength: SingleStrength | None = None
+    storage: Storage | None = None
+    discard_after_opening: InUseLimit | None = None
+    packs: Packs | None = None
+    administration: list[AdministrationNote] = Field(default_factory=list)
+
+    @property
+    def liquid(self) -> bool:
+        return self.form in LIQUID_FORMS
+
+    @property
+    def unit(self) -> Literal["tablet", "capsule", "packet", "mL"]:
+        return PRODUCT_UNIT[self.form]
+
+    def strength(self, mg: Decimal) -> Strength | None:
+        return next((s for s in self.strengths if s.mg == mg), None)
+
+    @model_validator(mode="after")
+    def _form_fits(self) -> Product:
+        if self.liquid:
+            if self.concentration is None or self.measure_step is None:
+                raise ValueError(f"a {self.form} needs `concentration` and `measure_step`")
+            if self.strengths or self.single_strength:
+                raise ValueError(f"a {self.form} has a concentration, not `strengths`")
+            return self
+        if not self.strengths:
+            raise ValueError(f"a {self.form} product needs `strengths`")
+        if self.concentration is not None or self.measure_step is not None:
+            raise ValueError(f"a {self.form} has strengths, not a concentration")
+        values = [strength.mg for strength in self.strengths]
+        if len(set(values)) != len(values):
+            raise ValueError("strengths must be distinct")
+        if self.form != "tablet" and any(strength.scored for strength in self.strengths):
+            raise ValueError(f"only tablets can be scored; a {self.form} is taken whole")
+        return self
 
 
 class Regimen(Strict):
@@ -214,8 +466,33 @@ class Regimen(Strict):
     population: Population | None = None
     dose_times: DoseTimes
     stopping: Stopping | None = None
+    taper: Taper | None = None
+    renal: Renal | None = None
+    interactions: Interactions | None = None
+    pregnancy: Pregnancy | None = None
+    missed_dose: MissedDose | None = None
+    audit: LogAudit | None = None
     notices: list[Notice] = Field(default_factory=list)
+    products: list[Product] = Field(default_factory=list)
+    default_product: str | None = Field(
+        default=None, description="product id used when none is chosen (None: plans in mg only)"
+    )
     sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _products_resolve(self) -> Regimen:
+        ids = [product.id for product in self.products]
+        if len(set(ids)) != len(ids):
+            raise ValueError("product ids must be unique")
+        if self.default_product is not None and self.default_product not in ids:
+            raise ValueError(
+                f"default_product {self.default_product!r} is not one of the products "
+                f"({', '.join(ids) or 'none listed'})"
+            )
+        return self
+
+    def product(self, product_id: str) -> Product | None:
+        return next((p for p in self.products if p.id == product_id), None)
 
     @model_validator(mode="after")
     def _sources_resolve(self) -> Regimen:
@@ -279,6 +556,14 @@ class RegimenFile(Strict):
 class Patient(Strict):
     name: str | None = Field(default=None, max_length=10_000)
     age_years: Number | None = None
+    crcl_ml_min: Number | None = Field(
+        default=None, description="creatinine clearance (Cockcroft–Gault), mL/min"
+    )
+    dialysis: bool = Field(default=False, description="dialysis-dependent")
+    co_medications: list[str] = Field(
+        default_factory=list, description="co-medications or classes as given (--with)"
+    )
+    pregnant: bool = False
 
 
 class PlanOptions(Strict):
@@ -291,7 +576,17 @@ class PlanOptions(Strict):
     target_mg: Mg | None = None
     hold_days: int = Field(default=0, ge=0)
     steps: list[Step] | None = None
+    kind: Literal["titration", "custom", "taper"] | None = Field(
+        default=None, description="None: custom when steps are given, else titration"
+    )
     patient: Patient = Field(default_factory=Patient)
+    renal_adjust: bool = Field(
+        default=False, description="apply the regimen's suggested renal dose factor"
+    )
+    product: str | None = Field(default=None, description="product id; None: the default")
+    strengths: list[Mg] | None = Field(
+        default=None, description="restrict a solid product to these strengths (mg)"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -348,6 +643,20 @@ class ProductRef(BaseModel):
     discard_after_opening_days: int | None = None
     administration: list[str] = Field(default_factory=list)
     source: str = ""
+    scored_mg: list[Mg] = Field(default_factory=list, description="strengths that may be halved")
+    measure_step_ml: Number | None = Field(default=None, description="liquids: finest mL measured")
+    pack_sizes: list[Number] = Field(default_factory=list, description="mL or units per pack")
+    pack_name: str | None = Field(default=None, description="bottle, carton, …")
+    notes: list[str] = Field(default_factory=list, description="conventions and caveats")
+
+
+class PackCount(BaseModel):
+    """`count` packs of `size` (mL per bottle, packets per carton)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    size: Number
+    count: int = Field(ge=0)
 
 
 class DispenseLine(BaseModel):
@@ -363,6 +672,13 @@ class DispenseLine(BaseModel):
     packs: int | None = Field(default=None, description="bottles/cartons of pack_size")
     pack_size: Number | None = None
     text: str
+    pack_counts: list[PackCount] = Field(
+        default_factory=list, description="packs by size (whole course; sizes may mix)"
+    )
+    halves: int | None = Field(default=None, description="tablets: halves taken")
+    halves_left_over: int | None = Field(
+        default=None, description="tablets, whole course: halves split off but not taken"
+    )
 
 
 class Dose(BaseModel):
@@ -425,6 +741,32 @@ class SourceRef(BaseModel):
     retrieved: date
 
 
+class InexactDose(BaseModel):
+    """A renal-adjusted dose with no exact decimal value (e.g. 5 mg × 2/3 = 10/3 mg):
+    the plan shows `shown_mg`, and a finding says so beside the day."""
+
+    model_config = ConfigDict(frozen=True)
+
+    step: int = Field(ge=1)
+    day: int = Field(ge=1, description="first plan day of the step")
+    from_mg: Mg = Field(description="the dose before adjustment")
+    exact_mg: str = Field(description="the exact adjusted dose as a fraction, e.g. '10/3'")
+    shown_mg: Mg = Field(description="the value the plan carries (rounded half-even)")
+
+
+class RenalAdjustment(BaseModel):
+    """The renal reduction applied to every dose of the plan (--renal-adjust)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    band: str = Field(description="the kidney-function band, e.g. 'moderate (CrCl 30–50 mL/min)'")
+    crcl_ml_min: Number
+    factor: str = Field(description="exact fraction applied to each dose, e.g. '1/2'")
+    basis: Basis
+    source: str
+    inexact: list[InexactDose] = Field(default_factory=list)
+
+
 class Plan(BaseModel):
     """A dated, timed schedule and what was found wrong with it."""
 
@@ -445,6 +787,9 @@ class Plan(BaseModel):
     notices: list[NoticeRef] = Field(default_factory=list, description="sourced advice")
     product: ProductRef | None = None
     dispense: list[DispenseLine] = Field(default_factory=list)
+    renal_adjustment: RenalAdjustment | None = Field(
+        default=None, description="set when doses were reduced for kidney function"
+    )
     disclaimer: str
 
     @property
@@ -459,3 +804,123 @@ DISCLAIMER = (
     "This schedule supports, and does not replace, the prescriber's instructions. "
     "Check every dose against the prescription."
 )
+
+
+# ---------------------------------------------------------------------------------------
+# Missed-dose advice and dose-log audits (published in `titrate schema`)
+
+ADVICE_DISCLAIMER = (
+    "This advice supports, and does not replace, the prescriber's or pharmacist's "
+    "instructions. If unsure, ask them before taking the dose."
+)
+AUDIT_DISCLAIMER = (
+    "This audit compares a dose log with the plan; it supports, and does not replace, "
+    "review by the prescriber or pharmacist."
+)
+
+AdviceAction = Literal["take", "skip", "contact-prescriber"]
+DoseStatusName = Literal["taken", "late", "missed", "pending", "extra"]
+
+
+class Advice(BaseModel):
+    """What to do now about a missed dose, with the rule used and its source."""
+
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: Literal["1"] = "1"
+    kind: Literal["missed-dose-advice"] = "missed-dose-advice"
+    action: AdviceAction = Field(description="take it now, skip it, or contact the prescriber")
+    dose: Dose = Field(description="the dose the action is about (take now or skip)")
+    next_dose: Dose | None = Field(description="next scheduled dose; None: the plan has ended")
+    cutoff: datetime | None = Field(description="take `dose` only up to this time")
+    now: datetime
+    missed: list[int] = Field(description="dose numbers counted as missed, oldest first")
+    rule: str = Field(description="the missed-dose rule used, in words")
+    rule_field: str = Field(description="where the rule's number lives in the regimen data")
+    basis: Basis
+    source: str = Field(description="citation of the rule's source in the regimen data")
+    message: str = Field(description="the instruction, in one paragraph")
+    never_double: str
+    notes: list[str] = Field(default_factory=list)
+    findings: list[Finding] = Field(
+        default_factory=list, description="the plan's own findings (limits it breaks)"
+    )
+    regimen: RegimenRef
+    timezone: str
+    sources: list[SourceRef]
+    disclaimer: str = ADVICE_DISCLAIMER
+
+
+class LogEntry(BaseModel):
+    """One row of a dose log: when a dose was taken and how much."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int = Field(ge=1, description="line number in the log file")
+    taken_at: datetime = Field(description="ISO 8601 date-time with UTC offset")
+    dose_mg: Mg
+    note: str | None = None
+
+
+class RejectedRow(BaseModel):
+    """A log row that could not be read (reported, never silently dropped)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int = Field(ge=1)
+    message: str
+    text: str = Field(description="the row as written (shortened if long)")
+
+
+class DoseStatus(BaseModel):
+    """One scheduled dose and what the log shows for it, or one extra log entry."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: DoseStatusName
+    dose: int | None = Field(
+        description="scheduled dose number (for extra entries: the dose window they fall in)"
+    )
+    day: int | None = None
+    step: int | None = None
+    scheduled_at: datetime | None = None
+    scheduled_mg: Mg | None = None
+    taken_mg: MgOrZero = Field(description="total of the entries counted for this row")
+    entries: list[LogEntry] = Field(default_factory=list)
+    minutes_from_schedule: int | None = Field(
+        default=None, description="first entry minus scheduled time, whole minutes"
+    )
+
+
+class DayTotal(BaseModel):
+    """Planned and logged milligrams on one calendar day in the plan's zone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    date: date
+    day: int | None = Field(description="plan day number; None: outside the plan")
+    planned_mg: MgOrZero
+    taken_mg: MgOrZero
+
+
+class AuditResult(BaseModel):
+    """A dose log compared with its plan: every scheduled dose's status and the findings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: Literal["1"] = "1"
+    kind: Literal["dose-log-audit"] = "dose-log-audit"
+    regimen: RegimenRef
+    plan_start: date
+    timezone: str
+    as_of: datetime | None = Field(description="doses after this are pending, not missed")
+    log: str = Field(description="the log file's name")
+    entries: int = Field(description="log rows read")
+    summary: dict[str, int] = Field(description="count of rows per status")
+    doses: list[DoseStatus]
+    days: list[DayTotal]
+    findings: list[Finding]
+    rejected_rows: list[RejectedRow] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    sources: list[SourceRef]
+    disclaimer: str = AUDIT_DISCLAIMER

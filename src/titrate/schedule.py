@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from titrate.errors import InputError
 from titrate.model import (
     ABSURD_MG,
+    MG_DECIMAL_PLACES,
     DISCLAIMER,
     Day,
     Dose,
@@ -62,6 +63,11 @@ def parse_steps(spec: str, where: str = "--steps") -> list[Step]:
             raise InputError(f"step {index}: doses a day must be 1 to 24, got {per_day}", where)
         if not 1 <= days <= MAX_PLAN_DAYS:
             raise InputError(f"step {index}: days must be 1 to {MAX_PLAN_DAYS}, got {days}", where)
+        if -dose_mg.as_tuple().exponent > MG_DECIMAL_PLACES:  # type: ignore[operator]
+            raise InputError(
+                f"step {index}: {dose_mg} mg has more than {MG_DECIMAL_PLACES} decimal places",
+                where,
+            )
         steps.append(Step(dose_mg=dose_mg, per_day=per_day, days=days))
     return steps
 

@@ -17,7 +17,8 @@ def number(value: Decimal, places: str = "0.01") -> str:
 
 
 def mg(value: Decimal) -> str:
-    return f"{number(value)} mg"
+    # Doses are exact to a microgram (model.MG_DECIMAL_PLACES): show all three places.
+    return f"{number(value, '0.001')} mg"
 
 
 def finding_line(finding: Finding) -> str:
