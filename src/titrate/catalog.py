@@ -125,7 +125,23 @@ def parse_yaml(text: str, name: str) -> tuple[Any, LineMap]:
         raise InputError(f"invalid YAML: {str(exc).splitlines()[0]}", name) from None
     except RecursionError:
         raise InputError("YAML nested too deeply", name) from None
+    except ValueError as exc:  # e.g. a date that does not exist: 2027-02-29
+        raise InputError(f"invalid value: {exc}", _where_bad_date(text, name)) from None
     return data, _walk(data, name)
+
+
+def _where_bad_date(text: str, name: str) -> str:
+    """The loader reports an impossible date without a position: find its line."""
+    import re
+    from datetime import date
+
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in re.finditer(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", line):
+            try:
+                date(*(int(part) for part in match.groups()))
+            except ValueError:
+                return f"{name}:{number}"
+    return name
 
 
 def _refuse_deep_nesting(text: str, name: str) -> None:
