@@ -8,6 +8,7 @@ string and rejects duplicate keys.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -31,6 +32,8 @@ LineMap = dict[tuple[Any, ...], int]
 # A regimen or plan file has a few hundred nodes; aliases can make a tiny file expand
 # to billions ("billion laughs"), so walks stop at this many visits.
 MAX_NODES = 100_000
+# "\ud800" escapes in double-quoted YAML give strings that cannot be written as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_DEPTH = 64
 
 
@@ -51,6 +54,12 @@ def _walk(root: Any, name: str) -> LineMap:
             )
         if len(path) > MAX_DEPTH:
             raise InputError(f"YAML nested too deeply (limit {MAX_DEPTH} levels)", name)
+        if isinstance(node, str) and _SURROGATE.search(node):
+            line = line_for(path, lines)
+            raise InputError(
+                "text contains an invalid character (an unpaired UTF-16 surrogate escape)",
+                f"{name}:{line}" if line else name,
+            )
         tag = getattr(getattr(node, "tag", None), "value", None)
         if isinstance(node, TaggedScalar) or tag:
             raise InputError(f"YAML tags are not allowed ({tag or '?'})", name)

@@ -50,13 +50,38 @@ def fail(message: str, where: str | None = None) -> NoReturn:
     raise InputError(message, where)
 
 
+# Model fields → the option a user typed, for validation errors raised from models.
+_OPTION_FOR_FIELD = {
+    "name": "--patient",
+    "age_years": "--age",
+    "crcl_ml_min": "--crcl",
+    "co_medications": "--with",
+    "start": "--start",
+    "timezone": "--tz",
+    "times": "--times",
+    "target_mg": "--target-mg",
+    "hold_days": "--hold-days",
+    "steps": "--steps",
+}
+
+
 @contextmanager
 def input_errors() -> Iterator[None]:
     """Bad input → one line on stderr and exit status 2."""
+    from pydantic import ValidationError
+
     try:
         yield
     except InputError as exc:
         sys.stderr.write(f"titrate: error: {exc}\n")
+        raise typer.Exit(2) from None
+    except ValidationError as exc:
+        # A value the option parsers let through but a model refuses.
+        first = exc.errors(include_url=False)[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        where = _OPTION_FOR_FIELD.get(field, field or "input")
+        message = str(first["msg"]).removeprefix("Value error, ")
+        sys.stderr.write(f"titrate: error: {where}: {message}\n")
         raise typer.Exit(2) from None
 
 
@@ -227,6 +252,23 @@ StepsOpt = Annotated[
 ]
 AgeOpt = Annotated[str | None, typer.Option(metavar="YEARS", help="Patient's age in years.")]
 PatientOpt = Annotated[str | None, typer.Option(metavar="NAME", help="Patient's name, printed on the plan.")]
+ProductOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--product",
+        metavar="ID",
+        help="Product to measure doses in (see `titrate products REGIMEN`). Default: the "
+        "regimen's default (baclofen: tablets).",
+    ),
+]
+StrengthsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--strengths",
+        metavar="MG,...",
+        help="Use only these strengths of a tablet, capsule or packet product, e.g. '5,10'.",
+    ),
+]
 
 
 def fail_on_option(default: FailOn) -> object:
@@ -249,12 +291,16 @@ def plan_options(
     steps: str | None,
     age: str | None,
     patient: str | None,
+    product: str | None = None,
+    strengths: str | None = None,
 ) -> PlanOptions:
     """Command-line strings → PlanOptions (each problem names its option)."""
     from titrate.model import Patient, PlanOptions
     from titrate.schedule import parse_date, parse_steps, parse_times
 
     return PlanOptions(
+        product=product,
+        strengths=parse_strengths(strengths) if strengths is not None else None,
         start=parse_date(start) if start else today_in(zone_name),
         timezone=zone_name,
         times=parse_times(times) if times else None,
@@ -263,6 +309,14 @@ def plan_options(
         steps=parse_steps(steps) if steps else None,
         patient=Patient(name=patient, age_years=parse_age(age) if age else None),
     )
+
+
+def parse_strengths(text: str) -> list[Decimal]:
+    """`"5,10"` → [5, 10] (mg); which strengths exist is checked against the product."""
+    parts = [part.strip() for part in text.split(",")]
+    if not any(parts):
+        fail("empty; expected strengths in mg, e.g. '5,10'", "--strengths")
+    return [parse_mg(part, "--strengths") for part in parts if part]
 
 
 def zone_or_system(tz: str | None) -> str:
@@ -282,6 +336,8 @@ def plan(
     steps: StepsOpt = None,
     age: AgeOpt = None,
     patient: PatientOpt = None,
+    product: ProductOpt = None,
+    strengths: StrengthsOpt = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
@@ -306,6 +362,8 @@ def plan(
             steps=steps,
             age=age,
             patient=patient,
+            product=product,
+            strengths=strengths,
         )
         result = build_plan(chosen, options)
         emit(result, fmt, output)
@@ -378,6 +436,94 @@ def rules(
         if fmt not in (None, "table"):
             fail(f"unknown format {fmt!r} (choose table or json)", "--format")
         emit(rules_text(catalogue(), chosen), "table", None)
+
+
+@app.command()
+def products(
+    regimen: RegimenArg,
+    fmt: FormatOpt = None,
+    regimen_files: RegimenFiles = None,
+) -> None:
+    """List REGIMEN's products: strengths or concentration, storage, packs, sources.
+
+    Example: titrate products baclofen -f json
+    """
+    with input_errors():
+        from titrate.catalog import get_regimen
+        from titrate.measure import product_catalogue
+
+        chosen = get_regimen(regimen, load_catalog(regimen_files))
+        refs = product_catalogue(chosen)
+        if fmt == "json":
+            import json
+
+            listing = {
+                "regimen": chosen.id,
+                "default_product": chosen.default_product,
+                "products": [ref.model_dump(mode="json") for ref in refs],
+            }
+            emit(json.dumps(listing, indent=2, ensure_ascii=False) + "\n", "json", None)
+            return
+        if fmt not in (None, "table"):
+            fail(f"unknown format {fmt!r} (choose table or json)", "--format")
+        if not refs:
+            fail(f"regimen {chosen.id!r} lists no products")
+        from titrate.render.table import products_text
+
+        emit(products_text(chosen, refs), "table", None)
+
+
+@app.command()
+def batch(
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="CSV (with a header) or JSON Lines; '-' reads stdin."),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the JSON Lines to FILE."),
+    ] = None,
+    fail_on: FailOnOpt = FailOn.error,
+    tz: TzOpt = None,
+    regimen_files: RegimenFiles = None,
+) -> None:
+    """Plan one request per row of FILE: one JSON line per row, in order.
+
+    Columns (CSV header or JSON keys): id, regimen, and any `plan` option as a column:
+    start, times, tz, target_mg, hold_days, steps, age, patient, product, strengths.
+    Each line is {"row": N, "id": ..., "plan": {...}} or {"row": N, "id": ..., "error":
+    "..."}. Exit 2 if any row was invalid, else 1 if any plan has findings at or above
+    --fail-on (all rows are always planned first).
+
+    Example: titrate batch clinic.csv -o plans.jsonl --tz Europe/London
+    """
+    from titrate import batch as batching
+
+    with input_errors():
+        planner = batching.Planner(
+            load_catalog(regimen_files), default_zone=zone_or_system(tz), fail_on=fail_on.value
+        )
+        source = None if str(file) == "-" else file
+        show_bar = sys.stderr.isatty() and batching.worth_a_progress_bar(source)
+        progress = batching.terminal_progress if show_bar else None
+        try:
+            summary = batching.run(source, output, planner, progress=progress)
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, as other Unix tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(141) from None
+    if summary.invalid:
+        sys.stderr.write(
+            f"titrate: error: {file}: {summary.invalid} of {summary.rows} rows invalid "
+            f"(first: {summary.first_error}); their lines are error records\n"
+        )
+        raise typer.Exit(2)
+    if summary.failing:
+        sys.stderr.write(
+            f"titrate: {summary.failing} of {summary.rows} plans have findings at or above "
+            f"{fail_on.value}\n"
+        )
+        raise typer.Exit(1)
 
 
 @app.command()

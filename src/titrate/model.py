@@ -553,8 +553,19 @@ class RegimenFile(Strict):
 # Inputs to the planner
 
 
+def _printable_text(value: Any) -> Any:
+    # Bytes that are not UTF-8 arrive from argv as lone surrogates; they cannot be
+    # written to any output, so refuse them here rather than crash in a renderer.
+    if isinstance(value, str) and any("\ud800" <= char <= "\udfff" for char in value):
+        raise ValueError("text is not valid UTF-8")
+    return value
+
+
+PrintableText = Annotated[str, BeforeValidator(_printable_text)]
+
+
 class Patient(Strict):
-    name: str | None = Field(default=None, max_length=10_000)
+    name: PrintableText | None = Field(default=None, max_length=10_000)
     age_years: Number | None = None
     crcl_ml_min: Number | None = Field(
         default=None, description="creatinine clearance (Cockcroft–Gault), mL/min"
