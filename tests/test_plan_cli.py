@@ -76,8 +76,9 @@ def test_fail_on_never_exits_0_and_still_shows_findings() -> None:
 
 
 def test_fail_on_warning_exits_1_on_a_warning_only_plan() -> None:
-    # 25 mg once a day: over the single-dose limit (warning) but not the daily max.
-    argv = (*LABEL, "--steps", "5x3:3,10x3:3,15x3:3,20x3:3,25x1:3")
+    # 2.5 mg six times a day (0.5 mL of the 5 mg/mL suspension): too many doses a day
+    # (a warning) but within the daily maximum and ending from only 15 mg a day.
+    argv = (*LABEL, "--steps", "2.5x6:3", "--product", "suspension")
     assert run(*argv).exit_code == 0
     assert run(*argv, "--fail-on", "warning").exit_code == 1
 

@@ -1,18 +1,40 @@
 """titrate: dosing titration planner.
 
-The public API is imported lazily (PEP 562) so that `import titrate` stays cheap.
+The public API, for scripts and notebooks (every function returns the pydantic models
+the command line renders; bad input raises `InputError`):
+
+    >>> from datetime import date
+    >>> from titrate import get_regimen, plan, PlanOptions
+    >>> p = plan(get_regimen("baclofen"), PlanOptions(start=date(2026, 12, 1), timezone="UTC"))
+    >>> len(p.doses), p.findings
+    (36, [])
+
+Names are imported lazily (PEP 562 `__getattr__`), so `import titrate` stays cheap and
+a script pays only for what it uses.
 """
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# public name → the module that defines it (`module:name` where the names differ)
 _API = {
     "load_regimens": "titrate.catalog",
     "get_regimen": "titrate.catalog",
     "plan": "titrate.api",
+    "check": "titrate.check",
+    "taper": "titrate.taper",
+    "advise": "titrate.missed",
+    "audit_log": "titrate.audit",
+    "read_log": "titrate.doselog",
+    "advise_missed": "titrate.missed:advise",  # the issue's names for advise and audit_log
+    "audit": "titrate.audit:audit_log",
+    "Advice": "titrate.model",
+    "AuditResult": "titrate.model",
     "InputError": "titrate.errors",
     "Plan": "titrate.model",
     "Regimen": "titrate.model",
@@ -22,6 +44,8 @@ _API = {
 }
 
 __all__ = [
+    "Advice",
+    "AuditResult",
     "Finding",
     "InputError",
     "Patient",
@@ -29,22 +53,60 @@ __all__ = [
     "PlanOptions",
     "Regimen",
     "__version__",
+    "advise",
+    "advise_missed",
+    "audit",
+    "audit_log",
+    "check",
     "get_regimen",
     "load_regimens",
     "plan",
+    "read_log",
+    "taper",
 ]
 
 if TYPE_CHECKING:
     from titrate.api import plan
+    from titrate.audit import audit_log
+    from titrate.audit import audit_log as audit
     from titrate.catalog import get_regimen, load_regimens
+    from titrate.check import check
+    from titrate.doselog import read_log
     from titrate.errors import InputError
-    from titrate.model import Finding, Patient, Plan, PlanOptions, Regimen
+    from titrate.missed import advise
+    from titrate.missed import advise as advise_missed
+    from titrate.model import Advice, AuditResult, Finding, Patient, Plan, PlanOptions, Regimen
+    from titrate.taper import taper
 
 
 def __getattr__(name: str) -> Any:
-    module_name = _API.get(name)
-    if module_name is None:
+    where = _API.get(name)
+    if where is None:
         raise AttributeError(f"module 'titrate' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(module_name), name)
+    module_name, _, attribute = where.partition(":")
+    value = getattr(importlib.import_module(module_name), attribute or name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """`titrate.check`, `titrate.taper` … are both API functions and the submodules that
+    define them. Importing a submodule would set the package attribute to the module,
+    so `from titrate import check` would give the module once anything had imported
+    `titrate.check`; this keeps the function instead (use `from titrate.check import …`
+    for the module's other names)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        shadowed = _API.get(name, "").partition(":")[0] == f"{__name__}.{name}"
+        if shadowed and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

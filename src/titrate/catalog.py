@@ -202,9 +202,12 @@ def parse_regimen_file(text: str, name: str) -> list[Regimen]:
 
 @lru_cache(maxsize=1)
 def builtin_regimens() -> tuple[Regimen, ...]:
-    """The shipped regimens, parsed once per process."""
+    """The shipped regimens, parsed once per process (and the YAML parsed only when the
+    validated copy in the user's cache does not match it: see `regimen_cache`)."""
+    from titrate import regimen_cache
+
     text = resources.files("titrate").joinpath("data", BUILTIN_NAME).read_text("utf-8")
-    return tuple(parse_regimen_file(text, BUILTIN_NAME))
+    return regimen_cache.regimens(text, lambda: tuple(parse_regimen_file(text, BUILTIN_NAME)))
 
 
 def load_regimens(extra_files: Iterable[str | Path] = ()) -> dict[str, Regimen]:

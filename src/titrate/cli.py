@@ -22,7 +22,7 @@ from titrate import __version__
 from titrate.errors import InputError
 
 if TYPE_CHECKING:
-    from titrate.model import Plan, PlanOptions, Regimen
+    from titrate.model import Patient, Plan, PlanOptions, Regimen
     from titrate.render import RenderOptions
 
 app = typer.Typer(
@@ -174,7 +174,7 @@ def emit(
 ) -> None:
     """Render (if given a plan) and write to stdout or atomically to `output`."""
     from titrate.io import write_atomic, write_stdout
-    from titrate.render import RenderOptions, format_for_path, renderer
+    from titrate.render import FORMATS, RenderOptions, format_for_path, renderer
 
     name = fmt_name or (format_for_path(output) if output else None) or "table"
     render_options = options or RenderOptions()
@@ -184,7 +184,11 @@ def emit(
     if isinstance(plan_or_text, str):
         data = plan_or_text
     else:
-        data = renderer(name)(plan_or_text, render_options)
+        render = renderer(name)
+        if output is None and FORMATS[name].binary and sys.stdout.isatty():
+            # A PDF on a terminal is garbage and can upset it; ask for a file instead.
+            fail(f"{name} output is binary: give -o FILE.{name} or redirect stdout", "--format")
+        data = render(plan_or_text, render_options)
     if output is not None:
         write_atomic(output, data)
     else:
@@ -222,6 +226,83 @@ OutputOpt = Annotated[
     Path | None,
     typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),
 ]
+
+# Options of every command that renders a plan (plan, taper): formats and what the printed
+# formats show besides the plan itself.
+PlanFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="Output format: table, json, html, pdf (needs titrate[pdf]), csv, md, ics or "
+        "fhir (FHIR R4 JSON). Default: from the -o extension (.json .html .pdf .csv .md "
+        ".ics .fhir.json), else table.",
+    ),
+]
+PrescriberOpt = Annotated[
+    str | None, typer.Option(metavar="NAME", help="Prescriber, printed on html/pdf/md (and FHIR).")
+]
+PharmacyOpt = Annotated[str | None, typer.Option(metavar="NAME", help="Pharmacy, printed on html/pdf/md.")]
+PrintedOnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--printed-on", metavar="DATE", help="Date printed on html/pdf/md, YYYY-MM-DD. Default: today."
+    ),
+]
+RemindMinutesOpt = Annotated[
+    int,
+    typer.Option(
+        "--remind-minutes", min=0, max=1440, metavar="N", help="ics: reminder N minutes before each dose."
+    ),
+]
+PaperOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--paper", metavar="a4|letter", help="Paper for pdf (default a4) and html (default: the printer's)."
+    ),
+]
+FindingsCsvOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--findings-csv", metavar="FILE", dir_okay=False, help="Also write the findings as CSV to FILE."
+    ),
+]
+
+
+def render_options(
+    *,
+    zone_name: str,
+    prescriber: str | None,
+    pharmacy: str | None,
+    printed_on: str | None,
+    remind_minutes: int,
+    paper: str | None,
+) -> RenderOptions:
+    """Command-line strings → RenderOptions; 'today' for --printed-on is resolved here."""
+    from titrate.render import RenderOptions
+    from titrate.render.view import PAPER_SIZES
+    from titrate.schedule import parse_date
+
+    if paper is not None and paper.lower() not in PAPER_SIZES:
+        fail(f"{paper!r} is not a paper size (choose {' or '.join(PAPER_SIZES)})", "--paper")
+    return RenderOptions(
+        prescriber=prescriber,
+        pharmacy=pharmacy,
+        printed_on=parse_date(printed_on, "--printed-on") if printed_on else today_in(zone_name),
+        remind_minutes=remind_minutes,
+        paper=paper.lower() if paper else None,
+    )
+
+
+def write_findings_csv(result: Plan, path: Path | None) -> None:
+    """--findings-csv: the findings as their own CSV, written atomically, only if asked."""
+    if path is None:
+        return
+    from titrate.io import write_atomic
+    from titrate.render.csv import render_findings
+
+    write_atomic(path, render_findings(result))
 
 
 # ---------------------------------------------------------------------------------------
@@ -269,6 +350,71 @@ StrengthsOpt = Annotated[
         help="Use only these strengths of a tablet, capsule or packet product, e.g. '5,10'.",
     ),
 ]
+# The patient in front of the pharmacist (plan, taper, check).
+CrclOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--crcl", metavar="ML_MIN", help="Creatinine clearance (Cockcroft-Gault), mL/min."
+    ),
+]
+DialysisOpt = Annotated[bool, typer.Option("--dialysis", help="The patient is dialysis-dependent.")]
+WithOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--with",
+        metavar="DRUG_OR_CLASS",
+        help="A sedating co-medication or alcohol: opioids, benzodiazepines, alcohol, "
+        "other-sedatives, or a drug name such as oxycodone. Repeatable.",
+    ),
+]
+PregnantOpt = Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant.")]
+RenalAdjustOpt = Annotated[
+    bool,
+    typer.Option(
+        "--renal-adjust",
+        help="Reduce every dose by the regimen's suggested factor for the --crcl given "
+        "(baclofen: published literature, not US labeling).",
+    ),
+]
+
+
+def parse_crcl(text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        fail(f"{text!r} is not a creatinine clearance in mL/min", "--crcl")
+    # a physiological bound, not a drug fact: catches typos such as 400 for 40
+    if not value.is_finite() or value < 0 or value > 300:
+        fail(f"{text!r} is not a creatinine clearance in mL/min (0 to 300)", "--crcl")
+    return value
+
+
+def patient_from_options(
+    *,
+    name: str | None = None,
+    age: str | None = None,
+    crcl: str | None = None,
+    dialysis: bool = False,
+    with_: list[str] | None = None,
+    pregnant: bool = False,
+) -> Patient:
+    """Only the fields given are set, so a patient from a file keeps the rest."""
+    from titrate.model import Patient
+
+    given: dict[str, object] = {}
+    if name is not None:
+        given["name"] = name
+    if age:
+        given["age_years"] = parse_age(age)
+    if crcl:
+        given["crcl_ml_min"] = parse_crcl(crcl)
+    if dialysis:
+        given["dialysis"] = True
+    if with_:
+        given["co_medications"] = [text.strip() for text in with_]
+    if pregnant:
+        given["pregnant"] = True
+    return Patient.model_validate(given)
 
 
 def fail_on_option(default: FailOn) -> object:
@@ -293,9 +439,14 @@ def plan_options(
     patient: str | None,
     product: str | None = None,
     strengths: str | None = None,
+    crcl: str | None = None,
+    dialysis: bool = False,
+    with_: list[str] | None = None,
+    pregnant: bool = False,
+    renal_adjust: bool = False,
 ) -> PlanOptions:
     """Command-line strings → PlanOptions (each problem names its option)."""
-    from titrate.model import Patient, PlanOptions
+    from titrate.model import PlanOptions
     from titrate.schedule import parse_date, parse_steps, parse_times
 
     return PlanOptions(
@@ -307,7 +458,15 @@ def plan_options(
         target_mg=parse_mg(target_mg, "--target-mg") if target_mg else None,
         hold_days=hold_days,
         steps=parse_steps(steps) if steps else None,
-        patient=Patient(name=patient, age_years=parse_age(age) if age else None),
+        patient=patient_from_options(
+            name=patient,
+            age=age,
+            crcl=crcl,
+            dialysis=dialysis,
+            with_=with_,
+            pregnant=pregnant,
+        ),
+        renal_adjust=renal_adjust,
     )
 
 
@@ -338,14 +497,28 @@ def plan(
     patient: PatientOpt = None,
     product: ProductOpt = None,
     strengths: StrengthsOpt = None,
-    fmt: FormatOpt = None,
+    crcl: CrclOpt = None,
+    dialysis: DialysisOpt = False,
+    with_: WithOpt = None,
+    pregnant: PregnantOpt = False,
+    renal_adjust: RenalAdjustOpt = False,
+    fmt: PlanFormatOpt = None,
     output: OutputOpt = None,
+    prescriber: PrescriberOpt = None,
+    pharmacy: PharmacyOpt = None,
+    printed_on: PrintedOnOpt = None,
+    remind_minutes: RemindMinutesOpt = 10,
+    paper: PaperOpt = None,
+    findings_csv: FindingsCsvOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     regimen_files: RegimenFiles = None,
 ) -> None:
     """Build the dated, timed schedule for REGIMEN and check it against its limits.
 
     Example: titrate plan baclofen --start 2026-12-01 --times 08:00,14:00,20:00
+
+    Printable: titrate plan baclofen --patient "A. Patient" -o plan.html (or .pdf, .csv,
+    .md, .ics, .fhir.json)
     """
     with input_errors():
         from titrate.api import plan as build_plan
@@ -364,11 +537,248 @@ def plan(
             patient=patient,
             product=product,
             strengths=strengths,
+            crcl=crcl,
+            dialysis=dialysis,
+            with_=with_,
+            pregnant=pregnant,
+            renal_adjust=renal_adjust,
+        )
+        shown = render_options(
+            zone_name=options.timezone,
+            prescriber=prescriber,
+            pharmacy=pharmacy,
+            printed_on=printed_on,
+            remind_minutes=remind_minutes,
+            paper=paper,
         )
         result = build_plan(chosen, options)
+        emit(result, fmt, output, shown)
+        write_findings_csv(result, findings_csv)
+    if at_or_above(result.findings, fail_on.value):
+        raise typer.Exit(1)
+
+
+@app.command()
+def taper(
+    regimen: RegimenArg,
+    from_mg: Annotated[
+        str | None,
+        typer.Option("--from-mg", metavar="MG", help="The dose taken now, mg per dose."),
+    ] = None,
+    doses_per_day: Annotated[
+        int | None,
+        typer.Option(
+            "--doses-per-day",
+            metavar="N",
+            help="Doses a day taken now. Default: as the regimen's last titration step.",
+        ),
+    ] = None,
+    from_plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-plan",
+            metavar="PLAN.json",
+            help="Taper from the last day of a plan written by `titrate plan -f json`; it "
+            "starts the day after that plan ends unless --start is given.",
+            dir_okay=False,
+        ),
+    ] = None,
+    step_mg: Annotated[
+        str | None,
+        typer.Option("--step-mg", metavar="MG", help="Lower each dose by MG (default: from data)."),
+    ] = None,
+    every_days: Annotated[
+        int | None,
+        typer.Option("--every-days", metavar="N", help="Lower every N days (default: from data)."),
+    ] = None,
+    start: StartOpt = None,
+    times: TimesOpt = None,
+    tz: TzOpt = None,
+    age: AgeOpt = None,
+    patient: PatientOpt = None,
+    product: ProductOpt = None,
+    strengths: StrengthsOpt = None,
+    crcl: CrclOpt = None,
+    dialysis: DialysisOpt = False,
+    with_: WithOpt = None,
+    pregnant: PregnantOpt = False,
+    renal_adjust: RenalAdjustOpt = False,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    regimen_files: RegimenFiles = None,
+) -> None:
+    """Plan stopping REGIMEN slowly: from the current dose down to zero.
+
+    The default pace comes from the regimen's taper data (baclofen: 5 mg less per dose
+    every 3 days, a convention: US labels say "reduce slowly" without numbers).
+
+    Example: titrate taper baclofen --from-mg 20 --doses-per-day 3 --start 2026-12-01
+    """
+    with input_errors():
+        from titrate.catalog import get_regimen
+        from titrate.rules import at_or_above
+        from titrate.taper import day_after, taper_after
+        from titrate.taper import taper as build_taper
+
+        if (from_mg is None) == (from_plan is None):
+            fail("give the current dose with exactly one of --from-mg or --from-plan", "--from-mg")
+        if from_plan is not None and doses_per_day is not None:
+            fail("the plan gives the doses a day; drop --doses-per-day", "--doses-per-day")
+        chosen = get_regimen(regimen, load_catalog(regimen_files))
+        step = parse_mg(step_mg, "--step-mg") if step_mg is not None else None
+        if from_plan is not None:
+            from titrate.adjust import merge_patient
+            from titrate.planfile import load_plan
+
+            previous = load_plan(from_plan)
+            zone_name = zone_or_system(tz) if tz else previous.timezone
+            options = plan_options(
+                zone_name=zone_name,
+                start=start or day_after(previous).isoformat(),
+                times=times,
+                target_mg=None,
+                hold_days=0,
+                steps=None,
+                age=age,
+                patient=patient,
+                product=product,
+                strengths=strengths,
+                crcl=crcl,
+                dialysis=dialysis,
+                with_=with_,
+                pregnant=pregnant,
+                renal_adjust=renal_adjust,
+            )
+            options = options.model_copy(
+                update={"patient": merge_patient(previous.patient, options.patient)}
+            )
+            result = taper_after(
+                chosen,
+                previous,
+                options,
+                step_mg=step,
+                every_days=every_days,
+                where=str(from_plan),
+            )
+        else:
+            assert from_mg is not None
+            options = plan_options(
+                zone_name=zone_or_system(tz),
+                start=start,
+                times=times,
+                target_mg=None,
+                hold_days=0,
+                steps=None,
+                age=age,
+                patient=patient,
+                product=product,
+                strengths=strengths,
+                crcl=crcl,
+                dialysis=dialysis,
+                with_=with_,
+                pregnant=pregnant,
+                renal_adjust=renal_adjust,
+            )
+            result = build_taper(
+                chosen,
+                options,
+                from_mg=parse_mg(from_mg, "--from-mg"),
+                doses_per_day=doses_per_day,
+                step_mg=step,
+                every_days=every_days,
+            )
         emit(result, fmt, output)
     if at_or_above(result.findings, fail_on.value):
         raise typer.Exit(1)
+
+
+@app.command()
+def check(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="A proposed plan (YAML/JSON with regimen: and steps: or doses:), the JSON "
+            "of `titrate plan -f json`, or a regimens YAML file holding one regimen.",
+            dir_okay=False,
+        ),
+    ],
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--regimen",
+            metavar="REGIMEN",
+            help="Check against this regimen's rules (default: the one the file names).",
+        ),
+    ] = None,
+    start: StartOpt = None,
+    tz: TzOpt = None,
+    age: AgeOpt = None,
+    patient: PatientOpt = None,
+    crcl: CrclOpt = None,
+    dialysis: DialysisOpt = False,
+    with_: WithOpt = None,
+    pregnant: PregnantOpt = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="report (default: every finding with its rule and source) or any plan "
+            "format (table, json, ...).",
+        ),
+    ] = None,
+    output: OutputOpt = None,
+    fail_on: FailOnWarningOpt = FailOn.warning,
+    regimen_files: RegimenFiles = None,
+) -> None:
+    """Check a proposed plan or regimen against a regimen's rules: why it fails and
+    where each rule comes from.
+
+    The patient options add to (and override) a patient given in the file. Exit status 1
+    on findings at or above --fail-on (default warning).
+
+    Example: titrate check proposed.yaml --crcl 40
+    """
+    with input_errors():
+        from titrate.check import check as check_file
+        from titrate.rules import at_or_above
+        from titrate.schedule import parse_date
+
+        zone_name = zone_or_system(tz)
+        result = check_file(
+            file,
+            catalog=load_catalog(regimen_files),
+            patient=patient_from_options(
+                name=patient,
+                age=age,
+                crcl=crcl,
+                dialysis=dialysis,
+                with_=with_,
+                pregnant=pregnant,
+            ),
+            regimen_id=against,
+            timezone=zone_name,
+            start=parse_date(start) if start else today_in(zone_name),
+        )
+        name = fmt or (None if output is None else _format_or_report(output))
+        if name in (None, "report"):
+            from titrate.render.check import report_text
+
+            emit(report_text(result, str(file)), "table", output)
+        else:
+            emit(result, name, output)
+    if at_or_above(result.findings, fail_on.value):
+        raise typer.Exit(1)
+
+
+def _format_or_report(output: Path) -> str | None:
+    from titrate.render import format_for_path
+
+    found = format_for_path(output)
+    return None if found in (None, "table") else found
 
 
 @app.command()
@@ -527,12 +937,260 @@ def batch(
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema (draft 2020-12) of the plan JSON."""
+def schema(
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind", metavar="KIND", help="plan (default), advice (`missed`) or audit (`audit`)."
+        ),
+    ] = "plan",
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of the plan JSON (or --kind advice|audit)."""
     from titrate.io import write_stdout
     from titrate.render.json import schema_text
 
-    write_stdout(schema_text())
+    with input_errors():
+        if kind == "advice":
+            from titrate.render.advice import advice_schema_text
+
+            write_stdout(advice_schema_text())
+        elif kind == "audit":
+            from titrate.render.audit import audit_schema_text
+
+            write_stdout(audit_schema_text())
+        elif kind == "plan":
+            write_stdout(schema_text())
+        else:
+            fail(f"unknown kind {kind!r} (choose plan, advice or audit)", "--kind")
+
+
+# Missed doses and dose-log audits (titrate.missed, titrate.audit)
+
+NowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        metavar="DATETIME",
+        help="Current time, ISO 8601 (no UTC offset: the plan's zone). Default: now.",
+    ),
+]
+
+
+def _text_format(fmt: str | None, output: Path | None) -> str:
+    from titrate.render import format_for_path
+
+    name = fmt or (format_for_path(output) if output else None) or "table"
+    if name not in ("table", "json"):
+        fail(f"unknown format {name!r} (choose table or json)", "--format")
+    return name
+
+
+def _text_width(output: Path | None) -> tuple[int, bool]:
+    """Terminal width and colour for table output on a terminal; fixed for files."""
+    if output is not None:
+        return 100, False
+    import shutil
+
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return max(shutil.get_terminal_size((100, 24)).columns, 60), color
+
+
+def _now(text: str | None, zone_name: str) -> datetime:
+    """'Now' is resolved once, here at the edge."""
+    from titrate.doselog import parse_instant
+    from titrate.schedule import zone
+
+    tz = zone(zone_name)
+    if text is None:
+        return datetime.now(tz)
+    return parse_instant(text, tz, "--now")
+
+
+def _plan_file_regimen(path: Path, regimen_files: list[Path] | None) -> tuple[Plan, Regimen]:
+    """A plan JSON file and its regimen (by the plan's regimen id), with the plan's
+    findings checked afresh against the regimen data."""
+    from titrate.catalog import get_regimen
+    from titrate.planfile import load_plan
+    from titrate.rules import check_plan
+
+    loaded = load_plan(path)
+    try:
+        chosen = get_regimen(loaded.regimen.id, load_catalog(regimen_files))
+    except InputError as exc:
+        raise InputError(f"{exc.message} (the plan's regimen)", str(path)) from None
+    return loaded.model_copy(update={"findings": check_plan(loaded, chosen)}), chosen
+
+
+@app.command()
+def missed(
+    regimen: Annotated[
+        str | None,
+        typer.Argument(metavar="[REGIMEN]", help="Regimen id, to build the plan (or give --plan)."),
+    ] = None,
+    plan_file: Annotated[
+        Path | None,
+        typer.Option("--plan", metavar="FILE", help="Plan JSON written by `titrate plan -f json`."),
+    ] = None,
+    dose: Annotated[
+        str | None,
+        typer.Option(
+            "--dose",
+            metavar="DATETIME",
+            help="Scheduled time of the missed dose, ISO 8601 (no offset: the plan's zone).",
+        ),
+    ] = None,
+    dose_number: Annotated[
+        int | None,
+        typer.Option("--dose-number", metavar="N", help="The missed dose's number in the plan."),
+    ] = None,
+    now: NowOpt = None,
+    start: StartOpt = None,
+    times: TimesOpt = None,
+    tz: TzOpt = None,
+    target_mg: TargetOpt = None,
+    hold_days: HoldOpt = 0,
+    steps: StepsOpt = None,
+    age: AgeOpt = None,
+    patient: PatientOpt = None,
+    product: ProductOpt = None,
+    strengths: StrengthsOpt = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    regimen_files: RegimenFiles = None,
+) -> None:
+    """A dose was missed: take it now, skip it, or contact the prescriber?
+
+    The rule and its source come from the regimen data (missed_dose). Exit status 1 only
+    when the plan itself has findings at or above --fail-on.
+
+    Example: titrate missed baclofen --start 2026-12-01 --dose 2026-12-02T14:00
+    --now 2026-12-02T15:30
+    """
+    with input_errors():
+        from titrate.io import write_atomic, write_stdout
+        from titrate.missed import advise, dose_at
+        from titrate.render.advice import render as render_advice
+        from titrate.rules import at_or_above
+        from titrate.schedule import zone
+
+        name = _text_format(fmt, output)
+        if (dose is None) == (dose_number is None):
+            fail("give the missed dose with exactly one of --dose or --dose-number", "--dose")
+        if plan_file is not None:
+            if regimen is not None:
+                fail("give REGIMEN or --plan, not both", "--plan")
+            given = {
+                "--start": start,
+                "--times": times,
+                "--tz": tz,
+                "--target-mg": target_mg,
+                "--hold-days": hold_days or None,
+                "--steps": steps,
+                "--age": age,
+                "--patient": patient,
+                "--product": product,
+                "--strengths": strengths,
+            }
+            for option, value in given.items():
+                if value is not None:
+                    fail("the plan file already fixes this; give it only with REGIMEN", option)
+            chosen_plan, chosen = _plan_file_regimen(plan_file, regimen_files)
+        else:
+            if regimen is None:
+                fail("give REGIMEN (and its plan options) or --plan FILE", "REGIMEN")
+            from titrate.api import plan as build_plan
+            from titrate.catalog import get_regimen
+
+            chosen = get_regimen(regimen, load_catalog(regimen_files))
+            options = plan_options(
+                zone_name=zone_or_system(tz),
+                start=start,
+                times=times,
+                target_mg=target_mg,
+                hold_days=hold_days,
+                steps=steps,
+                age=age,
+                patient=patient,
+                product=product,
+                strengths=strengths,
+            )
+            chosen_plan = build_plan(chosen, options)
+        if dose is not None:
+            from titrate.doselog import parse_instant
+
+            number = dose_at(chosen_plan, parse_instant(dose, zone(chosen_plan.timezone), "--dose"))
+            number_of_dose = number.number
+        else:
+            assert dose_number is not None
+            number_of_dose = dose_number
+        advice = advise(chosen_plan, chosen, number_of_dose, _now(now, chosen_plan.timezone))
+        width, _ = _text_width(output)
+        text = render_advice(advice, name, width)
+        if output is not None:
+            write_atomic(output, text)
+        else:
+            write_stdout(text)
+    if at_or_above(advice.findings, fail_on.value):
+        raise typer.Exit(1)
+
+
+@app.command()
+def audit(
+    plan_file: Annotated[
+        Path, typer.Argument(metavar="PLAN", help="Plan JSON written by `titrate plan -f json`.")
+    ],
+    log_file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="LOG", help="Dose log: CSV taken_at,dose_mg[,note] or JSON Lines (.jsonl)."
+        ),
+    ],
+    now: NowOpt = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnWarningOpt = FailOn.warning,
+    regimen_files: RegimenFiles = None,
+) -> None:
+    """Compare a dose log with its plan: taken, late, missed, extra; doubles, doses too
+    close, amounts that differ, days over the maximum, abrupt stops.
+
+    Doses due after --now (default: now) are pending. Unreadable log rows are listed
+    with their line numbers (and on stderr) and give exit status 2; the other rows are
+    still audited.
+
+    Example: titrate audit plan.json doses.csv --now 2026-12-13T09:00
+    """
+    with input_errors():
+        from titrate.audit import audit_log
+        from titrate.doselog import read_log
+        from titrate.io import write_atomic, write_stdout
+        from titrate.render.audit import render as render_audit
+        from titrate.rules import at_or_above
+        from titrate.schedule import zone
+
+        name = _text_format(fmt, output)
+        chosen_plan, chosen = _plan_file_regimen(plan_file, regimen_files)
+        log = read_log(log_file, zone(chosen_plan.timezone))
+        result = audit_log(chosen_plan, chosen, log, _now(now, chosen_plan.timezone))
+        width, color = _text_width(output)
+        text = render_audit(result, name, width, color)
+        if output is not None:
+            write_atomic(output, text)
+        else:
+            write_stdout(text)
+        shown = 10  # the full list is in the output; stderr stays readable
+        for row in result.rejected_rows[:shown]:
+            sys.stderr.write(f"titrate: error: {log_file}:{row.line}: {row.message}\n")
+        if len(result.rejected_rows) > shown:
+            sys.stderr.write(
+                f"titrate: error: {log_file}: {len(result.rejected_rows) - shown} more "
+                "unreadable row(s), listed in the output\n"
+            )
+    if result.rejected_rows:
+        raise typer.Exit(2)
+    if at_or_above(result.findings, fail_on.value):
+        raise typer.Exit(1)
 
 
 def entry() -> None:

@@ -6,7 +6,9 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from titrate.errors import InputError
 
@@ -55,3 +57,48 @@ def write_stdout(data: str | bytes) -> None:
     else:
         sys.stdout.write(data)
         sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[BinaryIO]:
+    """Stream into a temporary file beside `path`, renamed over it only when the block
+    ends without an exception (batch output: complete or absent, never half written)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise InputError("is a directory; give a file name", str(path))
+    if not folder.is_dir():
+        raise InputError(f"folder {str(folder)!r} does not exist", str(path))
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except PermissionError:
+        raise InputError("cannot write: permission denied", str(path)) from None
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            yield temp
+            temp.flush()
+            os.fsync(temp.fileno())
+        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
+        os.chmod(temp_name, mode)
+        os.replace(temp_name, path)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", str(path)) from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+@contextlib.contextmanager
+def stdout_bytes() -> Iterator[BinaryIO]:
+    """Stdout as a binary stream for many small plain writes, flushed at the end."""
+    sys.stdout.flush()
+    stream: BinaryIO = sys.stdout.buffer
+    try:
+        yield stream
+    finally:
+        stream.flush()

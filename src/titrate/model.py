@@ -88,6 +88,15 @@ Number = Annotated[
 ]
 """A non-negative exact number (ages, days, fractions)."""
 
+Quantity = Annotated[
+    Decimal,
+    Field(ge=0, allow_inf_nan=False),
+    _NumberOut,
+    _NumberSchema,
+]
+"""A computed non-negative count or volume (tablets, mL): no input cap, since a long plan
+in a dilute liquid can legitimately need more than ABSURD_MG units."""
+
 TimeOfDay = Annotated[time, BeforeValidator(_only_time_text)]
 
 Severity = Literal["error", "warning", "info"]
@@ -626,7 +635,7 @@ class Piece(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     strength_mg: Mg
-    count: Number
+    count: Quantity
 
 
 class Amount(BaseModel):
@@ -634,7 +643,7 @@ class Amount(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    value: Number = Field(description="tablets, capsules, packets or mL (exact)")
+    value: Quantity = Field(description="tablets, capsules, packets or mL (exact)")
     unit: Literal["tablet", "capsule", "packet", "mL"]
     text: str = Field(description="for people, e.g. '1½ × 10 mg tablet', '3 mL'")
     pieces: list[Piece] = Field(default_factory=list)
@@ -678,7 +687,7 @@ class DispenseLine(BaseModel):
     step: int | None = Field(default=None, description="None = whole course")
     item: str = Field(description="e.g. '10 mg tablet', '5 mg/mL suspension'")
     strength_mg: Mg | None = None
-    quantity: Number = Field(description="units to dispense (tablets, packets, mL)")
+    quantity: Quantity = Field(description="units to dispense (tablets, packets, mL)")
     unit: Literal["tablet", "capsule", "packet", "mL"]
     packs: int | None = Field(default=None, description="bottles/cartons of pack_size")
     pack_size: Number | None = None
@@ -714,7 +723,7 @@ class Day(BaseModel):
     date: date
     step: int = Field(ge=1)
     doses: int = Field(ge=0, description="number of administrations that day")
-    total_mg: MgOrZero
+    total_mg: Quantity = Field(description="sum of the day's doses in mg (exact)")
 
 
 class RegimenRef(BaseModel):

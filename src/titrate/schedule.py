@@ -226,6 +226,8 @@ def spread_times(table: dict[int, list[time]], per_day: int) -> list[time]:
 def local_instant(day: date, clock: time, tz: ZoneInfo) -> tuple[datetime, str | None]:
     """Wall time → aware instant, with a note when the wall time does not exist."""
     wall = datetime.combine(day, clock, tzinfo=tz)
+    if wall.utcoffset() == wall.replace(fold=1).utcoffset():
+        return wall, None  # neither skipped nor repeated: the common case, kept cheap
     instant = wall.astimezone(UTC).astimezone(tz)  # normalises a skipped wall time
     if instant.replace(tzinfo=None) != wall.replace(tzinfo=None):
         note = (
@@ -239,6 +241,7 @@ def local_instant(day: date, clock: time, tz: ZoneInfo) -> tuple[datetime, str |
 def build_schedule(regimen: Regimen, options: PlanOptions) -> Plan:
     """Expand the regimen into a plan with doses and days (findings come later)."""
     tz = zone(options.timezone)
+    shared = regimen_parts(regimen)
     ladder = ladder_for(regimen, options)
     notes = list(ladder.notes)
     clock_times = times_by_frequency(regimen, options, ladder.steps, notes)
@@ -254,8 +257,11 @@ def build_schedule(regimen: Regimen, options: PlanOptions) -> Plan:
                     instant, note = local_instant(on, clock, tz)
                     if note:
                         notes.append(note)
+                    # model_construct: every value is a validated step's, or a count or an
+                    # aware instant made here; re-validating 36+ doses per plan is the
+                    # largest cost of a batch (bench/run.py).
                     doses.append(
-                        Dose(
+                        Dose.model_construct(
                             number=len(doses) + 1,
                             at=instant,
                             day=day_number,
@@ -282,8 +288,8 @@ def build_schedule(regimen: Regimen, options: PlanOptions) -> Plan:
             + " (evenly spaced waking hours); use --times to fit the patient's day."
         )
     return Plan(
-        kind="custom" if options.steps is not None else "titration",
-        regimen=regimen_ref(regimen),
+        kind=options.kind or ("custom" if options.steps is not None else "titration"),
+        regimen=shared.ref,
         patient=options.patient,
         start=options.start,
         timezone=tz.key,
@@ -294,23 +300,52 @@ def build_schedule(regimen: Regimen, options: PlanOptions) -> Plan:
         doses=doses,
         days=days,
         findings=[],
-        sources=[
-            SourceRef(
-                id=source.id,
-                title=source.title,
-                section=source.section,
-                url=source.url,
-                retrieved=source.retrieved,
-            )
-            for source in regimen.sources
-        ],
+        sources=list(shared.sources),
         notes=notes,
-        notices=[
-            NoticeRef(id=notice.id, text=notice.text, source=regimen.cite(notice))
-            for notice in regimen.notices
-        ],
+        notices=list(shared.notices),
         disclaimer=DISCLAIMER,
     )
+
+
+@dataclass(frozen=True)
+class RegimenParts:
+    """What every plan of a regimen repeats: built once per regimen, not once per plan."""
+
+    regimen: Regimen
+    ref: RegimenRef
+    sources: tuple[SourceRef, ...]
+    notices: tuple[NoticeRef, ...]
+
+
+_PARTS: dict[int, RegimenParts] = {}
+
+
+def regimen_parts(regimen: Regimen) -> RegimenParts:
+    """Regimens are frozen, so their parts can be kept by identity (the catalog's live
+    for the whole process; the check `parts.regimen is regimen` guards a reused id)."""
+    parts = _PARTS.get(id(regimen))
+    if parts is None or parts.regimen is not regimen:
+        if len(_PARTS) >= 64:  # regimens made on the fly (tests, scripts) must not pile up
+            _PARTS.clear()
+        parts = _PARTS[id(regimen)] = RegimenParts(
+            regimen=regimen,
+            ref=regimen_ref(regimen),
+            sources=tuple(
+                SourceRef(
+                    id=source.id,
+                    title=source.title,
+                    section=source.section,
+                    url=source.url,
+                    retrieved=source.retrieved,
+                )
+                for source in regimen.sources
+            ),
+            notices=tuple(
+                NoticeRef(id=notice.id, text=notice.text, source=regimen.cite(notice))
+                for notice in regimen.notices
+            ),
+        )
+    return parts
 
 
 def regimen_ref(regimen: Regimen) -> RegimenRef:

@@ -25,6 +25,7 @@ class RenderOptions:
     pharmacy: str | None = None
     printed_on: date | None = None
     remind_minutes: int = 10
+    paper: str | None = None  # "a4" or "letter"; None: HTML fits either, PDF uses A4
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,12 @@ FORMATS: dict[str, Format] = {
     for fmt in (
         Format("table", "titrate.render.table", (".txt",), machine=False),
         Format("json", "titrate.render.json", (".json",), machine=True),
+        Format("html", "titrate.render.html", (".html", ".htm"), machine=False),
+        Format("pdf", "titrate.render.pdf", (".pdf",), machine=False, binary=True, extra="pdf"),
+        Format("csv", "titrate.render.csv", (".csv",), machine=True),
+        Format("md", "titrate.render.md", (".md", ".markdown"), machine=False),
+        Format("ics", "titrate.render.ics", (".ics",), machine=True),
+        Format("fhir", "titrate.render.fhir", (".fhir.json",), machine=True),
     )
 }
 
@@ -51,12 +58,16 @@ class Renderer(Protocol):
 
 
 def format_for_path(path: Path) -> str | None:
-    """The format an output file's extension asks for, if any."""
-    suffix = path.suffix.lower()
-    for fmt in FORMATS.values():
-        if suffix in fmt.extensions:
-            return fmt.name
-    return None
+    """The format an output file's extension asks for, if any (the longest matching
+    ending wins, so `plan.fhir.json` is FHIR and `plan.json` is JSON)."""
+    name = path.name.lower()
+    matches = [
+        (len(extension), fmt.name)
+        for fmt in FORMATS.values()
+        for extension in fmt.extensions
+        if name.endswith(extension)
+    ]
+    return max(matches)[1] if matches else None
 
 
 def renderer(name: str) -> Renderer:

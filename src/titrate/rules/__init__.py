@@ -6,7 +6,14 @@
 from __future__ import annotations
 
 from titrate.model import Finding, Plan, Regimen
-from titrate.rules import escalation, limits, patient  # noqa: F401  (registers rules)
+from titrate.rules import (  # noqa: F401  (registers rules)
+    audit,
+    escalation,
+    limits,
+    patient,
+    product,
+    stopping,
+)
 from titrate.rules.base import REGISTRY, Context, Rule, at_or_above, sort_findings
 
 __all__ = ["REGISTRY", "Rule", "at_or_above", "catalogue", "check_plan", "sort_findings"]

@@ -1,0 +1,204 @@
+"""The patient in front of the pharmacist: check the patient context against the
+regimen's data, and (with --renal-adjust) reduce every dose by the regimen's suggested
+renal factor.
+
+The factor is an exact fraction from the data ("1/2", "2/3"). A reduced dose that has
+no exact value in milligrams to a microgram (5 mg × 2/3 = 10/3 mg) is carried rounded
+half-even to a microgram, recorded in `Plan.renal_adjustment.inexact`, and reported by
+the `renal-impairment` rule beside its day: shown, never silently rounded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from fractions import Fraction
+
+from titrate.errors import InputError
+from titrate.model import (
+    BASIS_TEXT,
+    MG_DECIMAL_PLACES,
+    Day,
+    Dose,
+    InexactDose,
+    InteractionClass,
+    Patient,
+    Plan,
+    PlanOptions,
+    Regimen,
+    RenalAdjustment,
+    RenalBand,
+    fraction_of,
+)
+
+_MICROGRAM = Decimal(1).scaleb(-MG_DECIMAL_PLACES)
+
+
+def normalise_name(text: str) -> str:
+    """'Other_Sedatives ' → 'other sedatives': how typed drug and class names are compared."""
+    return re.sub(r"[\s_-]+", " ", text.strip().lower())
+
+
+def interaction_class(regimen: Regimen, typed: str) -> InteractionClass | None:
+    """The regimen's CNS-depressant class a typed drug or class name belongs to."""
+    if regimen.interactions is None:
+        return None
+    wanted = normalise_name(typed)
+    for klass in regimen.interactions.cns_depressants:
+        names = [klass.id, klass.name, *klass.aliases]
+        if wanted in {normalise_name(name) for name in names}:
+            return klass
+    return None
+
+
+def check_patient(regimen: Regimen, patient: Patient) -> None:
+    """Refuse patient context the regimen's data cannot judge (exit 2, never ignored)."""
+    if not patient.co_medications:
+        return
+    if regimen.interactions is None:
+        raise InputError(
+            f"regimen {regimen.id!r} lists no sedating co-medication classes, so it "
+            "cannot check co-medications",
+            "--with",
+        )
+    known = ", ".join(klass.id for klass in regimen.interactions.cns_depressants)
+    for typed in patient.co_medications:
+        if interaction_class(regimen, typed) is None:
+            raise InputError(
+                f"unknown drug or class {typed!r} (known classes: {known}; or a drug name "
+                f"they list, see `titrate show {regimen.id} -f json`)",
+                "--with",
+            )
+
+
+def merge_patient(base: Patient, given: Patient) -> Patient:
+    """`base` (from a file) with every field explicitly set in `given` (the command line)."""
+    updates = {name: getattr(given, name) for name in given.model_fields_set}
+    return base.model_copy(update=updates) if updates else base
+
+
+def renal_band(regimen: Regimen, patient: Patient) -> RenalBand | None:
+    """The regimen's kidney-function band for the patient's CrCl (None: no band applies)."""
+    if regimen.renal is None or patient.crcl_ml_min is None:
+        return None
+    return regimen.renal.band_for(patient.crcl_ml_min)
+
+
+def adjust_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
+    """Check the patient context; with `options.renal_adjust`, reduce every dose."""
+    patient = plan.patient
+    check_patient(regimen, patient)
+    notes = list(plan.notes)
+    if patient.pregnant and regimen.pregnancy is None:
+        notes.append(f"Pregnancy is not checked: regimen {regimen.id!r} has no pregnancy data.")
+    if (patient.crcl_ml_min is not None or patient.dialysis) and regimen.renal is None:
+        notes.append(f"Kidney function is not checked: regimen {regimen.id!r} has no renal data.")
+    if not options.renal_adjust:
+        return plan.model_copy(update={"notes": notes}) if notes != plan.notes else plan
+    return _reduce_for_kidneys(plan.model_copy(update={"notes": notes}), regimen)
+
+
+def _reduce_for_kidneys(plan: Plan, regimen: Regimen) -> Plan:
+    patient = plan.patient
+    renal = regimen.renal
+    if renal is None:
+        raise InputError(f"regimen {regimen.id!r} has no renal data to adjust by", "--renal-adjust")
+    if patient.dialysis:
+        dialysis = renal.dialysis
+        hint = f" ({dialysis.suggestion}; {BASIS_TEXT[dialysis.basis]})" if dialysis else ""
+        raise InputError(
+            "no dose factor applies to dialysis" + hint + "; write that schedule with "
+            "--steps (MGxPER_DAY:DAYS) and check it with --dialysis",
+            "--renal-adjust",
+        )
+    if patient.crcl_ml_min is None:
+        raise InputError(
+            "needs the patient's kidney function: give --crcl ML_MIN", "--renal-adjust"
+        )
+    band = renal.band_for(patient.crcl_ml_min)
+    if band is None:
+        note = (
+            f"--renal-adjust: CrCl {patient.crcl_ml_min} mL/min is above the regimen's "
+            "kidney-function bands, so no reduction applies; doses are unchanged."
+        )
+        return plan.model_copy(update={"notes": [*plan.notes, note]})
+    factor = fraction_of(band.dose_factor)
+    doses, inexact = _reduced_doses(plan.doses, plan.days, factor)
+    days = _days_with_totals(plan.days, doses)
+    adjustment = RenalAdjustment(
+        band=band.name,
+        crcl_ml_min=patient.crcl_ml_min,
+        factor=band.dose_factor,
+        basis=band.basis,
+        source=regimen.cite(band),
+        inexact=inexact,
+    )
+    note = (
+        f"Doses reduced for kidney function (--renal-adjust): CrCl {patient.crcl_ml_min} "
+        f"mL/min, {band.name}: each dose × {band.dose_factor}, {band.suggestion}. "
+        f"Basis: {BASIS_TEXT[band.basis]} [{', '.join(band.source)}]; US labels give no "
+        "amounts. Confirm the reduced doses with the prescriber."
+    )
+    return plan.model_copy(
+        update={
+            "doses": doses,
+            "days": days,
+            "renal_adjustment": adjustment,
+            "notes": [note, *plan.notes],
+        }
+    )
+
+
+def plain(value: Decimal) -> Decimal:
+    """Without trailing zeros or exponent: 10.000 → 10, 2.500 → 2.5 (same value)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def exact_mg(value: Fraction) -> Decimal | None:
+    """`value` as a Decimal with at most a microgram's places, or None if it has none."""
+    scaled = value * 10**MG_DECIMAL_PLACES
+    if scaled.denominator != 1:
+        return None
+    return plain(Decimal(scaled.numerator).scaleb(-MG_DECIMAL_PLACES))
+
+
+def shown_mg(value: Fraction) -> Decimal:
+    """An inexact dose carried to the microgram, half-even (the only rounding here)."""
+    with localcontext() as context:
+        context.prec = 50
+        quotient = Decimal(value.numerator) / Decimal(value.denominator)
+    return plain(quotient.quantize(_MICROGRAM, rounding=ROUND_HALF_EVEN))
+
+
+def _reduced_doses(
+    doses: Iterable[Dose], days: list[Day], factor: Fraction
+) -> tuple[list[Dose], list[InexactDose]]:
+    first_day_of_step: dict[int, int] = {}
+    for day in days:
+        first_day_of_step.setdefault(day.step, day.day)
+    reduced: list[Dose] = []
+    inexact: dict[tuple[int, Decimal], InexactDose] = {}
+    for dose in doses:
+        exact = Fraction(dose.dose_mg) * factor
+        value = exact_mg(exact)
+        if value is None:
+            value = shown_mg(exact)
+            key = (dose.step, dose.dose_mg)
+            if key not in inexact:
+                inexact[key] = InexactDose(
+                    step=dose.step,
+                    day=first_day_of_step.get(dose.step, dose.day),
+                    from_mg=dose.dose_mg,
+                    exact_mg=f"{exact.numerator}/{exact.denominator}",
+                    shown_mg=value,
+                )
+        reduced.append(dose.model_copy(update={"dose_mg": value, "amount": None}))
+    return reduced, list(inexact.values())
+
+
+def _days_with_totals(days: list[Day], doses: list[Dose]) -> list[Day]:
+    totals: dict[int, Decimal] = {}
+    for dose in doses:
+        totals[dose.day] = totals.get(dose.day, Decimal(0)) + dose.dose_mg
+    return [day.model_copy(update={"total_mg": totals.get(day.day, Decimal(0))}) for day in days]

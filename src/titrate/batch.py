@@ -1,0 +1,471 @@
+"""Batch planning: one request per CSV row or JSON Lines line in, one JSON line out.
+
+A request is read, planned through the same path as `titrate plan` (`cli.plan_options`
+then `api.plan`) and written before the next one is read, so memory stays flat however
+long the file. Every request gives exactly one output line, in input order:
+
+    {"row": 1, "id": "p-001", "plan": {... the document of `titrate plan -f json` ...}}
+    {"row": 2, "id": "p-002", "error": "start: '2026-02-30' is not a date YYYY-MM-DD ..."}
+
+`row` counts requests from 1 (a CSV header and blank lines are not requests), so output
+line N is request N. The `plan` member validates against `titrate schema` unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from titrate.errors import InputError
+
+if TYPE_CHECKING:
+    from titrate.model import Regimen
+
+# The `plan` options a request may set, by column name (the option name without its
+# dashes, `-` written `_`). `id` and `regimen` come first; the rest may be empty.
+OPTION_COLUMNS = (
+    "start",
+    "times",
+    "tz",
+    "target_mg",
+    "hold_days",
+    "steps",
+    "age",
+    "patient",
+    "product",
+    "strengths",
+)
+COLUMNS = ("id", "regimen", *OPTION_COLUMNS)
+
+# Model fields whose validation errors name a column of another name.
+MODEL_FIELD_COLUMNS = {"name": "patient", "age_years": "age", "timezone": "tz"}
+
+# Report progress to the callback every this many requests (a progress bar needs no more).
+PROGRESS_EVERY = 250
+
+Fields = dict[str, str | None]
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One row of the input: its number, its id, and its fields or why it is unreadable."""
+
+    row: int
+    id: str | int | None
+    fields: Fields
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class Summary:
+    """What the exit status needs once every row is done."""
+
+    rows: int = 0
+    invalid: int = 0
+    failing: int = 0
+    first_error: str | None = None
+
+    def record_error(self, request_row: int, message: str) -> None:
+        self.invalid += 1
+        if self.first_error is None:
+            self.first_error = f"row {request_row}: {message}"
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+
+
+def column_name(text: str) -> str:
+    """Header spelling tolerance: ` Target-MG ` names the `target_mg` column."""
+    return text.strip().lower().replace("-", "_")
+
+
+def _text_lines(stream: IO[bytes], name: str, progress: Progress | None) -> Iterator[str]:
+    """Decode a byte stream line by line (so a bad byte names its line), BOM tolerated."""
+    read = 0
+    number = 0
+    while True:
+        try:
+            raw = stream.readline()
+        except OSError as exc:
+            raise InputError(
+                f"cannot read: {exc.strerror or exc}", f"{name}:{number + 1}"
+            ) from None
+        if not raw:
+            break
+        number += 1
+        read += len(raw)
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"not UTF-8 text (byte {exc.start + 1} of the line)", f"{name}:{number}"
+            ) from None
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(read)
+        yield text
+    if progress is not None:
+        progress(read)
+
+
+def is_json_lines(path: Path | None, first_line: str) -> bool:
+    """JSON Lines by extension, else by content (a request object starts with `{`)."""
+    suffix = path.suffix.lower() if path is not None else ""
+    if suffix == ".csv":
+        return False
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return True
+    return first_line.lstrip().startswith("{")
+
+
+def read_requests(
+    stream: IO[bytes], name: str, path: Path | None = None, progress: Progress | None = None
+) -> Iterator[Request]:
+    """The requests of a CSV or JSON Lines byte stream, one at a time.
+
+    Problems with the whole file (no header, an unknown or repeated column, bytes that
+    are not UTF-8) raise InputError; problems with one row become that row's error.
+    """
+    lines = _text_lines(stream, name, progress)
+    first = next((line for line in lines if line.strip()), None)
+    if first is None:
+        raise InputError("no requests: the file is empty", name)
+    if is_json_lines(path, first):
+        yield from _json_requests(_chain_one(first, lines))
+    else:
+        yield from _csv_requests(_chain_one(first, lines), name)
+
+
+def _chain_one(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _csv_requests(lines: Iterator[str], name: str) -> Iterator[Request]:
+    reader = csv.reader(lines, strict=True)
+    header = _csv_header(reader, name)
+    width = len(header)
+    id_index = header.index("id") if "id" in header else None
+    row = 0
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            row += 1
+            yield Request(row, None, {}, f"line {reader.line_num}: not valid CSV: {exc}")
+            continue
+        if not any(value.strip() for value in values):
+            continue  # a blank line or a row of empty cells is not a request
+        row += 1
+        request_id = _csv_id(values, id_index)
+        if len(values) != width:
+            yield Request(
+                row,
+                request_id,
+                {},
+                f"line {reader.line_num}: {len(values)} fields but the header has {width} "
+                "columns (check the commas and quotes)",
+            )
+            continue
+        fields: Fields = {
+            column: value.strip() or None for column, value in zip(header, values, strict=True)
+        }
+        yield Request(row, request_id, fields)
+
+
+def _csv_header(reader: Any, name: str) -> list[str]:
+    try:
+        raw = next(reader)
+    except csv.Error as exc:
+        raise InputError(f"header is not valid CSV: {exc}", f"{name}:1") from None
+    header = [column_name(cell) for cell in raw]
+    where = f"{name}:{reader.line_num}"
+    for position, column in enumerate(header):
+        if column not in COLUMNS:
+            shown = raw[position].strip()
+            raise InputError(
+                f"unknown column {shown!r} (known columns: {', '.join(COLUMNS)})", where
+            )
+        if column in header[:position]:
+            raise InputError(f"column {column!r} appears twice", where)
+    if "regimen" not in header:
+        raise InputError("no `regimen` column (every request needs a regimen id)", where)
+    return header
+
+
+def _csv_id(values: list[str], id_index: int | None) -> str | None:
+    if id_index is None or id_index >= len(values):
+        return None
+    return values[id_index].strip() or None
+
+
+def _refuse_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not a number a request may contain")
+
+
+def _json_requests(lines: Iterator[str]) -> Iterator[Request]:
+    row = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        row += 1
+        try:
+            # Numbers are kept as written (Decimal), so 7.5 mg stays exactly 7.5 mg.
+            data = json.loads(line, parse_float=Decimal, parse_constant=_refuse_constant)
+        except ValueError as exc:
+            message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            yield Request(row, None, {}, f"line {number}: not valid JSON: {message}")
+            continue
+        if not isinstance(data, dict):
+            yield Request(row, None, {}, f"line {number}: expected a JSON object per line")
+            continue
+        yield _json_request(row, number, data)
+
+
+def _json_request(row: int, number: int, data: dict[str, Any]) -> Request:
+    raw_id = data.get("id")
+    request_id = raw_id if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
+    if raw_id is not None and request_id is None:
+        return Request(row, None, {}, "id: must be text or a whole number")
+    fields: Fields = {}
+    for key, value in data.items():
+        column = column_name(key)
+        if column not in COLUMNS:
+            return Request(
+                row, request_id, {}, f"unknown field {key!r} (known: {', '.join(COLUMNS)})"
+            )
+        if column in fields:
+            return Request(row, request_id, {}, f"field {column!r} appears twice")
+        try:
+            fields[column] = _json_value(value)
+        except ValueError as exc:
+            return Request(row, request_id, {}, f"{column}: {exc}")
+    return Request(row, request_id, fields)
+
+
+def _json_value(value: Any) -> str | None:
+    """A JSON value as the text the matching command-line option would take."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("expected text or a number, not true/false")
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return ",".join(item.strip() for item in value) or None  # e.g. times as a list
+    raise ValueError("expected text, a number or a list of text")
+
+
+# ---------------------------------------------------------------------------------------
+# Planning
+
+
+def _column_for(where: str | None, default: str) -> str:
+    """`--target-mg` (how `plan` names the option) → `target_mg` (the column)."""
+    if where and where.startswith("--"):
+        return column_name(where[2:])
+    return where or default
+
+
+class Planner:
+    """Plans requests with shared, read-only state: the regimens, the default zone and
+    'today' (resolved once, at the start of the batch, in each row's zone)."""
+
+    def __init__(
+        self,
+        catalog: dict[str, Regimen],
+        *,
+        default_zone: str,
+        fail_on: str = "error",
+        now: datetime | None = None,
+    ) -> None:
+        from titrate.api import plan as build_plan
+        from titrate.catalog import get_regimen
+        from titrate.cli import plan_options
+        from titrate.rules import at_or_above
+        from titrate.schedule import zone
+
+        self.catalog = catalog
+        self.default_zone = default_zone
+        self.fail_on = fail_on
+        self.now = now or datetime.now(UTC)
+        self._today: dict[str, str] = {}
+        self._build_plan = build_plan
+        self._plan_options = plan_options
+        self._at_or_above = at_or_above
+        self._get_regimen = get_regimen
+        self._zone = zone
+
+    def today(self, zone_name: str) -> str:
+        found = self._today.get(zone_name)
+        if found is None:
+            from titrate.schedule import zone
+
+            found = self._today[zone_name] = self.now.astimezone(zone(zone_name)).date().isoformat()
+        return found
+
+    def line(self, request: Request, summary: Summary) -> str:
+        """The output line for one request (without the newline); counts it in `summary`."""
+        summary.rows += 1
+        id_json = json.dumps(request.id, ensure_ascii=False)
+        if request.error is None:
+            try:
+                plan_json, failing = self._plan_json(request.fields)
+            except InputError as exc:
+                message = f"{_column_for(exc.where, 'regimen')}: {exc.message}"
+            except ValidationError as exc:
+                first = exc.errors(include_url=False)[0]
+                field = str(first["loc"][0]) if first["loc"] else "request"
+                message = f"{MODEL_FIELD_COLUMNS.get(field, field)}: {first['msg']}"
+            else:
+                summary.failing += failing
+                return f'{{"row":{request.row},"id":{id_json},"plan":{plan_json}}}'
+        else:
+            message = request.error
+        summary.record_error(request.row, message)
+        error_json = json.dumps(message, ensure_ascii=False)
+        return f'{{"row":{request.row},"id":{id_json},"error":{error_json}}}'
+
+    def _plan_json(self, fields: Fields) -> tuple[str, bool]:
+        regimen_id = fields.get("regimen")
+        if not regimen_id:
+            raise InputError("missing: every request needs a regimen id", "regimen")
+        regimen = self._get_regimen(regimen_id, self.catalog)
+        tz = fields.get("tz")
+        zone_name = self._zone(tz).key if tz else self.default_zone
+        options = self._plan_options(
+            zone_name=zone_name,
+            start=fields.get("start") or self.today(zone_name),
+            times=fields.get("times"),
+            target_mg=fields.get("target_mg"),
+            hold_days=_whole_days(fields.get("hold_days")),
+            steps=fields.get("steps"),
+            age=fields.get("age"),
+            patient=fields.get("patient"),
+            product=fields.get("product"),
+            strengths=fields.get("strengths"),
+        )
+        result = self._build_plan(regimen, options)
+        return result.model_dump_json(), self._at_or_above(result.findings, self.fail_on)
+
+
+def _whole_days(text: str | None) -> int:
+    if text is None:
+        return 0
+    from titrate.schedule import MAX_PLAN_DAYS
+
+    value = text.strip()
+    if not value.isdigit() or int(value) > MAX_PLAN_DAYS:
+        raise InputError(
+            f"{text!r} is not a whole number of days (0 to {MAX_PLAN_DAYS})", "hold_days"
+        )
+    return int(value)
+
+
+def plan_lines(requests: Iterable[Request], planner: Planner, summary: Summary) -> Iterator[str]:
+    """One output line per request, in order, each produced only when asked for."""
+    for request in requests:
+        yield planner.line(request, summary)
+
+
+# ---------------------------------------------------------------------------------------
+# Running a whole file
+
+
+@contextmanager
+def _opened(path: Path | None) -> Iterator[IO[bytes]]:
+    if path is None:
+        import sys
+
+        yield sys.stdin.buffer
+        return
+    try:
+        if path.is_dir():
+            raise InputError("is a directory, expected a CSV or JSON Lines file", str(path))
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise InputError("no such file", str(path)) from None
+    except PermissionError:
+        raise InputError("cannot read: permission denied", str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from None
+    with handle:
+        yield handle
+
+
+def run(
+    source: Path | None,
+    output: Path | None,
+    planner: Planner,
+    *,
+    progress: Callable[[int], AbstractContextManager[Progress | None]] | None = None,
+) -> Summary:
+    """Plan every request of `source` (None: stdin) into `output` (None: stdout).
+
+    The output file is written through a temporary file renamed at the end, so it
+    appears complete or not at all. `progress(total_bytes)` may return a context
+    manager giving a callback for the bytes read so far (or None for no progress).
+    """
+    from titrate.io import atomic_output, stdout_bytes
+
+    summary = Summary()
+    name = str(source) if source is not None else "<stdin>"
+    total = _size(source)
+    bar = progress(total) if progress is not None and total else nullcontext(None)
+    with _opened(source) as stream, bar as advance:
+        requests = read_requests(stream, name, source, advance)
+        sink = atomic_output(output) if output is not None else stdout_bytes()
+        with sink as out:
+            write = out.write
+            for line in plan_lines(requests, planner, summary):
+                write(line.encode("utf-8") + b"\n")
+    return summary
+
+
+def _size(source: Path | None) -> int:
+    try:
+        return source.stat().st_size if source is not None and source.is_file() else 0
+    except OSError:
+        return 0
+
+
+# Files smaller than this finish before a progress bar would be worth drawing.
+PROGRESS_MIN_BYTES = 1_000_000
+
+
+def worth_a_progress_bar(source: Path | None) -> bool:
+    return _size(source) >= PROGRESS_MIN_BYTES
+
+
+@contextmanager
+def terminal_progress(total: int) -> Iterator[Progress]:
+    """A progress bar on stderr (rich is imported only here, only when it is shown)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("planning", total=total)
+        yield lambda done: bar.update(task, completed=done)

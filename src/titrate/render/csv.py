@@ -1,0 +1,119 @@
+"""CSV (RFC 4180, UTF-8, CRLF): one row per dose, for spreadsheets and dispensing systems.
+
+Columns: date, time (local wall time in the plan's zone), day, step, dose_mg (exact),
+amount (of the chosen product, empty without one), taken (left empty to tick),
+findings (every finding about that dose's day, and those about the whole plan), notes.
+
+After the dose rows come note rows, whose dose columns are all empty and whose `notes`
+cell holds the time zone, the disclaimer and each source: a spreadsheet user sees them
+and a script skips every row with an empty `day`.
+
+Text cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a
+carriage return) get a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from titrate.model import Plan
+from titrate.render import RenderOptions
+from titrate.render.common import finding_line
+from titrate.render.view import clock_text, finding_day, local_start
+
+COLUMNS = ("date", "time", "day", "step", "dose_mg", "amount", "taken", "findings", "notes")
+FINDING_COLUMNS = (
+    "code",
+    "rule",
+    "severity",
+    "day",
+    "date",
+    "dose",
+    "at",
+    "message",
+    "source",
+    "basis",
+)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(text: str) -> str:
+    """Neutralise spreadsheet formula injection (OWASP's advice: a leading apostrophe)."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def exact(value: Decimal) -> str:
+    """An exact plain number: 15, 2.5, 0.125 (never 1E+1, never rounded)."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def render(plan: Plan, options: RenderOptions) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    date_of_day = {day.day: day.date for day in plan.days}
+    plan_wide = [finding_line(f) for f in plan.findings if finding_day(plan, f) is None]
+    by_day: dict[int, list[str]] = {}
+    for finding in plan.findings:
+        day = finding_day(plan, finding)
+        if day is not None:
+            by_day.setdefault(day, []).append(finding_line(finding))
+    for dose in plan.doses:
+        writer.writerow(
+            [
+                date_of_day[dose.day].isoformat(),
+                clock_text(local_start(dose, plan)),
+                dose.day,
+                dose.step,
+                exact(dose.dose_mg),
+                text_cell(dose.amount.text) if dose.amount else "",
+                "",
+                text_cell("; ".join(by_day.get(dose.day, []) + plan_wide)),
+                "",
+            ]
+        )
+    notes = [
+        f"Times are local wall-clock times in {plan.timezone}.",
+        f"{plan.regimen.name}: daily maximum {exact(plan.regimen.max_daily_mg)} mg.",
+        *(f"Finding (whole plan): {line}" for line in plan_wide),
+        *(f"Note: {note}" for note in plan.notes),
+        *(f"{notice.text} Source: {notice.source}" for notice in plan.notices),
+        f"Disclaimer: {plan.disclaimer}",
+        *(
+            f"Source [{source.id}] {source.title}"
+            + (f", {source.section}" if source.section else "")
+            + f". {source.url} (retrieved {source.retrieved.isoformat()})"
+            for source in plan.sources
+        ),
+    ]
+    for note in notes:
+        writer.writerow(["", "", "", "", "", "", "", "", text_cell(note)])
+    return out.getvalue()
+
+
+def render_findings(plan: Plan) -> str:
+    """The findings as their own CSV (`--findings-csv FILE`); a header row even when empty."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(FINDING_COLUMNS)
+    date_of_day = {day.day: day.date for day in plan.days}
+    for finding in plan.findings:
+        day = finding_day(plan, finding)
+        writer.writerow(
+            [
+                finding.code,
+                finding.rule,
+                finding.severity,
+                day if day is not None else "",
+                date_of_day[day].isoformat() if day is not None and day in date_of_day else "",
+                finding.dose if finding.dose is not None else "",
+                finding.at.isoformat() if finding.at else "",
+                text_cell(finding.message),
+                text_cell(finding.source),
+                finding.basis or "",
+            ]
+        )
+    return out.getvalue()

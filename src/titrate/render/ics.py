@@ -1,0 +1,115 @@
+"""iCalendar (RFC 5545): one event per dose with a reminder, for the patient's phone.
+
+- Times carry the plan's zone (TZID) and a VTIMEZONE covering only the plan's span, so
+  08:00 stays 08:00 local across a clock change.
+- UIDs are uuid5(plan identity, dose's local start): re-importing a re-exported plan
+  updates its events instead of duplicating them.
+- DTSTAMP is the plan's start date at 00:00 UTC, never the clock: the same plan gives
+  byte-identical files.
+- A finding is never hidden: the summary of every dose on an affected day starts with
+  the finding's severity and rule, and the description spells it out; findings about
+  the whole plan are in every event's description and in the calendar description.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from icalendar import Alarm, Calendar, Event, vText
+
+from titrate.model import Dose, Plan
+from titrate.render import RenderOptions
+from titrate.render.common import finding_line, mg, title
+from titrate.render.view import day_text, finding_day, local_start, plan_identity, stable_uuid
+
+PRODID = "-//titrate//dose schedule//EN"
+# How long a dose event lasts in the calendar: long enough to be seen, short enough not
+# to block the day.
+EVENT_MINUTES = 15
+
+
+def dose_uid(plan: Plan, dose: Dose) -> str:
+    local = local_start(dose, plan).replace(tzinfo=None).isoformat()
+    return f"{stable_uuid(plan_identity(plan), 'dose', local)}@titrate"
+
+
+def render(plan: Plan, options: RenderOptions) -> bytes:
+    stamp = datetime.combine(plan.start, time(0), tzinfo=UTC)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", vText(title(plan)))
+    calendar.add("x-wr-timezone", plan.timezone)
+
+    by_day: dict[int, list[str]] = {}
+    plan_wide: list[str] = []
+    for finding in plan.findings:
+        day = finding_day(plan, finding)
+        (plan_wide if day is None else by_day.setdefault(day, [])).append(finding_line(finding))
+    # Severity and rule of each finding, for the summary line a phone shows.
+    short_by_day: dict[int, list[str]] = {}
+    for finding in plan.findings:
+        day = finding_day(plan, finding)
+        if day is not None:
+            tag = f"{finding.severity.upper()} {finding.rule}"
+            if tag not in short_by_day.setdefault(day, []):
+                short_by_day[day].append(tag)
+
+    date_of_day = {day.day: day.date for day in plan.days}
+    total_of_day = {day.day: day.total_mg for day in plan.days}
+    sources = "; ".join(f"[{source.id}] {source.title} {source.url}" for source in plan.sources)
+    calendar.add(
+        "x-wr-caldesc",
+        vText(
+            "\n".join(
+                [
+                    title(plan),
+                    *(f"Finding: {finding_line(finding)}" for finding in plan.findings),
+                    plan.disclaimer,
+                ]
+            )
+        ),
+    )
+    drug = plan.regimen.drug.capitalize()
+    for dose in plan.doses:
+        start = local_start(dose, plan)
+        amount = f" ({dose.amount.text})" if dose.amount else ""
+        flags = short_by_day.get(dose.day, [])
+        summary = f"{drug} {mg(dose.dose_mg)}{amount}"
+        if flags:
+            summary = f"⚠ {', '.join(flags)}: {summary}"
+        description = [
+            f"Take {plan.regimen.drug} {mg(dose.dose_mg)}{amount}.",
+            f"Day {dose.day} ({day_text(date_of_day[dose.day])}), step {dose.step}, "
+            f"dose {dose.number} of {len(plan.doses)}; "
+            f"{mg(total_of_day[dose.day])} that day.",
+            *by_day.get(dose.day, []),
+            *(f"Finding (whole plan): {line}" for line in plan_wide),
+            *(notice.text for notice in plan.notices),
+            plan.disclaimer,
+            f"Sources: {sources}",
+        ]
+        event = Event()
+        event.add("uid", dose_uid(plan, dose))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", start)
+        event.add("duration", timedelta(minutes=EVENT_MINUTES))
+        event.add("summary", summary)
+        event.add("description", "\n".join(description))
+        event.add("transp", "TRANSPARENT")
+        event.add("categories", ["Medication"])
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", summary)
+        alarm.add("trigger", timedelta(minutes=-options.remind_minutes))
+        event.add_component(alarm)
+        calendar.add_component(event)
+    if plan.days:
+        # Only the transitions within the plan: an unbounded VTIMEZONE spans 1970-2038.
+        calendar.add_missing_timezones(
+            plan.days[0].date - timedelta(days=1), plan.days[-1].date + timedelta(days=2)
+        )
+    data: bytes = calendar.to_ical()
+    return data

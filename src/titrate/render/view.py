@@ -1,0 +1,585 @@
+"""The one view model of a plan that every document format is built from.
+
+HTML and PDF (and Markdown, iCalendar, FHIR, CSV where they need it) read what to show
+from here, so a layout decision (which day starts a step, which findings sit beside
+which day, what a date looks like) is made once. Nothing here computes a dose: totals
+and doses are the plan's own numbers, formatted for display only.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from titrate.model import BASIS_TEXT, DispenseLine, Dose, Finding, Plan
+from titrate.render import RenderOptions
+from titrate.render.common import SEVERITY_LABEL, finding_line, mg, number, title
+
+# A fixed namespace for every UUID titrate derives (ICS UIDs, FHIR fullUrls): the same
+# plan gives the same ids, so a re-import updates instead of duplicating.
+TITRATE_NAMESPACE = uuid.UUID("0b6f3c1e-5a7d-4a55-9a59-1f1c7b3f2a10")
+
+# English names, not the process locale: output must not change with LC_TIME.
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+KIND_TEXT = {"titration": "Titration", "custom": "Custom schedule", "taper": "Taper"}
+
+# Headings for the regimen's notices, by notice id; an unknown id is shown without one.
+NOTICE_HEADINGS = {
+    "missed-dose": "If a dose is missed",
+    "never-stop-suddenly": "Never stop suddenly",
+    "drowsiness": "Drowsiness, alcohol and driving",
+}
+
+PAPER_SIZES = ("a4", "letter")
+
+_CITED_ID = re.compile(r"\[([A-Za-z0-9_.-]{1,32})\]")
+
+
+def short_citation(citation: str) -> str:
+    """`[B1] Title, section <url>; [O1] …` → `[B1] [O1]`: the printed page lists each
+    source in full once, at the end. A citation in another shape is kept whole."""
+    ids = _CITED_ID.findall(citation)
+    return " ".join(f"[{source_id}]" for source_id in ids) if ids else citation
+
+
+def day_text(on: date) -> str:
+    """`Tue 1 Dec 2026`: unambiguous in the US and the UK, unlike 12/01."""
+    return f"{_WEEKDAYS[on.weekday()]} {on.day} {_MONTHS[on.month - 1]} {on.year}"
+
+
+def local_start(dose: Dose, plan: Plan) -> datetime:
+    """The dose's instant in the plan's zone (a plan read back from JSON carries only a
+    UTC offset, which would be wrong on the other side of a clock change)."""
+    return dose.at.astimezone(ZoneInfo(plan.timezone))
+
+
+def clock_text(moment: datetime | time) -> str:
+    return moment.strftime("%H:%M")
+
+
+def per_day_text(count: int) -> str:
+    if count == 1:
+        return "once a day"
+    if count == 2:
+        return "twice a day"
+    return f"{count} times a day"
+
+
+def medicine_text(plan: Plan) -> str:
+    """The regimen's name, with its route unless the name already says it."""
+    name, route = plan.regimen.name, plan.regimen.route
+    return name if route.lower() in name.lower() else f"{name} ({route})"
+
+
+def plan_identity(plan: Plan) -> str:
+    """What makes two exports "the same plan" for calendar and FHIR ids: a re-export of
+    the same patient's plan (even with changed doses) keeps its ids."""
+    return "|".join(
+        [
+            plan.regimen.id,
+            plan.kind,
+            plan.start.isoformat(),
+            plan.timezone,
+            plan.patient.name or "",
+        ]
+    )
+
+
+def stable_uuid(*parts: str) -> uuid.UUID:
+    return uuid.uuid5(TITRATE_NAMESPACE, "|".join(parts))
+
+
+def finding_day(plan: Plan, finding: Finding) -> int | None:
+    """The plan day a finding sits beside (a dose-only finding sits beside its dose's day)."""
+    if finding.day is not None:
+        return finding.day
+    if finding.dose is not None:
+        for dose in plan.doses:
+            if dose.number == finding.dose:
+                return dose.day
+    return None
+
+
+@dataclass(frozen=True)
+class FindingView:
+    severity: str
+    label: str  # ERROR / WARNING / NOTE: the severity in words, never colour alone
+    rule: str
+    code: str
+    message: str
+    source: str
+    source_short: str  # "[B1] [O1]": the ids of the sources listed at the end
+    basis: str | None  # e.g. "implied by the label's wording …"
+    day: int | None
+    line: str  # "ERROR over-daily-max (TT101): message"
+
+
+@dataclass(frozen=True)
+class RuleSource:
+    """A rule the plan breaks, once, with where it comes from (students ask for this)."""
+
+    label: str
+    rule: str
+    code: str
+    source: str
+    basis: str | None
+    days: list[int]
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One line of the boxed warning at the top of a printed plan: a finding, or one
+    rule broken on several days (each day's own message stays beside that day)."""
+
+    severity: str
+    label: str
+    rule: str
+    code: str
+    days: list[int]
+    message: str
+    source_short: str
+    basis: str | None
+
+    @property
+    def where(self) -> str:
+        if not self.days:
+            return ""
+        return f", day{'s' if len(self.days) > 1 else ''} {', '.join(map(str, self.days))}"
+
+    @property
+    def text(self) -> str:
+        """`ERROR over-daily-max (TT101), days 4, 5, 6: <first message> …`."""
+        more = (
+            f" The same rule is broken on day{'s' if len(self.days) > 2 else ''} "
+            f"{', '.join(map(str, self.days[1:]))}: see beside each day."
+            if len(self.days) > 1
+            else ""
+        )
+        return f"{self.label} {self.rule} ({self.code}){self.where}: {self.message}{more}"
+
+
+@dataclass(frozen=True)
+class DoseRow:
+    number: int
+    time: str
+    dose: str  # "5 mg"
+    amount: str  # "1 × 5 mg tablet", or "" without a product
+
+
+@dataclass(frozen=True)
+class StepRun:
+    """Consecutive days with the same step and the same doses at the same clock times.
+
+    A ladder step is normally one run; a clock change that moves a dose (a skipped hour)
+    or a step with unequal doses through the day still gets its own exact run.
+    """
+
+    sequence: int
+    step: int
+    first_day: int
+    last_day: int
+    start: date
+    end: date
+    pattern: tuple[tuple[str, Decimal], ...]  # (local HH:MM, mg) for each dose of a day
+    day_total_mg: Decimal
+    starts_new_step: bool
+
+    @property
+    def days(self) -> int:
+        return self.last_day - self.first_day + 1
+
+    @property
+    def per_day(self) -> int:
+        return len(self.pattern)
+
+    @property
+    def dose_amounts(self) -> list[Decimal]:
+        """Distinct per-dose amounts, in order of first appearance."""
+        return list(dict.fromkeys(amount for _, amount in self.pattern))
+
+    def times_for(self, amount: Decimal) -> list[str]:
+        return [clock for clock, dose in self.pattern if dose == amount]
+
+    def dose_text(self) -> str:
+        """`10 mg 3 times a day (08:00, 14:00, 20:00)` or, for unequal doses,
+        `10 mg at 08:00 and 20:00, 5 mg at 14:00`."""
+        if not self.pattern:
+            return "no doses"
+        amounts = self.dose_amounts
+        if len(amounts) == 1:
+            clocks = ", ".join(clock for clock, _ in self.pattern)
+            return f"{mg(amounts[0])} {per_day_text(self.per_day)} ({clocks})"
+        return ", ".join(
+            f"{mg(amount)} at {' and '.join(self.times_for(amount))}" for amount in amounts
+        )
+
+    def caption(self) -> str:
+        """`Step 2 · days 4–6 (Fri 4 Dec 2026 – Sun 6 Dec 2026): 10 mg 3 times a day …`."""
+        span = (
+            f"day {self.first_day} ({day_text(self.start)})"
+            if self.first_day == self.last_day
+            else f"days {self.first_day}–{self.last_day} "
+            f"({day_text(self.start)} – {day_text(self.end)})"
+        )
+        return f"Step {self.step} · {span}: {self.dose_text()}; {mg(self.day_total_mg)} a day"
+
+
+@dataclass(frozen=True)
+class DayView:
+    day: int
+    date: date
+    date_text: str
+    step: int
+    run: StepRun
+    starts_run: bool
+    total: str
+    doses: list[DoseRow]
+    findings: list[FindingView]
+
+    @property
+    def worst(self) -> str | None:
+        """The most serious severity among the day's findings (for emphasis)."""
+        for severity in ("error", "warning", "info"):
+            if any(finding.severity == severity for finding in self.findings):
+                return severity
+        return None
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    heading: str | None
+    text: str
+    source: str
+    source_short: str
+
+
+@dataclass(frozen=True)
+class DispenseRow:
+    scope: str  # "Step 2" or "Whole course"
+    item: str
+    quantity: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SourceView:
+    id: str
+    title: str
+    section: str | None
+    url: str
+    retrieved: str
+    show_retrieved: bool  # False when the heading states one date for every source
+
+    @property
+    def line(self) -> str:
+        section = f", {self.section}" if self.section else ""
+        retrieved = f" (retrieved {self.retrieved})" if self.show_retrieved else ""
+        return f"[{self.id}] {self.title}{section}. {self.url}{retrieved}"
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """Everything a printed plan shows, in the order it shows it."""
+
+    title: str
+    kind: str
+    drug: str
+    regimen_name: str
+    patient: str | None
+    header: list[Field]
+    summary: str
+    findings: list[FindingView]
+    plan_findings: list[FindingView]  # those that concern no single day
+    rules_broken: list[RuleSource]
+    alerts: list[Alert]
+    runs: list[StepRun]
+    days: list[DayView]
+    has_amounts: bool
+    notices: list[NoticeView]
+    notes: list[str]
+    product_name: str | None
+    storage: str | None
+    administration: list[str]
+    product_notes: list[str]
+    product_source: str | None
+    dispense: list[DispenseRow]
+    sources_heading: str
+    sources: list[SourceView]
+    disclaimer: str
+    paper: str | None
+
+    @property
+    def product_source_short(self) -> str:
+        return short_citation(self.product_source) if self.product_source else ""
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for finding in self.findings if finding.severity == "error")
+
+
+def finding_view(plan: Plan, finding: Finding) -> FindingView:
+    return FindingView(
+        severity=finding.severity,
+        label=SEVERITY_LABEL[finding.severity],
+        rule=finding.rule,
+        code=finding.code,
+        message=finding.message,
+        source=finding.source,
+        source_short=short_citation(finding.source),
+        basis=BASIS_TEXT[finding.basis] if finding.basis else None,
+        day=finding_day(plan, finding),
+        line=finding_line(finding),
+    )
+
+
+def rules_broken(findings: list[FindingView]) -> list[RuleSource]:
+    """Each rule among the findings once, in order of first appearance, with its days."""
+    by_rule: dict[str, RuleSource] = {}
+    for finding in findings:
+        known = by_rule.get(finding.rule)
+        days = [finding.day] if finding.day is not None else []
+        if known is None:
+            by_rule[finding.rule] = RuleSource(
+                finding.label, finding.rule, finding.code, finding.source, finding.basis, days
+            )
+        else:
+            known.days.extend(day for day in days if day not in known.days)
+    return list(by_rule.values())
+
+
+def alerts(findings: list[FindingView]) -> list[Alert]:
+    """The top box: findings of the same rule on several days become one line (the
+    first day's message and the other days' numbers); a finding about the whole plan
+    is always its own line. Order: first appearance."""
+    grouped: dict[str, Alert] = {}
+    result: list[Alert] = []
+    for finding in findings:
+        day = finding.day
+        if day is not None and finding.rule in grouped:
+            grouped[finding.rule].days.append(day)
+            continue
+        alert = Alert(
+            severity=finding.severity,
+            label=finding.label,
+            rule=finding.rule,
+            code=finding.code,
+            days=[day] if day is not None else [],
+            message=finding.message,
+            source_short=finding.source_short,
+            basis=finding.basis,
+        )
+        if day is not None:
+            grouped[finding.rule] = alert
+        result.append(alert)
+    return result
+
+
+def step_runs(plan: Plan) -> list[StepRun]:
+    """Group the plan's days into runs of the same step and the same daily pattern."""
+    patterns: dict[int, list[tuple[str, Decimal]]] = {day.day: [] for day in plan.days}
+    for dose in plan.doses:
+        patterns.setdefault(dose.day, []).append(
+            (clock_text(local_start(dose, plan)), dose.dose_mg)
+        )
+    runs: list[StepRun] = []
+    previous_step: int | None = None
+    for day in plan.days:
+        pattern = tuple(patterns[day.day])
+        last = runs[-1] if runs else None
+        if (
+            last is not None
+            and last.step == day.step
+            and last.pattern == pattern
+            and last.last_day + 1 == day.day
+        ):
+            runs[-1] = StepRun(
+                sequence=last.sequence,
+                step=last.step,
+                first_day=last.first_day,
+                last_day=day.day,
+                start=last.start,
+                end=day.date,
+                pattern=last.pattern,
+                day_total_mg=last.day_total_mg,
+                starts_new_step=last.starts_new_step,
+            )
+            continue
+        runs.append(
+            StepRun(
+                sequence=len(runs) + 1,
+                step=day.step,
+                first_day=day.day,
+                last_day=day.day,
+                start=day.date,
+                end=day.date,
+                pattern=pattern,
+                day_total_mg=day.total_mg,
+                starts_new_step=day.step != previous_step,
+            )
+        )
+        previous_step = day.step
+    return runs
+
+
+def _header(plan: Plan, options: RenderOptions) -> list[Field]:
+    fields = [
+        Field("Patient", plan.patient.name or "(not given)"),
+    ]
+    if plan.patient.age_years is not None:
+        fields.append(Field("Age", f"{number(plan.patient.age_years)} years"))
+    fields += [
+        Field("Prescriber", options.prescriber or "(not given)"),
+        Field("Pharmacy", options.pharmacy or "(not given)"),
+        Field(
+            "Date printed", day_text(options.printed_on) if options.printed_on else "(not given)"
+        ),
+        Field("Medicine", medicine_text(plan)),
+        Field(
+            "Product",
+            plan.product.name if plan.product else "not chosen: doses are in milligrams",
+        ),
+        *_renal_fields(plan),
+        Field("Starts", day_text(plan.start)),
+        Field("Clock times", f"{plan.timezone} local time"),
+    ]
+    return fields
+
+
+def _dispense_row(line: DispenseLine) -> DispenseRow:
+    return DispenseRow(
+        scope=f"Step {line.step}" if line.step is not None else "Whole course",
+        item=line.item,
+        # "24" of "10 mg tablet" reads right; a volume needs its unit: "450 mL".
+        quantity=f"{number(line.quantity)} mL" if line.unit == "mL" else number(line.quantity),
+        text=line.text,
+    )
+
+
+def amount_text(plan: Plan, dose: Dose) -> str:
+    """The product amount of a dose; a dose the product cannot make says so (the
+    dose-not-measurable finding sits beside its day)."""
+    if dose.amount is not None:
+        return dose.amount.text
+    return "not measurable" if plan.product is not None else ""
+
+
+def _product_notes(plan: Plan) -> list[str]:
+    product = plan.product
+    if product is None:
+        return []
+    notes = list(product.notes)
+    if product.discard_after_opening_days is not None:
+        notes.insert(0, f"Discard {product.discard_after_opening_days} days after opening.")
+    return notes
+
+
+def _renal_fields(plan: Plan) -> list[Field]:
+    renal = plan.renal_adjustment
+    if renal is None:
+        return []
+    return [
+        Field(
+            "Kidney function",
+            f"{renal.band}: every dose × {renal.factor} ({BASIS_TEXT[renal.basis]}; "
+            f"source {short_citation(renal.source)})",
+        )
+    ]
+
+
+def build_view(plan: Plan, options: RenderOptions) -> PlanView:
+    findings = [finding_view(plan, finding) for finding in plan.findings]
+    runs = step_runs(plan)
+    run_of_day = {day: run for run in runs for day in range(run.first_day, run.last_day + 1)}
+    rows_by_day: dict[int, list[DoseRow]] = {}
+    for dose in plan.doses:
+        rows_by_day.setdefault(dose.day, []).append(
+            DoseRow(
+                number=dose.number,
+                time=clock_text(local_start(dose, plan)),
+                dose=mg(dose.dose_mg),
+                amount=amount_text(plan, dose),
+            )
+        )
+    days = [
+        DayView(
+            day=day.day,
+            date=day.date,
+            date_text=day_text(day.date),
+            step=day.step,
+            run=run_of_day[day.day],
+            starts_run=run_of_day[day.day].first_day == day.day,
+            total=mg(day.total_mg),
+            doses=rows_by_day.get(day.day, []),
+            findings=[finding for finding in findings if finding.day == day.day],
+        )
+        for day in plan.days
+    ]
+    product = plan.product
+    # One retrieval date for every source is said once: the list must fit the page.
+    retrieved_dates = {source.retrieved for source in plan.sources}
+    one_date = len(retrieved_dates) == 1
+    return PlanView(
+        title=title(plan),
+        kind=KIND_TEXT[plan.kind],
+        drug=plan.regimen.drug,
+        regimen_name=plan.regimen.name,
+        patient=plan.patient.name,
+        header=_header(plan, options),
+        summary=(
+            f"{len(plan.days)} days, {len(plan.doses)} doses, {mg(plan.total_mg)} in all. "
+            f"Daily maximum for this medicine: {mg(plan.regimen.max_daily_mg)}."
+        ),
+        findings=findings,
+        plan_findings=[finding for finding in findings if finding.day is None],
+        rules_broken=rules_broken(findings),
+        alerts=alerts(findings),
+        runs=runs,
+        days=days,
+        has_amounts=plan.product is not None,
+        notices=[
+            NoticeView(
+                NOTICE_HEADINGS.get(notice.id),
+                notice.text,
+                notice.source,
+                short_citation(notice.source),
+            )
+            for notice in plan.notices
+        ],
+        notes=list(plan.notes),
+        product_name=product.name if product else None,
+        storage=product.storage if product else None,
+        administration=list(product.administration) if product else [],
+        product_notes=_product_notes(plan),
+        product_source=(product.source or None) if product else None,
+        dispense=[_dispense_row(line) for line in plan.dispense],
+        sources_heading=(
+            f"Sources (all retrieved {retrieved_dates.pop().isoformat()})"
+            if len(retrieved_dates) == 1
+            else "Sources"
+        ),
+        sources=[
+            SourceView(
+                id=source.id,
+                title=source.title,
+                section=source.section,
+                url=source.url,
+                retrieved=source.retrieved.isoformat(),
+                show_retrieved=not one_date,
+            )
+            for source in plan.sources
+        ],
+        disclaimer=plan.disclaimer,
+        paper=options.paper,
+    )

@@ -1,0 +1,240 @@
+"""Log rules: what a dose log shows against its plan (scope "log", run by `audit`).
+
+Each rule reads the matched log (titrate.audit.LogContext): every scheduled dose's
+status, the entries in time order with the dose window each falls in, and the day
+totals in the plan's zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from titrate.audit import LogContext
+from titrate.missed import hours_delta, wall
+from titrate.model import Sourced
+from titrate.rules.base import Hit, rule
+
+
+def _mg(value: Decimal) -> str:
+    return format(value.normalize(), "f") + " mg"
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = delta // timedelta(minutes=1)
+    return f"{minutes // 60}h{minutes % 60:02d}"
+
+
+def _never_double_fact(ctx: LogContext) -> Sourced:
+    """The missed-dose wording (never double) when the data has it, else the ladder."""
+    return ctx.regimen.missed_dose or ctx.regimen.titration
+
+
+@rule("TT501", "missed-dose", "warning", "missed_dose", scope="log")
+def missed_dose(ctx: LogContext) -> Iterator[Hit]:
+    """A scheduled dose with no log entry in its window (once the window has closed).
+
+    Passes: a log with an entry near every scheduled time up to the audit time.
+    Fails:  a log with nothing between 11:00 and 17:00 for the 14:00 dose.
+    Several in a row (missed_dose.contact_prescriber_after) also say to contact the
+    prescriber.
+    """
+    fact = _never_double_fact(ctx)
+    contact = ctx.regimen.missed_dose.contact_prescriber_after if ctx.regimen.missed_dose else None
+    run = 0
+    for row in ctx.statuses:
+        if row.scheduled_at is None:  # extra entries do not break or extend a run
+            continue
+        if row.status != "missed":
+            run = 0
+            continue
+        run += 1
+        assert row.scheduled_mg is not None and row.dose is not None
+        message = (
+            f"Dose {row.dose} (day {row.day}, {wall(row.scheduled_at, ctx.tz)}, "
+            f"{_mg(row.scheduled_mg)}) has no log entry."
+        )
+        if contact is not None and run == int(contact.value):
+            message += (
+                f" {run} doses in a row missed: contact the prescriber before continuing "
+                "(withdrawal risk; restarting at a higher step may be unsafe)."
+            )
+        yield Hit(message, fact, day=row.day, dose=row.dose, at=row.scheduled_at)
+
+
+@rule("TT502", "double-dose", "error", "missed_dose", scope="log")
+def double_dose(ctx: LogContext) -> Iterator[Hit]:
+    """More logged within one dose window than the dose scheduled for it.
+
+    Passes: 10 mg logged at 14:05 for a 10 mg dose at 14:00 (or 5 mg twice).
+    Fails:  10 mg logged at 14:00 and again at 15:30 for the same 10 mg dose.
+    """
+    fact = _never_double_fact(ctx)
+    for row in ctx.statuses:
+        if row.scheduled_at is None or row.scheduled_mg is None or row.dose is None:
+            continue
+        total = ctx.window_total(row.dose)
+        if total > row.scheduled_mg:
+            times = [
+                entry.taken_at
+                for other in ctx.statuses
+                if other.dose == row.dose
+                for entry in other.entries
+            ]
+            logged = ", ".join(wall(at, ctx.tz)[-5:] for at in sorted(times))
+            yield Hit(
+                f"Dose {row.dose} (day {row.day}, {wall(row.scheduled_at, ctx.tz)}): "
+                f"{_mg(total)} logged in its window (at {logged}), more than the "
+                f"{_mg(row.scheduled_mg)} scheduled. Never take two doses at once.",
+                fact,
+                day=row.day,
+                dose=row.dose,
+                at=row.scheduled_at,
+            )
+
+
+@rule("TT503", "doses-too-close", "warning", "audit.min_interval_hours", scope="log")
+def doses_too_close(ctx: LogContext) -> Iterator[Hit]:
+    """Two logged doses, for different scheduled doses, closer than the minimum interval.
+
+    Passes: a late 14:00 dose taken at 16:30, then the 20:00 dose on time (3h30 apart).
+    Fails:  the 14:00 dose taken at 16:59 and the 20:00 dose at 17:30 (31 minutes apart).
+    Two entries in the same dose window are a double dose, not this.
+    """
+    audit = ctx.regimen.audit
+    if audit is None or audit.min_interval_hours is None:
+        return
+    limit = audit.min_interval_hours
+    minimum = hours_delta(limit.value)
+    for earlier, later in zip(ctx.entries, ctx.entries[1:], strict=False):
+        first, second = ctx.window_of[earlier.line], ctx.window_of[later.line]
+        if first == second and first is not None:
+            continue
+        gap = later.taken_at - earlier.taken_at
+        if gap < minimum:
+            yield Hit(
+                f"Doses logged at {wall(earlier.taken_at, ctx.tz)} (line {earlier.line}) and "
+                f"{wall(later.taken_at, ctx.tz)} (line {later.line}) are {_duration(gap)} "
+                f"apart, less than the {format(limit.value.normalize(), 'f')} hours minimum.",
+                limit,
+                day=ctx.day_of(later.taken_at),
+                dose=second,
+                at=later.taken_at,
+            )
+
+
+@rule("TT504", "dose-differs", "warning", "titration", scope="log")
+def dose_differs(ctx: LogContext) -> Iterator[Hit]:
+    """Less logged for a scheduled dose than planned, or doses logged outside the plan.
+
+    (More than planned within a dose window is a double dose.)
+    Passes: 10 mg logged for each 10 mg dose.
+    Fails:  5 mg logged for a 10 mg dose; a dose logged the day after the plan ends.
+    """
+    fact = ctx.regimen.titration
+    for row in ctx.statuses:
+        if row.scheduled_at is None or row.scheduled_mg is None or row.dose is None:
+            continue
+        total = ctx.window_total(row.dose)
+        if Decimal(0) < total < row.scheduled_mg:
+            yield Hit(
+                f"Dose {row.dose} (day {row.day}, {wall(row.scheduled_at, ctx.tz)}): "
+                f"{_mg(total)} logged, {_mg(row.scheduled_mg)} planned.",
+                fact,
+                day=row.day,
+                dose=row.dose,
+                at=row.scheduled_at,
+            )
+    outside = [row for row in ctx.statuses if row.status == "extra" and row.dose is None]
+    first_start = ctx.windows[0].start
+    for label, rows in (
+        ("before the plan's first dose", [r for r in outside if _at(r) < first_start]),
+        ("after the plan's last dose", [r for r in outside if _at(r) >= first_start]),
+    ):
+        if rows:
+            total = sum((row.taken_mg for row in rows), Decimal(0))
+            yield Hit(
+                f"{len(rows)} dose(s), {_mg(total)} in all, logged {label} "
+                f"({wall(_at(rows[0]), ctx.tz)} to {wall(_at(rows[-1]), ctx.tz)}); the plan "
+                "schedules none then.",
+                fact,
+                day=ctx.day_of(_at(rows[0])),
+                at=_at(rows[0]),
+            )
+
+
+def _at(row: object) -> datetime:
+    entries = getattr(row, "entries", [])
+    at: datetime = entries[0].taken_at
+    return at
+
+
+@rule("TT505", "over-daily-max", "error", "limits.max_daily_mg", scope="log")
+def over_daily_max_logged(ctx: LogContext) -> Iterator[Hit]:
+    """A calendar day's logged total (in the plan's zone) exceeds the daily maximum.
+
+    Passes: 20 mg logged three times on one day (60 mg; the maximum is 80 mg).
+    Fails:  20 mg three times and 30 mg more on the same day (90 mg).
+    """
+    limit = ctx.regimen.limits.max_daily_mg
+    for day in ctx.days:
+        if day.taken_mg > limit.value:
+            where = f"day {day.day}, " if day.day is not None else ""
+            yield Hit(
+                f"{day.date.isoformat()} ({where}planned {_mg(day.planned_mg)}): "
+                f"{_mg(day.taken_mg)} logged, over the {_mg(limit.value)} daily maximum.",
+                limit,
+                day=day.day,
+            )
+
+
+@rule("TT506", "abrupt-stop", "error", "audit.abrupt_stop_after_hours", scope="log")
+def abrupt_stop_logged(ctx: LogContext) -> Iterator[Hit]:
+    """The log ends mid-plan from a non-trivial dose with nothing after it for too long.
+
+    Non-trivial: more than stopping.max_daily_mg_to_stop_from logged in the 24 hours
+    up to the last entry. Too long: more than audit.abrupt_stop_after_hours until the
+    audit time, with scheduled doses missed since.
+    Passes: a log that follows the plan to its last dose.
+    Fails:  a log on 20 mg three times a day that stops on day 10 of 12, audited on day 12.
+    """
+    audit, stopping = ctx.regimen.audit, ctx.regimen.stopping
+    if audit is None or audit.abrupt_stop_after_hours is None or stopping is None:
+        return
+    if not ctx.entries:
+        return
+    limit = audit.abrupt_stop_after_hours
+    last = ctx.entries[-1]
+    gap = ctx.as_of - last.taken_at
+    if gap <= hours_delta(limit.value):
+        return
+    missed_after = [
+        row
+        for row in ctx.statuses
+        if row.status == "missed"
+        and row.scheduled_at is not None
+        and row.scheduled_at > last.taken_at
+    ]
+    if not missed_after:
+        return
+    day_before = last.taken_at - timedelta(days=1)
+    recent = sum(
+        (entry.dose_mg for entry in ctx.entries if day_before < entry.taken_at <= last.taken_at),
+        Decimal(0),
+    )
+    if recent <= stopping.max_daily_mg_to_stop_from:
+        return
+    first = missed_after[0]
+    yield Hit(
+        f"The log stops at {wall(last.taken_at, ctx.tz)} ({_mg(recent)} logged in the 24 "
+        f"hours before) while the plan goes on: nothing logged for {_duration(gap)}, more "
+        f"than {format(limit.value.normalize(), 'f')} hours, and {len(missed_after)} "
+        f"scheduled dose(s) missed since. Stopping from more than "
+        f"{_mg(stopping.max_daily_mg_to_stop_from)} a day without a taper risks withdrawal "
+        "reactions: contact the prescriber.",
+        limit,
+        day=first.day,
+        dose=first.dose,
+        at=last.taken_at,
+    )

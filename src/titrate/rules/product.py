@@ -1,0 +1,71 @@
+"""Product rules: can the chosen product deliver each dose, and for how long may an
+opened container be used."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from titrate.measure import in_use_windows, liquid_name, restart_days, why_not_measurable
+from titrate.rules.base import Context, Hit, rule
+
+
+@rule("TT401", "dose-not-measurable", "error", "products")
+def dose_not_measurable(ctx: Context) -> Iterator[Hit]:
+    """A dose that the chosen product cannot deliver exactly.
+
+    Tablets: whole tablets and halves of scored strengths only; packets and capsules:
+    whole units; liquids: a whole number of the measuring step (0.1 mL for baclofen's
+    oral liquids). Nothing is rounded to make a dose fit.
+    Passes: baclofen 15 mg with 10 mg tablets (1½ tablets; 10 mg is scored).
+    Fails:  baclofen 7.5 mg with Lyvispah 5/10/20 mg packets (packets are not split);
+            baclofen 2.5 mg with 5 mg tablets (not scored).
+    """
+    ref = ctx.plan.product
+    product = ctx.regimen.product(ref.id) if ref is not None else None
+    if ref is None or product is None:
+        return
+    fact = product.measure_step if product.measure_step is not None else product
+    flagged: set[int] = set()
+    for dose in ctx.plan.doses:
+        if dose.amount is None and dose.day not in flagged:
+            flagged.add(dose.day)  # one finding per day keeps long plans readable
+            yield Hit(
+                f"Day {dose.day}: " + why_not_measurable(dose.dose_mg, product, ref.strengths_mg),
+                fact,
+                day=dose.day,
+                dose=dose.number,
+                at=dose.at,
+            )
+
+
+@rule("TT402", "in-use-expiry", "warning", "products")
+def in_use_expiry(ctx: Context) -> Iterator[Hit]:
+    """A liquid course runs past its discard-after-opening limit.
+
+    An opened bottle must be thrown away at the end of its in-use period even if it is
+    not empty; the dispensing totals then count fresh bottles for each period.
+    Passes: the 12-day baclofen label plan with the 5 mg/mL suspension (59-day limit).
+    Fails:  the same suspension for 70 days (--hold-days 58): bottles opened on day 1
+            are discarded after day 59 and fresh ones opened on day 60.
+    """
+    ref = ctx.plan.product
+    product = ctx.regimen.product(ref.id) if ref is not None else None
+    if product is None or product.discard_after_opening is None:
+        return
+    limit = product.discard_after_opening
+    days = [day.day for day in ctx.plan.days if day.doses]
+    windows = in_use_windows(days, limit.days)
+    if len(windows) < 2:
+        return
+    first_day, last_day = windows[0][0], windows[-1][1]
+    restart = windows[1][0]
+    dates = {day.day: day.date for day in ctx.plan.days}
+    name = liquid_name(product) if product.liquid else product.name
+    restarts = restart_days(windows, limit.days, dates)
+    yield Hit(
+        f"The course lasts {last_day - first_day + 1} days, longer than the {limit.days} days "
+        f"an opened bottle of {name} may be used: discard opened bottles at the end of day "
+        f"{restart - 1} and open fresh ones on {restarts}.",
+        limit,
+        day=restart,
+    )

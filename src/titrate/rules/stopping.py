@@ -1,0 +1,178 @@
+"""Stopping rules: a course must not end from a high dose, and a taper must not be
+shorter or steeper than the regimen's guidance.
+
+What "ends" means: a custom schedule (`--steps`, a `titrate check` file) and a taper
+are *courses*: every dose the patient will take is listed, so the day after the last
+dose is the day the drug stops. A titration plan (the regimen's ladder, `--target-mg`,
+`--hold-days`; a checked file with `kind: titration`) ends on its maintenance step,
+which continues after the plan: it does not stop the drug.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from titrate.model import BASIS_TEXT, Plan
+from titrate.rules.base import Context, Hit, rule
+
+
+@dataclass(frozen=True)
+class Level:
+    """What one plan day gives: its largest single dose, its total and its dose count."""
+
+    day: int
+    largest_mg: Decimal
+    total_mg: Decimal
+    doses: int
+
+
+def day_levels(plan: Plan) -> list[Level]:
+    """The plan's days that have doses, in order (a day without doses is a gap)."""
+    largest: dict[int, Decimal] = {}
+    for dose in plan.doses:
+        largest[dose.day] = max(largest.get(dose.day, Decimal(0)), dose.dose_mg)
+    return [
+        Level(day.day, largest[day.day], day.total_mg, day.doses)
+        for day in plan.days
+        if day.day in largest
+    ]
+
+
+def _pattern(plan: Plan, day: int) -> str:
+    doses = [dose.dose_mg for dose in plan.doses if dose.day == day]
+    if len(set(doses)) == 1:
+        return f"{doses[0]} mg {len(doses)}× a day"
+    return " + ".join(f"{dose} mg" for dose in doses)
+
+
+@rule("TT301", "abrupt-stop", "error", "stopping")
+def abrupt_stop(ctx: Context) -> Iterator[Hit]:
+    """A course that ends from more than the regimen's stopping threshold (no taper).
+
+    Applies to courses: custom schedules (--steps, checked files) and tapers, whose last
+    listed dose is the last dose taken. A titration plan ends on its maintenance step,
+    which continues after the plan, so it is not a stop. The threshold is the regimen's
+    `stopping.max_daily_mg_to_stop_from` (baclofen: 15 mg a day, a convention: the
+    labels say to reduce the dose slowly and give no numbers).
+    Passes: baclofen --steps "5x3:3,10x3:3,5x3:4" (ends from 15 mg a day).
+    Fails:  baclofen --steps "5x3:3,10x3:3" (ends from 30 mg a day, 10 mg three times).
+    """
+    stopping = ctx.regimen.stopping
+    if stopping is None or ctx.plan.kind == "titration":
+        return
+    levels = day_levels(ctx.plan)
+    if not levels:
+        return
+    last = levels[-1]
+    limit = stopping.max_daily_mg_to_stop_from
+    if last.total_mg <= limit:
+        return
+    yield Hit(
+        f"The plan ends after day {last.day} from {last.total_mg} mg a day "
+        f"({_pattern(ctx.plan, last.day)}) with no taper: ending from more than {limit} mg "
+        f"a day is an abrupt stop ({BASIS_TEXT[stopping.basis]}). Taper down first, e.g. "
+        f"`titrate taper {ctx.regimen.id} --from-mg {_largest_dose(ctx.plan, last.day)} "
+        f"--doses-per-day {last.doses}`.",
+        stopping,
+        day=last.day,
+    )
+
+
+def _largest_dose(plan: Plan, day: int) -> Decimal:
+    return max(dose.dose_mg for dose in plan.doses if dose.day == day)
+
+
+@rule("TT302", "taper-too-fast", "warning", "taper")
+def taper_too_fast(ctx: Context) -> Iterator[Hit]:
+    """A taper shorter or steeper than the regimen's taper guidance.
+
+    Every reduction (a day whose total is below the day before) may lower each dose by
+    at most the regimen's `taper.step_mg_per_dose` (and the day's total by at most that
+    times the doses a day), no sooner than `taper.every_days` after the last change.
+    A course that stops from above the stopping threshold must taper for at least
+    `taper.min_duration.min_days`: a taper plan counts from its first day; a custom
+    course from the last level held before its final run of reductions (at most one
+    taper interval of it, so weeks of maintenance do not count as tapering).
+    Baclofen: 5 mg per dose every 3 days (a convention; US labels give no numbers), at
+    least 7 days (non-US labels: about 1-2 weeks).
+    Passes: baclofen taper 20 → 15 → 10 → 5 mg three times a day, 3 days each.
+    Fails:  the same taper with 1 day per step (reductions after 1 day; 4 days in all).
+    """
+    pace = ctx.regimen.taper
+    if pace is None:
+        return
+    levels = day_levels(ctx.plan)
+    pace_basis = BASIS_TEXT[pace.basis]
+    level_since = levels[0].day if levels else 0
+    final_run_start: int | None = None  # index of the first reduction after the last rise
+    for index in range(1, len(levels)):
+        before, now = levels[index - 1], levels[index]
+        if now.total_mg == before.total_mg and now.largest_mg == before.largest_mg:
+            continue
+        held = now.day - level_since
+        if now.total_mg > before.total_mg:
+            final_run_start = None
+        elif now.total_mg < before.total_mg:
+            if final_run_start is None:
+                final_run_start = index
+            per_dose_drop = before.largest_mg - now.largest_mg
+            daily_drop = before.total_mg - now.total_mg
+            reasons = []
+            if per_dose_drop > pace.step_mg_per_dose:
+                reasons.append(
+                    f"lowers each dose by {per_dose_drop} mg (guidance: at most "
+                    f"{pace.step_mg_per_dose} mg)"
+                )
+            elif daily_drop > pace.step_mg_per_dose * before.doses:
+                reasons.append(
+                    f"lowers the day's total by {daily_drop} mg (guidance: at most "
+                    f"{pace.step_mg_per_dose * before.doses} mg at {before.doses} doses a day)"
+                )
+            if held < pace.every_days:
+                reasons.append(
+                    f"after {held} day(s) (guidance: every {pace.every_days} days at the soonest)"
+                )
+            if reasons:
+                yield Hit(
+                    f"Day {now.day}: {before.total_mg} → {now.total_mg} mg a day "
+                    + " and ".join(reasons)
+                    + f" (taper pace: {pace_basis}).",
+                    pace,
+                    day=now.day,
+                )
+        level_since = now.day
+    yield from _too_short(ctx, levels, final_run_start)
+
+
+def _too_short(ctx: Context, levels: list[Level], final_run_start: int | None) -> Iterator[Hit]:
+    pace = ctx.regimen.taper
+    if pace is None or pace.min_duration is None or ctx.plan.kind == "titration" or not levels:
+        return
+    minimum = pace.min_duration
+    stopping = ctx.regimen.stopping
+    last = levels[-1]
+    if ctx.plan.kind == "taper":
+        top = levels[0]
+        length = last.day - top.day + 1
+    else:
+        if final_run_start is None:
+            return  # no reductions: abrupt-stop speaks for an ending from a high dose
+        top = levels[final_run_start - 1]
+        top_start = top.day
+        for level in reversed(levels[: final_run_start - 1]):
+            if level.total_mg != top.total_mg or level.largest_mg != top.largest_mg:
+                break
+            top_start = level.day
+        held = levels[final_run_start].day - top_start
+        length = min(held, pace.every_days) + last.day - levels[final_run_start].day + 1
+    if stopping is not None and top.total_mg <= stopping.max_daily_mg_to_stop_from:
+        return  # stopping from this daily dose needs no taper at all
+    if length < minimum.min_days:
+        yield Hit(
+            f"The taper from {top.total_mg} mg a day lasts {length} day(s); the guidance is "
+            f"at least {minimum.min_days} days ({BASIS_TEXT[minimum.basis]}).",
+            minimum,
+            day=last.day,
+        )

@@ -1,0 +1,252 @@
+"""Taper plans: from the dose a patient takes now down to stopping.
+
+The pace is the regimen's `taper:` data (baclofen: 5 mg less per dose every 3 days, a
+convention: US labels say "reduce slowly" and give no numbers), or `step_mg` /
+`every_days` given by the caller. The result is an ordinary Plan (kind "taper"), so
+every output format, product measurement and dispensing count applies to it.
+
+How the steps are made:
+- the first step is the current dose, held for one interval; each next step lowers every
+  dose to the next lower multiple of the step (12 mg → 10 → 5 with 5 mg steps), so the
+  doses stay on the strengths the pace is written in;
+- when the smallest dose still gives more a day than the regimen's stopping threshold
+  (5 mg four times a day is 20 mg), one dose a day is dropped per interval until it does
+  not (5 mg three times a day, 15 mg);
+- a taper at the regimen's pace or slower that would be shorter than the regimen's
+  minimum taper duration holds its last step longer. A faster pace asked for by the
+  caller is kept as asked, and `taper-too-fast` says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, Decimal
+
+from titrate.api import plan as build_plan
+from titrate.errors import InputError
+from titrate.model import (
+    ABSURD_MG,
+    BASIS_TEXT,
+    MG_DECIMAL_PLACES,
+    Plan,
+    PlanOptions,
+    Regimen,
+    Step,
+)
+
+# A taper longer than this is a typo (--every-days 1000 with many steps).
+MAX_TAPER_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class TaperLadder:
+    """The taper's steps and what the planner decided to get them (for `Plan.notes`)."""
+
+    steps: list[Step]
+    notes: list[str]
+
+
+def taper_ladder(
+    regimen: Regimen,
+    from_mg: Decimal,
+    doses_per_day: int,
+    *,
+    step_mg: Decimal | None = None,
+    every_days: int | None = None,
+) -> TaperLadder:
+    """The steps from `from_mg` taken `doses_per_day` times a day down to stopping."""
+    pace = regimen.taper
+    step = step_mg if step_mg is not None else (pace.step_mg_per_dose if pace else None)
+    every = every_days if every_days is not None else (pace.every_days if pace else None)
+    if step is None or every is None:
+        raise InputError(
+            f"regimen {regimen.id!r} has no taper pace; give both --step-mg and --every-days",
+            "--step-mg" if step is None else "--every-days",
+        )
+    for value, option in ((from_mg, "--from-mg"), (step, "--step-mg")):
+        if value <= 0 or value > ABSURD_MG:
+            raise InputError(f"{value} mg is not a plausible dose", option)
+        if -value.as_tuple().exponent > MG_DECIMAL_PLACES:  # type: ignore[operator]
+            raise InputError(f"{value} mg has more than {MG_DECIMAL_PLACES} decimal places", option)
+    if not 1 <= every <= 365:
+        raise InputError(f"must be 1 to 365 days, got {every}", "--every-days")
+    if not 1 <= doses_per_day <= 24:
+        raise InputError(f"must be 1 to 24, got {doses_per_day}", "--doses-per-day")
+
+    reductions = (from_mg / step).to_integral_value(rounding=ROUND_CEILING)
+    if reductions * every > MAX_TAPER_DAYS:
+        raise InputError(
+            f"{int(reductions)} reductions of {step} mg every {every} day(s) would last more than "
+            f"{MAX_TAPER_DAYS} days",
+            "--step-mg",
+        )
+    notes = [_pace_note(regimen, step, every, step_mg is not None or every_days is not None)]
+    dose = from_mg
+    steps = [Step(dose_mg=dose, per_day=doses_per_day, days=every)]
+    while (lower := _next_lower_multiple(dose, step)) > 0:
+        dose = lower
+        steps.append(Step(dose_mg=dose, per_day=doses_per_day, days=every))
+    if from_mg % step:
+        notes.append(
+            f"{from_mg} mg is not a multiple of the {step} mg step: the first reduction goes "
+            f"to {steps[1].dose_mg if len(steps) > 1 else 0} mg so the doses stay on multiples "
+            f"of {step} mg."
+        )
+
+    stopping = regimen.stopping
+    per_day = doses_per_day
+    if stopping is not None:
+        threshold = stopping.max_daily_mg_to_stop_from
+        while dose * per_day > threshold and per_day > 1:
+            per_day -= 1
+            steps.append(Step(dose_mg=dose, per_day=per_day, days=every))
+        if per_day != doses_per_day:
+            notes.append(
+                f"At {dose} mg a dose the taper drops one dose a day every {every} day(s), "
+                f"down to {per_day}× a day ({dose * per_day} mg a day), so it ends from "
+                f"{threshold} mg a day or less (the regimen's stopping threshold: "
+                f"{BASIS_TEXT[stopping.basis]})."
+            )
+
+    steps = _held_to_minimum(regimen, steps, step, every, notes)
+    total_days = sum(s.days for s in steps)
+    if total_days > MAX_TAPER_DAYS:
+        raise InputError(
+            f"the taper would last {total_days} days; the limit is {MAX_TAPER_DAYS} days",
+            "--every-days",
+        )
+    return TaperLadder(steps, notes)
+
+
+def _next_lower_multiple(dose: Decimal, step: Decimal) -> Decimal:
+    """The largest multiple of `step` below `dose` (0 when none is left)."""
+    count = (dose / step).to_integral_value(rounding=ROUND_CEILING) - 1
+    return max(count, Decimal(0)) * step
+
+
+def _pace_note(regimen: Regimen, step: Decimal, every: int, overridden: bool) -> str:
+    pace = regimen.taper
+    text = f"Taper pace: each dose {step} mg lower every {every} day(s)"
+    if pace is not None and not overridden:
+        return (
+            f"{text}, from the regimen's taper data ({BASIS_TEXT[pace.basis]}) "
+            f"[{', '.join(pace.source)}]."
+        )
+    if pace is not None:
+        return (
+            f"{text}, as given (--step-mg/--every-days); the regimen's pace is "
+            f"{pace.step_mg_per_dose} mg every {pace.every_days} day(s) "
+            f"({BASIS_TEXT[pace.basis]})."
+        )
+    return f"{text}, as given (--step-mg/--every-days)."
+
+
+def _held_to_minimum(
+    regimen: Regimen, steps: list[Step], step: Decimal, every: int, notes: list[str]
+) -> list[Step]:
+    """Hold the last step longer when a taper at the regimen's pace (or slower) is
+    shorter than its minimum duration; a faster pace asked for is left as asked."""
+    pace, stopping = regimen.taper, regimen.stopping
+    if pace is None or pace.min_duration is None:
+        return steps
+    if step > pace.step_mg_per_dose or every < pace.every_days:
+        return steps
+    first = steps[0]
+    if stopping is not None and first.dose_mg * first.per_day <= stopping.max_daily_mg_to_stop_from:
+        return steps  # stopping from here needs no taper, so no minimum length
+    total = sum(s.days for s in steps)
+    minimum = pace.min_duration
+    if total >= minimum.min_days:
+        return steps
+    last = steps[-1]
+    held = last.days + minimum.min_days - total
+    notes.append(
+        f"The last step ({last.dose_mg} mg {last.per_day}× a day) lasts {held} days so the "
+        f"taper lasts the regimen's minimum of {minimum.min_days} days "
+        f"({BASIS_TEXT[minimum.basis]}) [{', '.join(minimum.source)}]."
+    )
+    return [*steps[:-1], last.model_copy(update={"days": held})]
+
+
+def taper(
+    regimen: Regimen,
+    options: PlanOptions,
+    *,
+    from_mg: Decimal,
+    doses_per_day: int | None = None,
+    step_mg: Decimal | None = None,
+    every_days: int | None = None,
+) -> Plan:
+    """A taper plan (kind "taper") from `from_mg` per dose, with every finding.
+
+    `doses_per_day` defaults to the doses a day of the regimen's last titration step.
+
+    >>> from datetime import date
+    >>> from decimal import Decimal
+    >>> from titrate import get_regimen, PlanOptions
+    >>> p = taper(get_regimen("baclofen"), PlanOptions(start=date(2026, 12, 1), timezone="UTC"),
+    ...           from_mg=Decimal(20), doses_per_day=3)
+    >>> [str(day.total_mg) for day in p.days][::3], p.findings
+    (['60', '45', '30', '15'], [])
+    """
+    if options.steps is not None or options.target_mg is not None or options.hold_days:
+        raise InputError("a taper makes its own steps; steps, target and hold do not apply")
+    per_day = doses_per_day if doses_per_day is not None else regimen.titration.steps[-1].per_day
+    ladder = taper_ladder(regimen, from_mg, per_day, step_mg=step_mg, every_days=every_days)
+    result = build_plan(
+        regimen, options.model_copy(update={"steps": ladder.steps, "kind": "taper"})
+    )
+    return result.model_copy(update={"notes": [*ladder.notes, *result.notes]})
+
+
+def current_dose(previous: Plan, where: str) -> tuple[Decimal, int]:
+    """The dose and doses a day of a plan's last day with doses (what a taper starts from)."""
+    last_day = max((dose.day for dose in previous.doses), default=None)
+    if last_day is None:
+        raise InputError("the plan has no doses to taper from", where)
+    doses = [dose.dose_mg for dose in previous.doses if dose.day == last_day]
+    if len(set(doses)) != 1:
+        listed = " + ".join(f"{dose} mg" for dose in doses)
+        raise InputError(
+            f"the plan's last day has unequal doses ({listed}); give --from-mg and "
+            "--doses-per-day instead",
+            where,
+        )
+    return doses[0], len(doses)
+
+
+def day_after(previous: Plan) -> date:
+    """The first day after a plan: where a taper that follows it starts by default."""
+    last = max((day.date for day in previous.days), default=previous.start)
+    return last + timedelta(days=1)
+
+
+def taper_after(
+    regimen: Regimen,
+    previous: Plan,
+    options: PlanOptions,
+    *,
+    step_mg: Decimal | None = None,
+    every_days: int | None = None,
+    where: str = "--from-plan",
+) -> Plan:
+    """A taper from the last day of `previous` (e.g. the JSON of `titrate plan`)."""
+    if previous.regimen.id != regimen.id:
+        raise InputError(
+            f"the plan is for regimen {previous.regimen.id!r}, not {regimen.id!r}", where
+        )
+    from_mg, per_day = current_dose(previous, where)
+    result = taper(
+        regimen,
+        options,
+        from_mg=from_mg,
+        doses_per_day=per_day,
+        step_mg=step_mg,
+        every_days=every_days,
+    )
+    note = (
+        f"Tapers from the last day of the earlier plan (started {previous.start.isoformat()}): "
+        f"{from_mg} mg {per_day}× a day."
+    )
+    return result.model_copy(update={"notes": [note, *result.notes]})

@@ -1,0 +1,102 @@
+"""The Python API: `from titrate import ...` gives the functions the CLI uses."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import run
+from titrate import InputError, Plan, PlanOptions, get_regimen, load_regimens, plan
+
+START = date(2026, 12, 1)
+
+
+def test_public_names_resolve_to_functions_and_models() -> None:
+    import titrate.check
+    import titrate.taper
+    from titrate import check, taper
+
+    for function in (load_regimens, get_regimen, plan, check, taper):
+        assert inspect.isfunction(function), function
+    assert titrate.check is check and titrate.taper is taper
+    assert set(titrate.__all__) <= set(dir(titrate))
+    for name in titrate.__all__:
+        assert getattr(titrate, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = titrate.nothing  # type: ignore[attr-defined]
+
+
+def test_plan_returns_the_model_the_cli_renders() -> None:
+    options = PlanOptions(start=START, timezone="Europe/London")
+    result = plan(load_regimens()["baclofen"], options)
+    assert isinstance(result, Plan)
+    assert [str(day.total_mg) for day in result.days][::3] == ["15", "30", "45", "60"]
+    assert result.findings == []
+    cli = run("plan", "baclofen", "--start", "2026-12-01", "--tz", "Europe/London", "-f", "json")
+    assert result.model_dump(mode="json") == json.loads(cli.stdout)
+
+
+def test_plan_reports_findings_and_bad_input_raises_input_error() -> None:
+    from titrate.schedule import parse_steps
+
+    baclofen = get_regimen("baclofen")
+    over = plan(baclofen, PlanOptions(start=START, timezone="UTC", steps=parse_steps("25x4:3")))
+    assert {f.rule for f in over.findings} >= {"over-daily-max"}
+    assert all(f.source for f in over.findings)
+    with pytest.raises(InputError) as caught:
+        plan(baclofen, PlanOptions(start=START, timezone="Mars/Olympus"))
+    assert caught.value.where == "--tz"
+    with pytest.raises(InputError, match="unknown regimen 'baclofn'; did you mean 'baclofen'"):
+        get_regimen("baclofn")
+
+
+def test_check_a_saved_plan_file(tmp_path: Path) -> None:
+    from titrate import check
+    from titrate.schedule import parse_steps
+
+    baclofen = get_regimen("baclofen")
+    over = plan(baclofen, PlanOptions(start=START, timezone="UTC", steps=parse_steps("20x4:3")))
+    saved = tmp_path / "plan.json"
+    saved.write_text(over.model_dump_json(), encoding="utf-8")
+    checked = check(saved)
+    assert isinstance(checked, Plan)
+    assert [f.rule for f in checked.findings] == [f.rule for f in over.findings]
+
+
+def test_taper_makes_a_taper_plan() -> None:
+    from titrate import taper
+
+    options = PlanOptions(start=START, timezone="UTC")
+    result = taper(get_regimen("baclofen"), options, from_mg=Decimal(20), doses_per_day=3)
+    assert result.kind == "taper"
+    assert result.days[0].total_mg == 60 and result.days[-1].total_mg < 60
+
+
+def test_advise_missed_and_audit_under_the_issues_names(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from titrate import advise_missed, audit, read_log
+
+    baclofen = get_regimen("baclofen")
+    label = plan(baclofen, PlanOptions(start=START, timezone="UTC"))
+    first = label.doses[0]
+    advice = advise_missed(label, baclofen, 1, first.at + timedelta(minutes=30))
+    assert advice.dose.number == 1 and advice.missed == [1]
+    assert advice.action and advice.source and advice.never_double
+
+    log = tmp_path / "log.csv"
+    taken = [dose for dose in label.doses if dose.number != 2]
+    rows = [f"{dose.at.isoformat()},{dose.dose_mg}" for dose in taken]
+    log.write_text("taken_at,dose_mg\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = audit(
+        label, baclofen, read_log(log, ZoneInfo("UTC")), datetime(2027, 1, 1, tzinfo=UTC)
+    )
+    assert [(f.rule, f.dose) for f in result.findings if f.rule == "missed-dose"] == [
+        ("missed-dose", 2)
+    ]

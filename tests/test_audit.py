@@ -1,0 +1,565 @@
+"""Dose-log audit: `titrate audit PLAN LOG`, titrate.doselog, titrate.audit and the log rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jsonschema
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import run
+from titrate.api import plan as build_plan
+from titrate.audit import audit_log, match
+from titrate.catalog import get_regimen
+from titrate.doselog import DoseLog, read_log
+from titrate.model import AuditResult, Finding, LogEntry, Plan, PlanOptions, Regimen
+from titrate.render.audit import audit_schema
+from titrate.rules import catalogue, check_plan
+
+AFTER_PLAN = "2026-12-13T09:00"  # the label plan started 2026-12-01 ends 2026-12-12 20:00
+
+
+@pytest.fixture(scope="module")
+def regimen() -> Regimen:
+    return get_regimen("baclofen")
+
+
+def label_plan(start: date = date(2026, 12, 1), tz: str = "UTC") -> Plan:
+    return build_plan(get_regimen("baclofen"), PlanOptions(start=start, timezone=tz))
+
+
+@pytest.fixture
+def plan_file(tmp_path: Path) -> Path:
+    path = tmp_path / "plan.json"
+    result = run(
+        "plan", "baclofen", "--start", "2026-12-01", "--tz", "UTC", "-f", "json", "-o", str(path)
+    )
+    assert result.exit_code == 0, result.stderr
+    return path
+
+
+def on_time_rows(plan: Plan) -> list[tuple[str, str]]:
+    return [(dose.at.isoformat(), str(dose.dose_mg)) for dose in plan.doses]
+
+
+def write_csv(path: Path, rows: Iterable[tuple[str, ...]], header: bool = True) -> Path:
+    lines = ["taken_at,dose_mg,note"] if header else []
+    lines += [",".join(row) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def slugs(findings: Iterable[Finding]) -> list[tuple[str, int | None, int | None]]:
+    return [(finding.rule, finding.day, finding.dose) for finding in findings]
+
+
+def audit_rows(
+    regimen: Regimen, plan: Plan, rows: list[tuple[str, str]], as_of: datetime | None = None
+) -> AuditResult:
+    tz = ZoneInfo(plan.timezone)
+    from titrate.doselog import parse_instant
+
+    entries = [
+        LogEntry(line=index, taken_at=parse_instant(at, tz, "test"), dose_mg=Decimal(mg))
+        for index, (at, mg) in enumerate(rows, start=2)
+    ]
+    return audit_log(plan, regimen, DoseLog(name="log", entries=entries), as_of)
+
+
+# --- The issue's "done when" ------------------------------------------------------------
+
+
+def done_when_log(plan: Plan) -> list[tuple[str, str]]:
+    """Dose 5 missing, dose 8 logged twice, 30 mg more at 16:00 on day 10 (90 mg)."""
+    rows: list[tuple[str, str]] = []
+    for dose in plan.doses:
+        if dose.number == 5:
+            continue
+        rows.append((dose.at.isoformat(), str(dose.dose_mg)))
+        if dose.number == 8:
+            rows.append((dose.at.isoformat(), str(dose.dose_mg)))
+    rows.append(("2026-12-10T16:00:00+00:00", "30"))
+    return rows
+
+
+def test_missing_doubled_and_90mg_day_report_exactly_those(
+    tmp_path: Path,
+    plan_file: Path,
+    golden: Callable[[str, str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # relative names keep the golden files free of tmp paths
+    write_csv(tmp_path / "log.csv", ((*row, "") for row in done_when_log(label_plan())))
+    plan_file, log = Path(plan_file.name), Path("log.csv")
+    result = run("audit", str(plan_file), str(log), "--now", AFTER_PLAN, "-f", "json")
+    assert result.exit_code == 1, result.stderr
+    data = json.loads(result.stdout)
+    jsonschema.validate(data, audit_schema())
+    found = [(f["rule"], f["day"], f["dose"]) for f in data["findings"]]
+    assert found == [
+        ("missed-dose", 2, 5),
+        ("double-dose", 3, 8),
+        ("over-daily-max", 10, None),
+        ("double-dose", 10, 29),
+    ]
+    by_dose = {row["dose"]: row for row in data["doses"] if row["status"] != "extra"}
+    assert by_dose[5]["status"] == "missed"
+    assert [row["dose"] for row in data["doses"] if row["status"] == "extra"] == [8, 29]
+    day10 = next(day for day in data["days"] if day["day"] == 10)
+    assert (day10["planned_mg"], day10["taken_mg"]) == (60, 90)
+    assert data["summary"] == {"taken": 35, "late": 0, "missed": 1, "pending": 0, "extra": 2}
+    golden("audit_done_when.json", result.stdout)
+    table = run("audit", str(plan_file), str(log), "--now", AFTER_PLAN)
+    assert table.exit_code == 1
+    golden("audit_done_when.txt", table.stdout)
+
+
+def test_90mg_as_three_30mg_doses(regimen: Regimen) -> None:
+    plan = label_plan()
+    rows = [(at, "30" if at.startswith("2026-12-10") else mg) for at, mg in on_time_rows(plan)]
+    result = audit_rows(regimen, plan, rows)
+    assert slugs(result.findings) == [
+        ("over-daily-max", 10, None),
+        ("double-dose", 10, 28),
+        ("double-dose", 10, 29),
+        ("double-dose", 10, 30),
+    ]
+    assert "90 mg logged, over the 80 mg daily maximum" in result.findings[0].message
+
+
+def test_complete_on_time_log_reports_nothing(tmp_path: Path, plan_file: Path) -> None:
+    log = write_csv(tmp_path / "log.csv", ((*row, "") for row in on_time_rows(label_plan())))
+    result = run("audit", str(plan_file), str(log), "--now", AFTER_PLAN)
+    assert result.exit_code == 0, result.stdout
+    assert result.stderr == ""
+    assert "No findings: the log matches the plan." in result.stdout
+    assert "36 taken" in result.stdout
+
+
+def test_rules_list_log_rules_and_plans_do_not_run_them(regimen: Regimen) -> None:
+    log_rules = {(r.code, r.slug) for r in catalogue() if r.scope == "log"}
+    assert log_rules == {
+        ("TT501", "missed-dose"),
+        ("TT502", "double-dose"),
+        ("TT503", "doses-too-close"),
+        ("TT504", "dose-differs"),
+        ("TT505", "over-daily-max"),
+        ("TT506", "abrupt-stop"),
+    }
+    listing = run("rules").stdout
+    assert "TT505  over-daily-max  [error]  (log)" in listing
+    assert "TT101  over-daily-max  [error]  (plan)" in listing
+    from titrate.model import Step
+
+    over = build_plan(
+        regimen,
+        PlanOptions(
+            start=date(2026, 12, 1),
+            timezone="UTC",
+            steps=[Step(dose_mg=Decimal(30), per_day=3, days=1)],
+        ),
+    )
+    codes = {f.code for f in check_plan(over, regimen)}
+    assert "TT101" in codes and not any(code.startswith("TT5") for code in codes)
+
+
+# --- Windows: overnight, first and last doses, DST, other offsets -----------------------
+
+
+def test_windows_meet_halfway_overnight_and_at_the_plan_ends(regimen: Regimen) -> None:
+    plan = label_plan()
+    rows = [
+        ("2026-12-01T02:00", "5"),  # first window opens 02:00 (halfway from 20:00 the day before)
+        ("2026-12-01T01:59", "5"),  # before the plan: outside
+        ("2026-12-02T01:59", "5"),  # night 1→2: still dose 3's window (20:00)
+        ("2026-12-02T02:00", "5"),  # from 02:00: dose 4's window (08:00)
+        ("2026-12-13T01:59", "20"),  # last dose's window ends 02:00 next day
+        ("2026-12-13T02:00", "20"),  # after the plan: outside
+    ]
+    context = match(plan, regimen, [], None)
+    assert context.windows[0].start == datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    assert context.windows[-1].end == datetime(2026, 12, 13, 2, 0, tzinfo=UTC)
+    result = audit_rows(regimen, plan, rows)
+    extra = [(row.dose, row.entries[0].line) for row in result.doses if row.status == "extra"]
+    assert (None, 3) in extra and (None, 7) in extra
+    statuses = {row.dose: row for row in result.doses if row.status != "extra"}
+    assert [e.line for e in statuses[1].entries] == [2]
+    assert statuses[1].minutes_from_schedule == -360
+    assert [e.line for e in statuses[3].entries] == [4]
+    assert [e.line for e in statuses[4].entries] == [5]
+    assert [e.line for e in statuses[36].entries] == [6]
+    differs = sorted(f.message for f in result.findings if f.rule == "dose-differs")
+    assert differs == [
+        "1 dose(s), 20 mg in all, logged after the plan's last dose (2026-12-13 02:00 to "
+        "2026-12-13 02:00); the plan schedules none then.",
+        "1 dose(s), 5 mg in all, logged before the plan's first dose (2026-12-01 01:59 to "
+        "2026-12-01 01:59); the plan schedules none then.",
+    ]
+
+
+def test_dst_spring_forward_europe_london(regimen: Regimen) -> None:
+    """27→28 March 2027: the 20:00→08:00 night is 11 hours; its midpoint is 02:30 BST."""
+    plan = label_plan(date(2027, 3, 26), "Europe/London")
+    on_time = [(dose.at.isoformat(), str(dose.dose_mg)) for dose in plan.doses]
+    assert audit_rows(regimen, plan, on_time).findings == []
+    naive = [(dose.at.strftime("%Y-%m-%dT%H:%M"), str(dose.dose_mg)) for dose in plan.doses]
+    assert audit_rows(regimen, plan, naive).findings == []
+    context = match(plan, regimen, [], None)
+    boundary = next(w for w in context.windows if w.dose.at.day == 27 and w.dose.at.hour == 20)
+    assert boundary.end.astimezone(UTC) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
+    late = [r for r in on_time if not r[0].startswith("2027-03-27T20")]
+    late.append(("2027-03-28T02:29", "5"))  # 01:29 UTC: still the 20:00 dose's window
+    result = audit_rows(regimen, plan, late)
+    assert result.findings == []
+    row = next(
+        r
+        for r in result.doses
+        if r.scheduled_at and r.scheduled_at.day == 27 and r.scheduled_at.hour == 20
+    )
+    assert (row.status, row.minutes_from_schedule) == ("late", 329)  # 5h29 real, not 6h29
+    early = [r for r in on_time if not r[0].startswith("2027-03-28T08")]
+    early.append(("2027-03-28T02:31", "5"))  # 01:31 UTC: the 08:00 dose's window
+    result = audit_rows(regimen, plan, early)
+    assert result.findings == []
+    row = next(
+        r
+        for r in result.doses
+        if r.scheduled_at and r.scheduled_at.day == 28 and r.scheduled_at.hour == 8
+    )
+    assert (row.status, row.minutes_from_schedule) == ("taken", -329)
+
+
+def test_dst_day_totals_and_fall_back(regimen: Regimen) -> None:
+    """31 Oct 2027 (clocks go back): totals per local day stay per local day."""
+    plan = label_plan(date(2027, 10, 30), "Europe/London")
+    rows = [(dose.at.isoformat(), str(dose.dose_mg)) for dose in plan.doses]
+    rows.append(("2027-10-31T01:30+01:00", "5"))  # first 01:30 (BST), in dose 3's window
+    result = audit_rows(regimen, plan, rows)
+    assert slugs(result.findings) == [("double-dose", 1, 3)]
+    day2 = next(day for day in result.days if day.date == date(2027, 10, 31))
+    assert day2.taken_mg == Decimal(20)
+
+
+def test_log_in_another_utc_offset(tmp_path: Path) -> None:
+    plan_path = tmp_path / "plan.json"
+    run(
+        "plan",
+        "baclofen",
+        "--start",
+        "2026-12-01",
+        "--tz",
+        "Europe/London",
+        "-f",
+        "json",
+        "-o",
+        str(plan_path),
+    )
+    plan = label_plan(tz="Europe/London")
+    paris = [
+        (
+            dose.at.astimezone(ZoneInfo("Europe/Paris")).isoformat(),
+            str(dose.dose_mg),
+            "",
+        )
+        for dose in plan.doses
+    ]
+    assert paris[0][0] == "2026-12-01T09:00:00+01:00"
+    log = write_csv(tmp_path / "paris.csv", paris)
+    result = run("audit", str(plan_path), str(log), "--now", AFTER_PLAN, "-f", "json")
+    assert result.exit_code == 0, result.stdout
+    data = json.loads(result.stdout)
+    assert data["findings"] == []
+    assert data["doses"][0]["entries"][0]["taken_at"] == "2026-12-01T08:00:00Z"
+
+
+def test_day_totals_use_the_plans_zone(regimen: Regimen) -> None:
+    """20:00 in New York on 1 Dec is 01:00 UTC on 2 Dec: dose 3's window, day 2's total."""
+    plan = label_plan()
+    rows = [r for r in on_time_rows(plan) if not r[0].startswith("2026-12-01T20")]
+    rows.append(("2026-12-01T20:00-05:00", "5"))
+    result = audit_rows(regimen, plan, rows)
+    assert result.findings == []
+    days = {day.day: day.taken_mg for day in result.days}
+    assert (days[1], days[2]) == (Decimal(10), Decimal(20))
+    dose3 = next(row for row in result.doses if row.dose == 3)
+    assert (dose3.status, dose3.minutes_from_schedule) == ("late", 300)
+
+
+# --- Each log rule ----------------------------------------------------------------------
+
+
+def test_late_and_doses_too_close(regimen: Regimen) -> None:
+    plan = label_plan()
+    rows = [
+        r for r in on_time_rows(plan) if not r[0].startswith(("2026-12-02T14", "2026-12-02T20"))
+    ]
+    rows += [("2026-12-02T16:59", "5"), ("2026-12-02T17:30", "5")]
+    result = audit_rows(regimen, plan, rows)
+    assert slugs(result.findings) == [("doses-too-close", 2, 6)]
+    assert result.findings[0].message.startswith(
+        "Doses logged at 2026-12-02 16:59 (line 36) and 2026-12-02 17:30 (line 37) are 0h31 apart"
+    )
+    assert result.findings[0].basis == "convention"
+    dose5 = next(row for row in result.doses if row.dose == 5)
+    assert (dose5.status, dose5.minutes_from_schedule) == ("late", 179)
+
+
+def test_late_hour_boundary(regimen: Regimen) -> None:
+    plan = label_plan()
+    rows = [
+        r for r in on_time_rows(plan) if not r[0].startswith(("2026-12-01T08", "2026-12-01T14"))
+    ]
+    rows += [("2026-12-01T09:00", "5"), ("2026-12-01T15:01", "5")]
+    statuses = {row.dose: row.status for row in audit_rows(regimen, plan, rows).doses}
+    assert (statuses[1], statuses[2]) == ("taken", "late")
+
+
+def test_dose_differs_for_less_than_planned(regimen: Regimen) -> None:
+    plan = label_plan()
+    rows = [(at, "2.5" if at.startswith("2026-12-01T08") else mg) for at, mg in on_time_rows(plan)]
+    result = audit_rows(regimen, plan, rows)
+    assert slugs(result.findings) == [("dose-differs", 1, 1)]
+    assert "2.5 mg logged, 5 mg planned" in result.findings[0].message
+
+
+def test_split_dose_in_one_window_is_fine(regimen: Regimen) -> None:
+    plan = label_plan()
+    rows = [r for r in on_time_rows(plan) if not r[0].startswith("2026-12-01T08")]
+    rows += [("2026-12-01T08:00", "2.5"), ("2026-12-01T08:10", "2.5")]
+    result = audit_rows(regimen, plan, rows)
+    assert result.findings == []
+    first = next(row for row in result.doses if row.dose == 1)
+    assert (first.taken_mg, len(first.entries)) == (Decimal(5), 2)
+
+
+def test_abrupt_stop_mid_plan(regimen: Regimen) -> None:
+    plan = label_plan()
+    rows = [r for r in on_time_rows(plan) if r[0] < "2026-12-10T09"]  # stops after day 10 08:00
+    result = audit_rows(regimen, plan, rows, datetime(2026, 12, 13, 9, tzinfo=UTC))
+    stops = [f for f in result.findings if f.rule == "abrupt-stop"]
+    assert len(stops) == 1 and stops[0].severity == "error" and stops[0].dose == 29
+    assert stops[0].message.startswith(
+        "The log stops at 2026-12-10 08:00 (50 mg logged in the 24 hours before) while the "
+        "plan goes on: nothing logged for 73h00, more than 24 hours, and 8 scheduled dose(s) "
+        "missed since."
+    )
+    assert {f.rule for f in result.findings} == {"abrupt-stop", "missed-dose"}
+    assert "[B3]" in stops[0].source
+    contact = [f for f in result.findings if "3 doses in a row missed" in f.message]
+    assert [f.dose for f in contact] == [31]
+
+
+def test_no_abrupt_stop_soon_after_or_from_a_low_dose(regimen: Regimen) -> None:
+    plan = label_plan()
+    rows = [r for r in on_time_rows(plan) if r[0] < "2026-12-10T09"]
+    soon = audit_rows(regimen, plan, rows, datetime(2026, 12, 10, 21, tzinfo=UTC))
+    assert slugs(soon.findings) == [("missed-dose", 10, 29)]
+    assert soon.summary["pending"] == 7
+    low = [r for r in on_time_rows(plan) if r[0] < "2026-12-02T09"]  # 15 mg a day: the taper end
+    late = audit_rows(regimen, plan, low, datetime(2026, 12, 13, 9, tzinfo=UTC))
+    assert "abrupt-stop" not in {f.rule for f in late.findings}
+
+
+def test_pending_doses_are_not_missed(tmp_path: Path, plan_file: Path) -> None:
+    rows = [(*r, "") for r in on_time_rows(label_plan()) if r[0] < "2026-12-05T15"]
+    log = write_csv(tmp_path / "log.csv", rows)
+    result = run("audit", str(plan_file), str(log), "--now", "2026-12-05T15:00", "-f", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["findings"] == []
+    assert data["summary"]["pending"] == 22 and data["summary"]["taken"] == 14
+
+
+# --- Reading logs -------------------------------------------------------------------------
+
+
+def test_unreadable_rows_are_reported_and_the_rest_audited(tmp_path: Path, plan_file: Path) -> None:
+    rows = [(*r, "") for r in on_time_rows(label_plan())]
+    rows[4] = ("2026-12-02T14:00", "five", "")  # line 6
+    rows[10] = ("2026-12-04", "10", "")  # line 12: no time
+    log = write_csv(tmp_path / "log.csv", rows)
+    result = run("audit", str(plan_file), str(log), "--now", AFTER_PLAN)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"titrate: error: {log}:6: dose_mg 'five' is not a number\n"
+        f"titrate: error: {log}:12: taken_at: '2026-12-04' is not an ISO 8601 date-time with a "
+        "time of day (e.g. 2026-12-02T14:00 or 2026-12-02T14:00+01:00)\n"
+    )
+    assert "Unreadable rows (2), left out of the audit:" in result.stdout
+    assert "  line 6: dose_mg 'five' is not a number" in result.stdout
+    data = json.loads(
+        run("audit", str(plan_file), str(log), "--now", AFTER_PLAN, "-f", "json").stdout
+    )
+    assert [f["dose"] for f in data["findings"] if f["rule"] == "missed-dose"] == [5, 11]
+    assert [row["line"] for row in data["rejected_rows"]] == [6, 12]
+
+
+def test_jsonl_log(tmp_path: Path, plan_file: Path) -> None:
+    lines = [
+        json.dumps({"taken_at": at, "dose_mg": float(mg)}) for at, mg in on_time_rows(label_plan())
+    ]
+    lines[0] = json.dumps({"taken_at": "2026-12-01T08:00Z", "dose_mg": 5, "note": "with food"})
+    lines[3] = '{"taken_at": "2026-12-02T08:00Z", "dose": 5}'
+    lines[6] = '{"taken_at": "2026-12-03T08:00Z", "dose_mg": NaN}'
+    lines[9] = "{not json"
+    path = tmp_path / "log.jsonl"
+    path.write_text("\n".join(lines[:5]) + "\n\n" + "\n".join(lines[5:]) + "\n")
+    log = read_log(path, ZoneInfo("UTC"))
+    assert [(row.line, row.message) for row in log.rejected] == [
+        (4, "unknown field 'dose' (expected taken_at, dose_mg, note)"),
+        (8, "NaN is not a number"),
+        (11, "not valid JSON: Expecting property name enclosed in double quotes"),
+    ]
+    assert log.entries[0].note == "with food"
+    assert len(log.entries) == 33
+    result = run("audit", str(plan_file), str(path), "--now", AFTER_PLAN, "-f", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["summary"]["missed"] == 3
+
+
+def test_csv_variants(tmp_path: Path) -> None:
+    path = tmp_path / "log.txt"
+    path.write_bytes(
+        "\ufeffdose_mg,taken_at,note\n"
+        "# a comment\n"
+        "\n"
+        '5 mg,2026-12-01T08:00,"with food, and water"\n'
+        "5,2026-12-01T14:00,felt sleepy, went to bed\n"
+        "7.5,2026-12-01 20:00+00:00\n".encode()
+        + b"5,2026-12-02T08:00,caf\xe9\n"
+        + b"-5,2026-12-02T14:00\n"
+        + b"0,2026-12-02T20:00\n"
+        + b'5,"2026-12-03T08:00\n'
+    )
+    log = read_log(path, ZoneInfo("UTC"))
+    assert [(e.line, str(e.dose_mg), e.note) for e in log.entries] == [
+        (4, "5", "with food, and water"),
+        (5, "5", "felt sleepy, went to bed"),
+        (6, "7.5", None),
+    ]
+    assert [(row.line, row.message) for row in log.rejected] == [
+        (7, "not UTF-8 text"),
+        (8, "dose_mg '-5' must be more than 0 (leave doses not taken out of the log)"),
+        (9, "dose_mg '0' must be more than 0 (leave doses not taken out of the log)"),
+        (10, "not a CSV row (unexpected end of data)"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("", "titrate: error: {log}: dose log has no rows (expected taken_at,dose_mg[,note])\n"),
+        (
+            "when,dose_mg\n",
+            "titrate: error: {log}:1: unknown column 'when' (expected taken_at, "
+            "dose_mg and optionally note)\n",
+        ),
+        ("taken_at,note\n", "titrate: error: {log}:1: the header has no dose_mg column\n"),
+    ],
+)
+def test_bad_log_files(tmp_path: Path, plan_file: Path, content: str, expected: str) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text(content)
+    result = run("audit", str(plan_file), str(log), "--now", AFTER_PLAN)
+    assert result.exit_code == 2
+    assert result.stderr == expected.format(log=log)
+    assert result.stdout == ""
+
+
+def test_missing_files(tmp_path: Path, plan_file: Path) -> None:
+    result = run("audit", str(plan_file), str(tmp_path / "none.csv"))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"titrate: error: {tmp_path / 'none.csv'}: no such dose log\n",
+    )
+    result = run("audit", str(tmp_path / "none.json"), str(plan_file))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"titrate: error: {tmp_path / 'none.json'}: no such plan file\n",
+    )
+
+
+def test_entries_after_now_are_rejected(tmp_path: Path, plan_file: Path) -> None:
+    log = write_csv(
+        tmp_path / "log.csv", [("2026-12-01T08:00Z", "5", ""), ("2026-12-01T14:00Z", "5", "")]
+    )
+    result = run("audit", str(plan_file), str(log), "--now", "2026-12-01T13:00", "-f", "json")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"titrate: error: {log}:3: taken_at 2026-12-01 14:00 is after the audit time "
+        "2026-12-01 13:00: check the date, the UTC offset or --now\n"
+    )
+
+
+def test_fail_on_never_and_error(tmp_path: Path, plan_file: Path) -> None:
+    rows = [(*r, "") for r in on_time_rows(label_plan())[1:]]  # first dose missing: a warning
+    log = write_csv(tmp_path / "log.csv", rows)
+    assert run("audit", str(plan_file), str(log), "--now", AFTER_PLAN).exit_code == 1
+    assert (
+        run("audit", str(plan_file), str(log), "--now", AFTER_PLAN, "--fail-on", "error").exit_code
+        == 0
+    )
+    assert (
+        run("audit", str(plan_file), str(log), "--now", AFTER_PLAN, "--fail-on", "never").exit_code
+        == 0
+    )
+
+
+def test_output_file_is_written(tmp_path: Path, plan_file: Path) -> None:
+    log = write_csv(tmp_path / "log.csv", ((*r, "") for r in on_time_rows(label_plan())))
+    out = tmp_path / "audit.json"
+    result = run("audit", str(plan_file), str(log), "--now", AFTER_PLAN, "-o", str(out))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(out.read_text())["kind"] == "dose-log-audit"
+
+
+# --- Properties ---------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    dropped=st.sets(st.integers(min_value=1, max_value=36), max_size=2),
+    jitter=st.lists(st.integers(min_value=-59, max_value=59), min_size=36, max_size=36),
+)
+def test_missed_exactly_the_dropped_doses(dropped: set[int], jitter: list[int]) -> None:
+    """Doses taken within an hour of their time count as taken; dropped ones (not two in a
+    row, which may add an abrupt stop near the end) are exactly the missed-dose findings."""
+    regimen = get_regimen("baclofen")
+    plan = label_plan()
+    rows = [
+        ((dose.at + timedelta(minutes=jitter[dose.number - 1])).isoformat(), str(dose.dose_mg))
+        for dose in plan.doses
+        if dose.number not in dropped
+    ]
+    result = audit_rows(regimen, plan, rows)
+    assert {f.rule for f in result.findings} <= {"missed-dose", "abrupt-stop"}
+    assert sorted(f.dose for f in result.findings if f.rule == "missed-dose") == sorted(dropped)
+    assert result.summary["taken"] == 36 - len(dropped)
+
+
+def test_a_file_with_no_readable_row_is_one_error(tmp_path: Path, plan_file: Path) -> None:
+    result = run("audit", str(plan_file), str(plan_file), "--now", AFTER_PLAN)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"titrate: error: {plan_file}: no row could be read (expected taken_at,dose_mg[,note]); "
+        "line 1: not valid JSON: Expecting property name enclosed in double quotes\n"
+    )
+
+
+def test_many_unreadable_rows_keep_stderr_short(tmp_path: Path, plan_file: Path) -> None:
+    rows = [(*r, "") for r in on_time_rows(label_plan())]
+    rows += [("2026-12-05T09:00", "x", "")] * 12
+    log = write_csv(tmp_path / "log.csv", rows)
+    result = run("audit", str(plan_file), str(log), "--now", AFTER_PLAN, "-f", "json")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 11
+    assert lines[-1] == f"titrate: error: {log}: 2 more unreadable row(s), listed in the output"
+    assert len(json.loads(result.stdout)["rejected_rows"]) == 12

@@ -1,0 +1,296 @@
+"""`titrate batch`: one JSON line per request, in order; error records; exit statuses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+from typer.testing import CliRunner
+
+from conftest import CLI_ENV, run
+from titrate import batch
+from titrate.catalog import load_regimens
+from titrate.cli import app
+from titrate.render.json import plan_schema
+
+HEADER = "id,regimen,start,times,tz,target_mg,hold_days,steps,age,patient\n"
+LABEL_ROW = "p1,baclofen,2026-12-01,,Europe/London,,,,40,Ann Example\n"
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def lines_of(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_ten_thousand_rows_with_one_percent_invalid_give_ten_thousand_lines_and_exit_2(
+    tmp_path: Path,
+) -> None:
+    bad_rows = [
+        "bad{n},baclofen,2026-02-30,,UTC,,,,,",  # a date that does not exist
+        "bad{n},baclofen,2026-12-01,,Mars/Olympus,,,,,",  # an unknown zone
+        "bad{n},baclofn,2026-12-01,,UTC,,,,,",  # a misspelt regimen
+        "bad{n},baclofen,2026-12-01,,UTC,,-1,,,",  # negative hold days
+        "bad{n},baclofen,2026-12-01,,UTC,0,,,,",  # target 0 mg
+    ]
+    rows, expected_errors = [HEADER.strip()], {}
+    for number in range(1, 10_001):
+        if number % 100 == 0:
+            rows.append(bad_rows[(number // 100) % len(bad_rows)].format(n=number))
+            expected_errors[number] = f"bad{number}"
+        else:  # a one-dose plan keeps the test quick (the bench times full plans)
+            rows.append(f"r{number},baclofen,2026-12-01,,UTC,,,5x1:1,,")
+    source = write(tmp_path, "clinic.csv", "\n".join(rows) + "\n")
+    out = tmp_path / "plans.jsonl"
+
+    result = run("batch", str(source), "-o", str(out))
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "100 of 10000 rows invalid" in result.stderr
+    assert "first: row 100: tz: unknown time zone 'Mars/Olympus'" in result.stderr
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 10_000
+    assert [record["row"] for record in records] == list(range(1, 10_001))
+    errors = {record["row"]: record for record in records if "error" in record}
+    assert {row: record["id"] for row, record in errors.items()} == expected_errors
+    assert all("plan" not in record for record in errors.values())
+    assert errors[200]["error"].startswith("regimen: unknown regimen 'baclofn'")
+    assert errors[300]["error"].startswith("hold_days: '-1' is not a whole number of days")
+    assert errors[400]["error"].startswith("target_mg: '0': must be a positive number")
+    assert errors[500]["error"].startswith("start: '2026-02-30' is not a date")
+    assert records[0] == {**records[0], "row": 1, "id": "r1"}
+    assert len(records[0]["plan"]["doses"]) == 1
+
+
+def test_a_plan_line_is_the_plan_json_document_with_row_and_id(tmp_path: Path) -> None:
+    source = write(tmp_path, "one.csv", HEADER + LABEL_ROW)
+    result = run("batch", str(source))
+    assert result.exit_code == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    assert line.startswith('{"row":1,"id":"p1","plan":{"schema_version":"1",')
+    record = json.loads(line)
+    assert list(record) == ["row", "id", "plan"]
+    single = run(
+        "plan", "baclofen", "--start", "2026-12-01", "--tz", "Europe/London", "--age", "40",
+        "--patient", "Ann Example", "-f", "json",
+    )  # fmt: skip
+    assert record["plan"] == json.loads(single.stdout)
+    Draft202012Validator(plan_schema(), format_checker=FormatChecker()).validate(record["plan"])
+    assert record["plan"]["disclaimer"] and record["plan"]["sources"]
+
+
+def test_json_lines_requests_numbers_lists_and_nulls(tmp_path: Path) -> None:
+    requests = [
+        {"id": 7, "regimen": "baclofen", "start": "2026-12-01", "tz": "UTC",
+         "times": ["07:00", "13:00", "19:00"], "target_mg": 10, "hold_days": 2, "age": 40.5},
+        {"id": "x", "regimen": "baclofen", "start": "2026-12-01", "tz": "UTC", "target_mg": 7.5,
+         "patient": None},
+        {"id": "y", "regimen": "baclofen", "dose": 5},
+        {"id": "z", "regimen": "baclofen", "start": "2026-12-01", "hold_days": True},
+    ]  # fmt: skip
+    text = "\n".join(json.dumps(request) for request in requests) + "\n\n[1, 2]\n{oops\n"
+    source = write(tmp_path, "requests.jsonl", text)
+    result = run("batch", str(source), "--tz", "UTC")
+    assert result.exit_code == 2
+    records = lines_of(result.stdout)
+    assert [record["row"] for record in records] == [1, 2, 3, 4, 5, 6]
+    first = records[0]["plan"]
+    assert first["times"] == {"3": ["07:00", "13:00", "19:00"]}
+    assert [day["total_mg"] for day in first["days"]][-3:] == [30, 30, 30]
+    assert len(first["days"]) == 8 and first["patient"]["age_years"] == 40.5
+    assert records[0]["id"] == 7
+    assert records[1]["plan"]["doses"][-1]["dose_mg"] == 7.5  # exact, not 7.4999…
+    assert records[2] == {"row": 3, "id": "y", "error": records[2]["error"]}
+    assert records[2]["error"].startswith("unknown field 'dose'")
+    assert records[3]["error"] == "hold_days: expected text or a number, not true/false"
+    assert records[4] == {"row": 5, "id": None, "error": "line 6: expected a JSON object per line"}
+    assert records[5]["error"].startswith("line 7: not valid JSON")
+
+
+def test_unknown_column_is_an_error_for_the_whole_file(tmp_path: Path) -> None:
+    source = write(tmp_path, "bad.csv", "id,regimen,targetmg\np1,baclofen,10\n")
+    out = tmp_path / "plans.jsonl"
+    result = run("batch", str(source), "-o", str(out))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"titrate: error: {source}:1: unknown column 'targetmg' (known columns: id, regimen, "
+        f"{', '.join(batch.OPTION_COLUMNS)})\n"
+    )
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [source]  # no temporary file left behind
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id,start\np1,2026-12-01\n", "no `regimen` column"),
+        ("id,regimen,id\n", "column 'id' appears twice"),
+        ("\n\n", "no requests: the file is empty"),
+    ],
+)
+def test_whole_file_problems_exit_2_with_one_line(tmp_path: Path, text: str, message: str) -> None:
+    source = write(tmp_path, "bad.csv", text)
+    result = run("batch", str(source))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"titrate: error: {source}")
+    assert message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_missing_file_and_bad_bytes_name_the_file_and_line(tmp_path: Path) -> None:
+    missing = run("batch", str(tmp_path / "nope.csv"))
+    assert missing.exit_code == 2
+    assert missing.stderr == f"titrate: error: {tmp_path / 'nope.csv'}: no such file\n"
+    source = tmp_path / "latin1.csv"
+    source.write_bytes(HEADER.encode() + LABEL_ROW.encode() + b"p3,baclofen,,,,,,,,Jos\xe9\n")
+    result = run("batch", str(source), "-o", str(tmp_path / "out.jsonl"))
+    assert result.exit_code == 2
+    assert result.stderr == f"titrate: error: {source}:3: not UTF-8 text (byte 23 of the line)\n"
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_findings_exit_1_and_invalid_rows_win_with_2(tmp_path: Path) -> None:
+    over = 'p2,baclofen,2026-12-01,,UTC,,,"20x4:3,25x4:3",,\n'
+    source = write(tmp_path, "rows.csv", HEADER + LABEL_ROW + over)
+    result = run("batch", str(source))
+    assert result.exit_code == 1
+    assert result.stderr == "titrate: 1 of 2 plans have findings at or above error\n"
+    records = lines_of(result.stdout)
+    assert records[0]["plan"]["findings"] == []
+    assert {f["rule"] for f in records[1]["plan"]["findings"]} >= {"over-daily-max"}
+    assert run("batch", str(source), "--fail-on", "never").exit_code == 0
+    with_bad = write(tmp_path, "bad.csv", HEADER + over + "p3,baclofen,someday,,,,,,,\n")
+    assert run("batch", str(with_bad)).exit_code == 2
+
+
+def test_csv_details_quotes_bom_blank_lines_and_field_counts(tmp_path: Path) -> None:
+    text = (
+        "\ufeffID, Regimen ,Start,TZ,Patient,Target-MG\n"
+        '"p1",baclofen,2026-12-01,UTC,"Smith, Ann",10\n'
+        "\n"
+        ",,,,,\n"
+        "p2,baclofen,2026-12-01,UTC\n"
+        "p3,baclofen,2026-12-01,UTC,Bo,10,extra\n"
+        "p4,baclofen,2026-12-01,UTC,,\n"
+    )
+    result = run("batch", str(write(tmp_path, "rows.csv", text)))
+    records = lines_of(result.stdout)
+    assert [(r["row"], r["id"]) for r in records] == [(1, "p1"), (2, "p2"), (3, "p3"), (4, "p4")]
+    assert records[0]["plan"]["patient"]["name"] == "Smith, Ann"
+    assert records[1]["error"] == (
+        "line 5: 4 fields but the header has 6 columns (check the commas and quotes)"
+    )
+    assert records[2]["error"].startswith("line 6: 7 fields")
+    assert records[3]["plan"]["patient"]["name"] is None
+    assert result.exit_code == 2
+
+
+def test_too_long_name_is_a_row_error_not_a_crash(tmp_path: Path) -> None:
+    source = write(
+        tmp_path, "rows.csv", f"id,regimen,start,tz,patient\np1,baclofen,,UTC,{'A' * 10_001}\n"
+    )
+    result = run("batch", str(source))
+    assert result.exit_code == 2
+    [record] = lines_of(result.stdout)
+    assert record["error"].startswith("patient: ") and "at most 10000" in record["error"]
+
+
+def test_reads_stdin_and_writes_output_file_atomically(tmp_path: Path) -> None:
+    out = tmp_path / "plans.jsonl"
+    out.write_text("old\n")
+    result = CliRunner().invoke(
+        app, ["batch", "-", "-o", str(out)], input=HEADER + LABEL_ROW, env=CLI_ENV
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    [record] = lines_of(out.read_text(encoding="utf-8"))
+    assert record["id"] == "p1" and len(record["plan"]["doses"]) == 36
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plans.jsonl"]
+
+
+def test_empty_start_is_today_in_each_rows_zone_resolved_once() -> None:
+    now = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)
+    planner = batch.Planner(load_regimens(), default_zone="UTC", now=now)
+    stream = io.BytesIO(b"id,regimen,tz\na,baclofen,Pacific/Auckland\nb,baclofen,\n")
+    summary = batch.Summary()
+    lines = list(batch.plan_lines(batch.read_requests(stream, "x.csv"), planner, summary))
+    starts = [json.loads(line)["plan"]["start"] for line in lines]
+    assert starts == ["2026-12-02", "2026-12-01"]  # Auckland is already on the 2nd
+    assert (summary.rows, summary.invalid, summary.failing) == (2, 0, 0)
+
+
+class OneWayStream(io.RawIOBase):
+    """A byte stream that records how many lines have been read from it."""
+
+    def __init__(self, lines: Iterator[bytes]) -> None:
+        self.source = lines
+        self.read_lines = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readline(self, size: int | None = -1) -> bytes:
+        self.read_lines += 1
+        return next(self.source, b"")
+
+
+def test_lines_stream_one_request_at_a_time() -> None:
+    def endless() -> Iterator[bytes]:
+        yield b"id,regimen,start,tz,target_mg\n"
+        number = 0
+        while True:
+            number += 1
+            yield f"p{number},baclofen,2026-12-01,UTC,5\n".encode()
+
+    stream = OneWayStream(endless())
+    planner = batch.Planner(load_regimens(), default_zone="UTC")
+    lines = batch.plan_lines(batch.read_requests(stream, "x.csv"), planner, batch.Summary())
+    first_three = [json.loads(next(lines))["id"] for _ in range(3)]
+    assert first_three == ["p1", "p2", "p3"]
+    assert stream.read_lines <= 5  # the header, three rows, at most one read ahead
+
+
+def test_plan_lines_for_generated_csv_match_rows_in_order(tmp_path: Path) -> None:
+    source = tmp_path / "rows.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "regimen", "start", "tz", "times"])
+        for number, zone in enumerate(["UTC", "America/New_York", "Asia/Tokyo"], start=1):
+            writer.writerow([f"p{number}", "baclofen", "2027-03-14", zone, "07:30,13:30,21:00"])
+    records = lines_of(run("batch", str(source)).stdout)
+    assert [r["id"] for r in records] == ["p1", "p2", "p3"]
+    assert [r["plan"]["doses"][0]["at"] for r in records] == [
+        "2027-03-14T07:30:00Z",
+        "2027-03-14T07:30:00-04:00",  # New York is on daylight time from 2027-03-14
+        "2027-03-14T07:30:00+09:00",
+    ]
+
+
+def test_progress_bar_only_for_large_files(tmp_path: Path) -> None:
+    small = write(tmp_path, "small.csv", HEADER + LABEL_ROW)
+    assert not batch.worth_a_progress_bar(small)
+    assert not batch.worth_a_progress_bar(None)  # stdin: size unknown
+    big = tmp_path / "big.csv"
+    big.write_bytes(HEADER.encode() + LABEL_ROW.encode() * (batch.PROGRESS_MIN_BYTES // 40))
+    assert batch.worth_a_progress_bar(big)
+    seen: list[int] = []
+    stream = io.BytesIO(HEADER.encode() + LABEL_ROW.encode() * 600)
+    planner = batch.Planner(load_regimens(), default_zone="UTC")
+    requests = batch.read_requests(stream, "x.csv", progress=seen.append)
+    for _ in batch.plan_lines(requests, planner, batch.Summary()):
+        pass
+    assert seen[-1] == len(stream.getvalue())
+    assert seen == sorted(seen) and len(seen) >= 3

@@ -1,0 +1,136 @@
+"""iCalendar export, parsed back with icalendar: one event per dose at the right local
+time (also across a clock change), a reminder, stable UIDs, fixed DTSTAMP, findings in
+the affected doses' summaries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar, Component
+
+from conftest import run
+from titrate.model import Plan
+
+LABEL = [
+    "plan", "baclofen", "--start", "2026-12-01", "--tz", "Europe/London",
+    "--patient", "Example Patient", "--printed-on", "2026-11-26",
+]  # fmt: skip
+OVER_MAX = [*LABEL, "--steps", "20x4:3,25x4:3"]
+
+
+def export(args: list[str]) -> tuple[bytes, Calendar, Plan]:
+    result = run(*args, "-f", "ics")
+    assert result.exit_code in (0, 1), result.stderr
+    plan = Plan.model_validate_json(run(*args, "-f", "json").stdout)
+    calendar = Calendar.from_ical(result.stdout_bytes)
+    return result.stdout_bytes, calendar, plan
+
+
+def events(calendar: Calendar) -> list[Component]:
+    found = calendar.walk("VEVENT")
+    for event in found:
+        assert not event.errors, event.errors  # icalendar parses leniently: check
+    return found
+
+
+def test_one_event_per_dose_at_the_plans_instants() -> None:
+    data, calendar, plan = export(LABEL)
+    assert data.count(b"\r\n") == data.count(b"\n")
+    found = events(calendar)
+    assert len(found) == len(plan.doses) == 36
+    for event, dose in zip(found, plan.doses, strict=True):
+        start = event.decoded("dtstart")
+        assert start == dose.at
+        assert str(start.tzinfo) == "Europe/London"  # a TZID, not floating, not UTC
+        assert f"{dose.dose_mg} mg" in str(event["summary"])
+        assert event.decoded("duration") == timedelta(minutes=15)
+    assert len({str(event["uid"]) for event in found}) == 36
+    zones = calendar.walk("VTIMEZONE")
+    assert [str(zone["tzid"]) for zone in zones] == ["Europe/London"]
+
+
+def test_reminder_alarm_and_remind_minutes_option() -> None:
+    _, calendar, _ = export(LABEL)
+    alarms = calendar.walk("VALARM")
+    assert len(alarms) == 36
+    assert {alarm.decoded("trigger") for alarm in alarms} == {timedelta(minutes=-10)}
+    assert {str(alarm["action"]) for alarm in alarms} == {"DISPLAY"}
+    _, calendar, _ = export([*LABEL, "--remind-minutes", "45"])
+    assert {alarm.decoded("trigger") for alarm in calendar.walk("VALARM")} == {
+        timedelta(minutes=-45)
+    }
+
+
+def test_byte_identical_reexport_with_fixed_dtstamp() -> None:
+    first, calendar, _ = export(LABEL)
+    second, _, _ = export(LABEL)
+    assert first == second
+    stamps = {event.decoded("dtstamp") for event in events(calendar)}
+    assert stamps == {datetime(2026, 12, 1, tzinfo=UTC)}  # from the plan's start, not now()
+
+
+def test_reexport_with_changed_doses_keeps_the_uids() -> None:
+    # Same patient, start and times, different doses: a calendar app updates the events.
+    _, before, _ = export([*LABEL, "--steps", "5x3:3"])
+    _, after, _ = export([*LABEL, "--steps", "10x3:3"])
+    assert [str(e["uid"]) for e in events(before)] == [str(e["uid"]) for e in events(after)]
+    _, other, _ = export([*LABEL[:-4], "--patient", "Someone Else", "--steps", "5x3:3"])
+    assert not {str(e["uid"]) for e in events(before)} & {str(e["uid"]) for e in events(other)}
+
+
+def test_dst_change_keeps_0800_local_on_both_sides() -> None:
+    # Europe/London springs forward on 2027-03-28 at 01:00 UTC.
+    args = ["plan", "baclofen", "--start", "2027-03-26", "--tz", "Europe/London"]
+    _, calendar, _ = export(args)
+    zone = ZoneInfo("Europe/London")
+    mornings = [
+        event.decoded("dtstart")
+        for event in events(calendar)
+        if event.decoded("dtstart").astimezone(zone).hour < 12
+    ]
+    by_date = {start.date(): start for start in mornings}
+    before, after = by_date[datetime(2027, 3, 27).date()], by_date[datetime(2027, 3, 29).date()]
+    assert before.astimezone(zone).strftime("%H:%M") == "08:00"
+    assert after.astimezone(zone).strftime("%H:%M") == "08:00"
+    assert before.utcoffset() == timedelta(0)
+    assert after.utcoffset() == timedelta(hours=1)
+    assert after.astimezone(UTC).hour == 7  # the same wall time is an hour earlier in UTC
+    daylight = calendar.walk("DAYLIGHT")
+    assert daylight and daylight[0].decoded("dtstart").date() == datetime(2027, 3, 28).date()
+
+
+def test_vtimezone_is_bounded_to_the_plans_span() -> None:
+    data, calendar, _ = export(LABEL)
+    # A December plan in London needs GMT only: no daylight rules for 1970-2038.
+    assert not calendar.walk("DAYLIGHT")
+    assert data.count(b"BEGIN:STANDARD") == 1
+
+
+def test_findings_are_in_the_affected_doses_summary_and_description() -> None:
+    _, calendar, plan = export(OVER_MAX)
+    found = events(calendar)
+    for event, dose in zip(found, plan.doses, strict=True):
+        summary = str(event["summary"])
+        description = str(event["description"])
+        if dose.day >= 4:
+            assert summary.startswith("⚠ ERROR over-daily-max")
+            assert f"Day {dose.day} ({plan.days[dose.day - 1].date}) totals 100 mg" in description
+        elif dose.day in (2, 3):
+            assert not summary.startswith("⚠")
+        alarm = event.walk("VALARM")[0]
+        assert str(alarm["description"]) == summary  # the reminder shows the warning too
+
+
+def test_utc_plan_has_no_vtimezone() -> None:
+    _, calendar, plan = export(["plan", "baclofen", "--start", "2026-12-01", "--tz", "UTC"])
+    assert not calendar.walk("VTIMEZONE")
+    assert events(calendar)[0].decoded("dtstart") == plan.doses[0].at
+
+
+@pytest.mark.parametrize("minutes", ["-1", "1441", "ten"])
+def test_bad_remind_minutes_exit_2(minutes: str) -> None:
+    result = run(*LABEL, "-f", "ics", "--remind-minutes", minutes)
+    assert result.exit_code == 2
+    assert "--remind-minutes" in result.stderr

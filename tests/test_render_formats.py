@@ -1,0 +1,431 @@
+"""Printable and interoperable outputs (html, pdf, csv, md, json) as their users see them:
+golden files, parse-back with real parsers, findings beside the day in every format,
+sources and disclaimer everywhere, escaping, `-o` picking the format, exit codes.
+
+ICS and FHIR have their own files (test_ics.py, test_fhir.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+from conftest import run
+from titrate import get_regimen, plan
+from titrate.model import NoticeRef, Patient, Plan, PlanOptions
+from titrate.render import RenderOptions
+from titrate.render.csv import render as render_csv
+from titrate.render.csv import text_cell
+from titrate.render.view import build_view
+
+LABEL = [
+    "plan", "baclofen", "--start", "2026-12-01", "--tz", "Europe/London",
+    "--patient", "Example Patient", "--printed-on", "2026-11-26",
+]  # fmt: skip
+OVER_MAX = [*LABEL, "--steps", "20x4:3,25x4:3"]
+FORMATS = ["html", "pdf", "csv", "md", "ics", "fhir", "json"]
+EXTENSION = {"fhir": "fhir.json"}
+
+
+def plan_of(args: list[str]) -> Plan:
+    """The plan the CLI builds for `args`, read back from its JSON output."""
+    result = run(*args, "-f", "json")
+    return Plan.model_validate_json(result.stdout)
+
+
+def output(args: list[str], fmt: str) -> bytes:
+    result = run(*args, "-f", fmt)
+    assert result.exit_code in (0, 1), result.stderr
+    return result.stdout_bytes
+
+
+@pytest.fixture(scope="module")
+def label_plan() -> Plan:
+    return plan_of(LABEL)
+
+
+@pytest.fixture(scope="module")
+def over_plan() -> Plan:
+    return plan_of(OVER_MAX)
+
+
+# --------------------------------------------------------------------------------------
+# Golden files and exit codes
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_label_plan_golden(fmt: str, golden: Callable[[str, str | bytes], None]) -> None:
+    result = run(*LABEL, "-f", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    golden(f"label_plan.{EXTENSION.get(fmt, fmt)}", result.stdout_bytes)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_over_max_plan_golden_and_exit_1(
+    fmt: str, golden: Callable[[str, str | bytes], None]
+) -> None:
+    # A plan over the daily maximum is shown, never clamped, and the exit status says so.
+    result = run(*OVER_MAX, "-f", fmt)
+    assert result.exit_code == 1, result.stderr
+    golden(f"over_max_plan.{EXTENSION.get(fmt, fmt)}", result.stdout_bytes)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_same_input_gives_identical_bytes(fmt: str) -> None:
+    assert output(OVER_MAX, fmt) == output(OVER_MAX, fmt)
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf", "csv", "md", "ics", "fhir"])
+def test_every_format_carries_disclaimer_and_sources(fmt: str, label_plan: Plan) -> None:
+    if fmt == "pdf":
+        text = pdf_text(output(LABEL, fmt))
+    else:
+        text = output(LABEL, fmt).decode("utf-8")
+        if fmt == "ics":  # unfold RFC 5545 lines and unescape before searching
+            text = text.replace("\r\n ", "").replace("\\,", ",").replace("\\;", ";")
+        elif fmt == "html":
+            text = html.unescape(text)
+        elif fmt == "md":
+            text = re.sub(r"\\(.)", r"\1", text)
+    flat = " ".join(text.split())
+    assert " ".join(label_plan.disclaimer.split()) in flat
+    for source in label_plan.sources:
+        assert f"[{source.id}]" in flat, source.id
+
+
+# --------------------------------------------------------------------------------------
+# -o FILE: format from the extension, atomic write, --findings-csv
+
+
+@pytest.mark.parametrize(
+    ("name", "marker"),
+    [
+        ("plan.html", b"<!DOCTYPE html>"),
+        ("plan.pdf", b"%PDF-"),
+        ("plan.csv", b"date,time,day,step,dose_mg"),
+        ("plan.md", b"# Baclofen"),
+        ("plan.ics", b"BEGIN:VCALENDAR"),
+        ("plan.fhir.json", b'"resourceType": "Bundle"'),
+        ("plan.json", b'"schema_version"'),
+    ],
+)
+def test_output_extension_picks_the_format(tmp_path: Path, name: str, marker: bytes) -> None:
+    target = tmp_path / name
+    result = run(*LABEL, "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert target.read_bytes().startswith(marker) or marker in target.read_bytes()[:200]
+    assert [path.name for path in tmp_path.iterdir()] == [name]  # no temp file left behind
+
+
+def test_findings_csv_written_only_when_asked(tmp_path: Path, over_plan: Plan) -> None:
+    findings = tmp_path / "findings.csv"
+    result = run(*OVER_MAX, "-o", str(tmp_path / "plan.html"))
+    assert result.exit_code == 1
+    assert not findings.exists()
+    result = run(*OVER_MAX, "-o", str(tmp_path / "plan.html"), "--findings-csv", str(findings))
+    assert result.exit_code == 1
+    raw = findings.read_bytes()
+    assert b"\r\n" in raw and raw.count(b"\r\n") == raw.count(b"\n")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+    assert [(row["code"], row["rule"], row["severity"]) for row in rows] == [
+        (f.code, f.rule, f.severity) for f in over_plan.findings
+    ]
+    over_daily = [row for row in rows if row["rule"] == "over-daily-max"]
+    assert [row["date"] for row in over_daily] == ["2026-12-04", "2026-12-05", "2026-12-06"]
+
+
+def test_findings_csv_into_missing_folder_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = run(*LABEL, "-f", "csv", "--findings-csv", str(tmp_path / "nope" / "f.csv"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("titrate: error: ")
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--printed-on", "2026-02-30", "--printed-on: '2026-02-30' is not a date"),
+        ("--paper", "a3", "--paper: 'a3' is not a paper size"),
+        ("--format", "docx", "--format: unknown format 'docx'"),
+    ],
+)
+def test_bad_render_options_exit_2(option: str, value: str, message: str) -> None:
+    result = run(*LABEL, option, value)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_pdf_without_the_extra_names_the_install_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Simulate an install without fpdf2: importing it fails as it would in a bare venv.
+    monkeypatch.delitem(sys.modules, "titrate.render.pdf", raising=False)
+    monkeypatch.setitem(sys.modules, "fpdf", None)
+    result = run(*LABEL, "-f", "pdf")
+    assert result.exit_code == 2
+    assert "pip install 'titrate[pdf]'" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert result.stdout == ""
+
+
+def test_json_path_imports_no_renderer_library() -> None:
+    code = (
+        "import sys; from titrate.cli import app; from typer.testing import CliRunner; "
+        "CliRunner().invoke(app, ['plan', 'baclofen', '--start', '2026-12-01', '--tz', 'UTC',"
+        " '-f', 'json']); "
+        "print([m for m in ('jinja2', 'icalendar', 'fpdf', 'fhir') if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------------------
+# JSON: parse back and validate against the published schema
+
+
+def test_json_validates_against_published_schema(label_plan: Plan) -> None:
+    schema = json.loads(run("schema").stdout)
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    document = json.loads(output(LABEL, "json"))
+    assert list(validator.iter_errors(document)) == []
+    assert len(document["doses"]) == len(label_plan.doses) == 36
+
+
+# --------------------------------------------------------------------------------------
+# CSV
+
+
+def csv_rows(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+
+
+def test_csv_parses_back_to_the_plans_doses(label_plan: Plan) -> None:
+    data = output(LABEL, "csv")
+    assert data.count(b"\r\n") == data.count(b"\n")  # RFC 4180 line ends
+    rows = csv_rows(data)
+    doses = [row for row in rows if row["day"]]
+    assert len(doses) == len(label_plan.doses)
+    for row, dose in zip(doses, label_plan.doses, strict=True):
+        local = dose.at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/London"))
+        assert row["date"] == local.date().isoformat()
+        assert row["time"] == local.strftime("%H:%M")
+        assert int(row["day"]) == dose.day and int(row["step"]) == dose.step
+        assert Decimal(row["dose_mg"]) == dose.dose_mg
+        assert row["amount"] == (dose.amount.text if dose.amount else "")
+        assert row["taken"] == ""
+        assert row["findings"] == ""
+    notes = [row["notes"] for row in rows if not row["day"]]
+    assert any(note == f"Disclaimer: {label_plan.disclaimer}" for note in notes)
+
+
+def test_csv_findings_beside_their_doses(over_plan: Plan) -> None:
+    rows = [row for row in csv_rows(output(OVER_MAX, "csv")) if row["day"]]
+    day4 = [row for row in rows if row["day"] == "4"]
+    day2 = [row for row in rows if row["day"] == "2"]
+    assert len(day4) == 4
+    assert all("ERROR over-daily-max (TT101)" in row["findings"] for row in day4)
+    assert all("WARNING over-single-dose (TT102)" in row["findings"] for row in day4)
+    assert all("over-daily-max" not in row["findings"] for row in day2)
+
+
+def test_csv_plan_wide_finding_on_every_dose_row() -> None:
+    # Too young for the regimen: the finding concerns no single day, so every row has it.
+    result = run(*LABEL, "--age", "10", "-f", "csv")
+    assert result.exit_code == 1
+    rows = csv_rows(result.stdout_bytes)
+    doses = [row for row in rows if row["day"]]
+    assert doses and all("age-below-minimum" in row["findings"] for row in doses)
+    assert any(row["notes"].startswith("Finding (whole plan): ERROR") for row in rows)
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_csv_neutralises_formula_prefixes(text: str) -> None:
+    assert text_cell(text) == "'" + text
+    assert text_cell("Take 5 mg") == "Take 5 mg"
+
+
+def test_csv_formula_in_regimen_text_is_not_a_formula() -> None:
+    base = plan(get_regimen("baclofen"), PlanOptions(start=date(2026, 12, 1), timezone="UTC"))
+    hostile = base.model_copy(
+        update={"notices": [NoticeRef(id="x", text='=HYPERLINK("http://x.invalid")', source="s")]}
+    )
+    text = render_csv(hostile, RenderOptions())
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    assert any(cell.startswith("'=HYPERLINK") for cell in cells)
+
+
+# --------------------------------------------------------------------------------------
+# HTML
+
+
+def test_html_is_self_contained_and_paper_ready(label_plan: Plan) -> None:
+    page = output(LABEL, "html").decode("utf-8")
+    for external in ("<link", "<script", "src=", "@import", "url("):
+        assert external not in page
+    assert "@page" in page and "size: auto" in page  # fits A4 and US Letter
+    assert page.count('aria-label="taken?"') == len(label_plan.doses)
+    assert page.count('class="step"') == 4  # a banner where each step starts
+    for day in label_plan.days:
+        assert f"<strong>{int(day.total_mg)} mg</strong>" in page  # daily totals
+    assert "No findings" in page
+
+
+def test_html_paper_option_sets_the_page_size() -> None:
+    assert "size: A4" in run(*LABEL, "-f", "html", "--paper", "a4").stdout
+    assert "size: letter" in run(*LABEL, "-f", "html", "--paper", "Letter").stdout
+
+
+def test_html_prints_a_script_patient_name_as_text() -> None:
+    result = run(*LABEL[:-4], "--patient", "<script>alert(1)</script>", "-f", "html")
+    assert result.exit_code == 0
+    assert "<script>" not in result.stdout
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in result.stdout
+
+
+def test_html_findings_boxed_at_top_and_beside_their_day(over_plan: Plan) -> None:
+    page = output(OVER_MAX, "html").decode("utf-8")
+    box = page.split('role="alert"', 1)[1].split("</section>", 1)[0]
+    assert "DO NOT USE AS WRITTEN" in box
+    # one line per rule broken on several days (each day's message is beside its day)
+    assert "<strong>ERROR</strong> over-daily-max (TT101), days 4, 5, 6:" in box
+    assert "<strong>WARNING</strong> over-single-dose (TT102), days 4, 5, 6:" in box
+    for finding in over_plan.findings:
+        assert finding.rule in box
+    day4 = page.split("Fri 4 Dec 2026</td>", 1)[1].split("</tbody>", 1)[0]
+    assert '<div class="day-finding error"><strong>ERROR</strong> over-daily-max:' in day4
+    day2 = page.split("Wed 2 Dec 2026</td>", 1)[1].split("</tbody>", 1)[0]
+    assert "day-finding" not in day2
+
+
+def test_html_header_shows_prescriber_pharmacy_and_date_printed() -> None:
+    page = run(
+        *LABEL, "--prescriber", "Dr Ada Example", "--pharmacy", "Example & Sons", "-f", "html"
+    ).stdout
+    assert "Dr Ada Example" in page
+    assert "Example &amp; Sons" in page
+    assert "Thu 26 Nov 2026" in page
+
+
+# --------------------------------------------------------------------------------------
+# Markdown
+
+
+def test_markdown_schedule_findings_and_escaping(over_plan: Plan) -> None:
+    text = output(OVER_MAX, "md").decode("utf-8")
+    assert text.count("☐") >= len(over_plan.doses)
+    assert "> **⚠ DO NOT USE AS WRITTEN" in text
+    assert "### Rules broken and where they come from" in text
+    assert "- **ERROR** `over-daily-max` (TT101) (days 4, 5, 6):" in text
+    row4 = next(line for line in text.splitlines() if line.startswith("| ⚠ 4 |"))
+    assert "**ERROR** over-daily-max" in row4
+    escaped = run(*LABEL[:-4], "--patient", "<b>*x*|y</b>", "-f", "md").stdout
+    assert r"\<b\>\*x\*\|y\</b\>" in escaped
+    # every table row keeps its column count (a | in text cannot split a cell)
+    widths = {
+        len(re.findall(r"(?<!\\)\|", line)) for line in escaped.splitlines() if line.startswith("|")
+    }
+    assert widths <= {3, 9, 6}  # field table, schedule (with amount), dispensing
+
+
+# --------------------------------------------------------------------------------------
+# PDF
+
+
+def pdf_text(data: bytes) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    done = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+    return done.stdout.decode("utf-8")
+
+
+def pdf_pages(data: bytes) -> int:
+    return len(re.findall(rb"/Type /Page\b", data))
+
+
+def test_pdf_is_deterministic_and_fits_two_pages() -> None:
+    a4 = output(LABEL, "pdf")
+    assert a4.startswith(b"%PDF-")
+    assert pdf_pages(a4) <= 2
+    assert b"/MediaBox [0 0 595.28 841.89]" in a4
+    letter = run(*LABEL, "-f", "pdf", "--paper", "letter").stdout_bytes
+    assert pdf_pages(letter) <= 2
+    assert b"/MediaBox [0 0 612.00 792.00]" in letter
+
+
+def test_pdf_text_has_schedule_findings_and_notices(over_plan: Plan) -> None:
+    text = pdf_text(output(OVER_MAX, "pdf"))
+    flat = " ".join(text.split())
+    assert "DO NOT USE AS WRITTEN" in flat
+    # beside day 4 (text extraction interleaves table cells, so only its start is whole)
+    assert "ERROR over-daily-max: Day 4" in flat
+    assert "ERROR over-daily-max (TT101), days 4, 5, 6: Day 4 (2026-12-04) totals 100 mg" in flat
+    for notice in over_plan.notices:
+        assert " ".join(notice.text.split())[:60] in flat
+    assert "Example Patient" in flat
+
+
+def test_pdf_patient_names_in_other_scripts() -> None:
+    # Greek and Cyrillic are in the shipped font; Chinese is not: it prints as "?" with a
+    # note, and the PDF is still made (no crash, no silent gap, no warning on stderr).
+    args = [*LABEL[:-4]]
+    result = run(*args, "--patient", "Ελένη Иванова", "-f", "pdf")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert "Ελένη Иванова" in pdf_text(result.stdout_bytes)
+    result = run(*args, "--patient", "王小明", "-f", "pdf")
+    assert result.exit_code == 0 and result.stderr == ""
+    flat = " ".join(pdf_text(result.stdout_bytes).split())
+    assert "???" in flat
+    assert "some characters cannot be shown in this PDF" in flat
+
+
+# --------------------------------------------------------------------------------------
+# One view model: HTML and PDF show the same steps, days and findings
+
+
+def test_view_groups_steps_and_puts_findings_beside_days(over_plan: Plan) -> None:
+    view = build_view(over_plan, RenderOptions())
+    assert [(run.first_day, run.last_day, run.per_day) for run in view.runs] == [
+        (1, 3, 4),
+        (4, 6, 4),
+    ]
+    assert [day.worst for day in view.days] == [
+        "warning", None, None, "error", "error", "error"
+    ]  # fmt: skip
+    assert {rule.rule for rule in view.rules_broken} >= {"over-daily-max", "over-single-dose"}
+
+
+def test_taper_plans_render_in_every_format() -> None:
+    from titrate.taper import taper
+
+    tapered = taper(
+        get_regimen("baclofen"),
+        PlanOptions(start=date(2026, 12, 1), timezone="UTC", patient=Patient(name="T")),
+        from_mg=Decimal(20),
+        doses_per_day=3,
+    )
+    assert tapered.kind == "taper"
+    from importlib import import_module
+
+    for fmt in ("html", "pdf", "csv", "md", "ics", "fhir"):
+        data = import_module(f"titrate.render.{fmt}").render(tapered, RenderOptions())
+        assert data
+    page = import_module("titrate.render.html").render(tapered, RenderOptions())
+    assert "Taper for T" in page
