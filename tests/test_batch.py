@@ -294,3 +294,57 @@ def test_progress_bar_only_for_large_files(tmp_path: Path) -> None:
         pass
     assert seen[-1] == len(stream.getvalue())
     assert seen == sorted(seen) and len(seen) >= 3
+
+
+def test_product_strengths_and_crcl_columns_reach_the_plan(tmp_path: Path) -> None:
+    text = (
+        "id,regimen,start,tz,product,strengths,crcl\n"
+        "p1,baclofen,2026-12-01,UTC,,,25\n"
+        "p2,baclofen,2026-12-01,UTC,,5,\n"
+        "p3,baclofen,2026-12-01,UTC,,,lots\n"
+        "p4,baclofen,2026-12-01,UTC,no-such-product,,\n"
+    )
+    result = run("batch", str(write(tmp_path, "rows.csv", text)), "--fail-on", "never")
+    records = lines_of(result.stdout)
+    renal = records[0]["plan"]
+    assert renal["patient"]["crcl_ml_min"] == 25
+    assert "renal-impairment" in {finding["rule"] for finding in renal["findings"]}
+    pieces = {p["strength_mg"] for d in records[1]["plan"]["doses"] for p in d["amount"]["pieces"]}
+    assert pieces == {5}
+    assert records[2]["error"].startswith("crcl: ")
+    assert records[3]["error"].startswith("product: ")
+    assert result.exit_code == 2
+
+
+def test_reader_closing_the_pipe_stops_quietly(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    source = write(tmp_path, "rows.csv", HEADER + LABEL_ROW * 200)  # far more than a pipe holds
+    child = subprocess.Popen(
+        [sys.executable, "-m", "titrate", "batch", str(source)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PATH": "/usr/bin:/bin", "TZ": "UTC", "TITRATE_CACHE_DIR": str(tmp_path)},
+    )
+    assert child.stdout is not None and child.stderr is not None
+    assert json.loads(child.stdout.readline())["row"] == 1
+    child.stdout.close()  # like `| head -1`
+    assert child.wait(timeout=120) == 141
+    assert child.stderr.read() == b""
+    child.stderr.close()
+
+
+def test_broken_csv_rows_name_their_file_line(tmp_path: Path) -> None:
+    text = (
+        "\n\nid,regimen,start\n"
+        'p1,baclofen,"2026"x\n'
+        "p2,baclofen,2026-12-01\n"
+        'p3,baclofen,"unterminated\n'
+    )
+    records = lines_of(run("batch", str(write(tmp_path, "rows.csv", text))).stdout)
+    assert [(r["row"], r.get("error", "plan")) for r in records] == [
+        (1, "line 4: not valid CSV: ',' expected after '\"'"),
+        (2, "plan"),
+        (3, "line 6: not valid CSV: unexpected end of data"),
+    ]

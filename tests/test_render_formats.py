@@ -429,3 +429,24 @@ def test_taper_plans_render_in_every_format() -> None:
         assert data
     page = import_module("titrate.render.html").render(tapered, RenderOptions())
     assert "Taper for T" in page
+
+
+def test_boxed_warning_is_boxed_before_the_schedule_in_html_pdf_md() -> None:
+    from importlib import import_module
+
+    base = plan(get_regimen("baclofen"), PlanOptions(start=date(2026, 12, 1), timezone="UTC"))
+    boxed = NoticeRef(id="boxed", text="Example boxed warning text.", source="[B1] x", boxed=True)
+    with_box = base.model_copy(update={"notices": [boxed, *base.notices]})
+    page = import_module("titrate.render.html").render(with_box, RenderOptions())
+    box_at = page.index("⚠ BOXED WARNING")
+    assert box_at < page.index('<table class="schedule">')
+    assert page.count("Example boxed warning text.") == 1  # not repeated with the others
+    text = import_module("titrate.render.md").render(with_box, RenderOptions())
+    assert "> **⚠ BOXED WARNING:** Example boxed warning text." in text
+    assert text.index("BOXED WARNING") < text.index("## Schedule")
+    flat = " ".join(
+        pdf_text(import_module("titrate.render.pdf").render(with_box, RenderOptions())).split()
+    )
+    assert flat.index("BOXED WARNING Example boxed warning text.") < flat.index("Step 1")
+    rows = csv_rows(render_csv(with_box, RenderOptions()).encode())
+    assert any(row["notes"].startswith("Boxed warning: Example") for row in rows)

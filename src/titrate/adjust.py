@@ -123,6 +123,13 @@ def _reduce_for_kidneys(plan: Plan, regimen: Regimen) -> Plan:
             "kidney-function bands, so no reduction applies; doses are unchanged."
         )
         return plan.model_copy(update={"notes": [*plan.notes, note]})
+    if band.dose_factor is None:
+        raise InputError(
+            f"CrCl {patient.crcl_ml_min} mL/min, {band.name}: the regimen's data gives no dose "
+            f"factor ({band.suggestion}); write the reduced schedule with --steps "
+            "(MGxPER_DAY:DAYS) and check it with --crcl",
+            "--renal-adjust",
+        )
     factor = fraction_of(band.dose_factor)
     doses, inexact = _reduced_doses(plan.doses, plan.days, factor)
     days = _days_with_totals(plan.days, doses)

@@ -43,13 +43,19 @@ OPTION_COLUMNS = (
     "patient",
     "product",
     "strengths",
+    "crcl",
 )
 COLUMNS = ("id", "regimen", *OPTION_COLUMNS)
 
 # Model fields whose validation errors name a column of another name.
-MODEL_FIELD_COLUMNS = {"name": "patient", "age_years": "age", "timezone": "tz"}
+MODEL_FIELD_COLUMNS = {
+    "name": "patient",
+    "age_years": "age",
+    "crcl_ml_min": "crcl",
+    "timezone": "tz",
+}
 
-# Report progress to the callback every this many requests (a progress bar needs no more).
+# Report progress to the callback every this many lines (a progress bar needs no more).
 PROGRESS_EVERY = 250
 
 Fields = dict[str, str | None]
@@ -137,13 +143,17 @@ def read_requests(
     are not UTF-8) raise InputError; problems with one row become that row's error.
     """
     lines = _text_lines(stream, name, progress)
-    first = next((line for line in lines if line.strip()), None)
-    if first is None:
+    skipped = 0  # blank lines before the first line with text (so line numbers stay true)
+    for first in lines:
+        if first.strip():
+            break
+        skipped += 1
+    else:
         raise InputError("no requests: the file is empty", name)
     if is_json_lines(path, first):
-        yield from _json_requests(_chain_one(first, lines))
+        yield from _json_requests(_chain_one(first, lines), skipped)
     else:
-        yield from _csv_requests(_chain_one(first, lines), name)
+        yield from _csv_requests(_chain_one(first, lines), name, skipped)
 
 
 def _chain_one(first: str, rest: Iterator[str]) -> Iterator[str]:
@@ -151,9 +161,9 @@ def _chain_one(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield from rest
 
 
-def _csv_requests(lines: Iterator[str], name: str) -> Iterator[Request]:
+def _csv_requests(lines: Iterator[str], name: str, skipped: int) -> Iterator[Request]:
     reader = csv.reader(lines, strict=True)
-    header = _csv_header(reader, name)
+    header = _csv_header(reader, name, skipped)
     width = len(header)
     id_index = header.index("id") if "id" in header else None
     row = 0
@@ -164,7 +174,7 @@ def _csv_requests(lines: Iterator[str], name: str) -> Iterator[Request]:
             return
         except csv.Error as exc:
             row += 1
-            yield Request(row, None, {}, f"line {reader.line_num}: not valid CSV: {exc}")
+            yield Request(row, None, {}, f"line {skipped + reader.line_num}: not valid CSV: {exc}")
             continue
         if not any(value.strip() for value in values):
             continue  # a blank line or a row of empty cells is not a request
@@ -175,8 +185,8 @@ def _csv_requests(lines: Iterator[str], name: str) -> Iterator[Request]:
                 row,
                 request_id,
                 {},
-                f"line {reader.line_num}: {len(values)} fields but the header has {width} "
-                "columns (check the commas and quotes)",
+                f"line {skipped + reader.line_num}: {len(values)} fields but the header has "
+                f"{width} columns (check the commas and quotes)",
             )
             continue
         fields: Fields = {
@@ -185,13 +195,13 @@ def _csv_requests(lines: Iterator[str], name: str) -> Iterator[Request]:
         yield Request(row, request_id, fields)
 
 
-def _csv_header(reader: Any, name: str) -> list[str]:
+def _csv_header(reader: Any, name: str, skipped: int) -> list[str]:
     try:
         raw = next(reader)
     except csv.Error as exc:
-        raise InputError(f"header is not valid CSV: {exc}", f"{name}:1") from None
+        raise InputError(f"header is not valid CSV: {exc}", f"{name}:{skipped + 1}") from None
     header = [column_name(cell) for cell in raw]
-    where = f"{name}:{reader.line_num}"
+    where = f"{name}:{skipped + reader.line_num}"
     for position, column in enumerate(header):
         if column not in COLUMNS:
             shown = raw[position].strip()
@@ -215,9 +225,9 @@ def _refuse_constant(token: str) -> Any:
     raise ValueError(f"{token} is not a number a request may contain")
 
 
-def _json_requests(lines: Iterator[str]) -> Iterator[Request]:
+def _json_requests(lines: Iterator[str], skipped: int) -> Iterator[Request]:
     row = 0
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=skipped + 1):
         if not line.strip():
             continue
         row += 1
@@ -360,6 +370,7 @@ class Planner:
             patient=fields.get("patient"),
             product=fields.get("product"),
             strengths=fields.get("strengths"),
+            crcl=fields.get("crcl"),
         )
         result = self._build_plan(regimen, options)
         return result.model_dump_json(), self._at_or_above(result.findings, self.fail_on)

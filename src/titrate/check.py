@@ -51,7 +51,6 @@ from titrate.model import (
     Day,
     Dose,
     Mg,
-    NoticeRef,
     Patient,
     Plan,
     PlanOptions,
@@ -63,7 +62,14 @@ from titrate.model import (
 )
 from titrate.planfile import parse_plan_json
 from titrate.rules import check_plan
-from titrate.schedule import MAX_PLAN_DAYS, local_instant, regimen_ref, zone
+from titrate.schedule import (
+    MAX_PLAN_DAYS,
+    local_instant,
+    notice_refs,
+    regimen_ref,
+    review_by,
+    zone,
+)
 
 
 class ProposedDose(Strict):
@@ -244,6 +250,12 @@ def _check_regimen_file(
         reference = same_drug[0]
     if start is None:
         raise InputError("a proposed regimen has no start date; give --start", name)
+    if proposed.titration.rule is not None:
+        raise InputError(
+            f"regimen {proposed.id!r} titrates by a rule, not a fixed ladder, so there are no "
+            "steps to check; check a plan of it instead (`titrate plan ... -f json`)",
+            name,
+        )
     options = PlanOptions(
         start=start,
         timezone=zone(timezone).key,
@@ -395,9 +407,7 @@ def _plan_from_doses(
             for source in regimen.sources
         ],
         notes=notes,
-        notices=[
-            NoticeRef(id=notice.id, text=notice.text, source=regimen.cite(notice))
-            for notice in regimen.notices
-        ],
+        notices=list(notice_refs(regimen)),
+        review_by=review_by(regimen, start, proposed.kind),
         disclaimer=DISCLAIMER,
     )

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -40,7 +40,7 @@ app = typer.Typer(
 _debug = False
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     error = "error"
     warning = "warning"
     never = "never"
@@ -60,6 +60,8 @@ _OPTION_FOR_FIELD = {
     "timezone": "--tz",
     "times": "--times",
     "target_mg": "--target-mg",
+    "step_mg": "--step-mg",
+    "every_days": "--every-days",
     "hold_days": "--hold-days",
     "steps": "--steps",
 }
@@ -96,7 +98,9 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
+    ] = False,
 ) -> None:
     """titrate: turn a titration regimen into a checked, dated dosing schedule."""
     global _debug
@@ -112,7 +116,7 @@ def system_timezone() -> str:
     from zoneinfo import available_timezones  # noqa: F401  (only to be sure zoneinfo works)
 
     name = os.environ.get("TZ", "").lstrip(":")
-    if name and "/" in name or name == "UTC":
+    if (name and "/" in name) or name == "UTC":
         return name
     try:
         text = Path("/etc/timezone").read_text().strip()
@@ -224,7 +228,9 @@ FormatOpt = Annotated[
 ]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
+    ),
 ]
 
 # Options of every command that renders a plan (plan, taper): formats and what the printed
@@ -243,29 +249,42 @@ PlanFormatOpt = Annotated[
 PrescriberOpt = Annotated[
     str | None, typer.Option(metavar="NAME", help="Prescriber, printed on html/pdf/md (and FHIR).")
 ]
-PharmacyOpt = Annotated[str | None, typer.Option(metavar="NAME", help="Pharmacy, printed on html/pdf/md.")]
+PharmacyOpt = Annotated[
+    str | None, typer.Option(metavar="NAME", help="Pharmacy, printed on html/pdf/md.")
+]
 PrintedOnOpt = Annotated[
     str | None,
     typer.Option(
-        "--printed-on", metavar="DATE", help="Date printed on html/pdf/md, YYYY-MM-DD. Default: today."
+        "--printed-on",
+        metavar="DATE",
+        help="Date printed on html/pdf/md, YYYY-MM-DD. Default: today.",
     ),
 ]
 RemindMinutesOpt = Annotated[
     int,
     typer.Option(
-        "--remind-minutes", min=0, max=1440, metavar="N", help="ics: reminder N minutes before each dose."
+        "--remind-minutes",
+        min=0,
+        max=1440,
+        metavar="N",
+        help="ics: reminder N minutes before each dose.",
     ),
 ]
 PaperOpt = Annotated[
     str | None,
     typer.Option(
-        "--paper", metavar="a4|letter", help="Paper for pdf (default a4) and html (default: the printer's)."
+        "--paper",
+        metavar="a4|letter",
+        help="Paper for pdf (default a4) and html (default: the printer's).",
     ),
 ]
 FindingsCsvOpt = Annotated[
     Path | None,
     typer.Option(
-        "--findings-csv", metavar="FILE", dir_okay=False, help="Also write the findings as CSV to FILE."
+        "--findings-csv",
+        metavar="FILE",
+        dir_okay=False,
+        help="Also write the findings as CSV to FILE.",
     ),
 ]
 
@@ -311,9 +330,12 @@ def write_findings_csv(result: Plan, path: Path | None) -> None:
 
 # Options shared by every command that builds a plan (plan, missed, taper, check, batch).
 RegimenArg = Annotated[
-    str, typer.Argument(metavar="REGIMEN", help="Regimen id, e.g. baclofen (see `titrate regimens`).")
+    str,
+    typer.Argument(metavar="REGIMEN", help="Regimen id, e.g. baclofen (see `titrate regimens`)."),
 ]
-StartOpt = Annotated[str | None, typer.Option(metavar="DATE", help="First day, YYYY-MM-DD. Default: today.")]
+StartOpt = Annotated[
+    str | None, typer.Option(metavar="DATE", help="First day, YYYY-MM-DD. Default: today.")
+]
 TimesOpt = Annotated[
     str | None,
     typer.Option(metavar="HH:MM,...", help="Clock times for steps taken that many times a day."),
@@ -322,17 +344,42 @@ TzOpt = Annotated[
     str | None, typer.Option("--tz", metavar="ZONE", help="IANA time zone. Default: the system's.")
 ]
 TargetOpt = Annotated[
-    str | None, typer.Option("--target-mg", metavar="MG", help="Stop escalating once a dose reaches MG.")
+    str | None,
+    typer.Option("--target-mg", metavar="MG", help="Stop escalating once a dose reaches MG."),
 ]
 HoldOpt = Annotated[
     int, typer.Option("--hold-days", min=0, metavar="N", help="Continue the last step N more days.")
 ]
+# Shared by `plan` (rule-based titration: the prescriber's rise and interval) and `taper`
+# (the pace of the reductions).
+StepMgOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--step-mg",
+        metavar="MG",
+        help="plan: raise each dose by MG at each increase (rule-based regimens; see `titrate "
+        "show REGIMEN`). taper: lower by MG at each reduction (default: from data).",
+    ),
+]
+EveryDaysOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--every-days",
+        metavar="N",
+        help="plan: days between increases (rule-based regimens). taper: days between "
+        "reductions (default: from data).",
+    ),
+]
 StepsOpt = Annotated[
     str | None,
-    typer.Option(metavar="SPEC", help="Custom schedule to check: MGxPER_DAY:DAYS,... e.g. '5x3:3,10x3:3'."),
+    typer.Option(
+        metavar="SPEC", help="Custom schedule to check: MGxPER_DAY:DAYS,... e.g. '5x3:3,10x3:3'."
+    ),
 ]
 AgeOpt = Annotated[str | None, typer.Option(metavar="YEARS", help="Patient's age in years.")]
-PatientOpt = Annotated[str | None, typer.Option(metavar="NAME", help="Patient's name, printed on the plan.")]
+PatientOpt = Annotated[
+    str | None, typer.Option(metavar="NAME", help="Patient's name, printed on the plan.")
+]
 ProductOpt = Annotated[
     str | None,
     typer.Option(
@@ -444,6 +491,8 @@ def plan_options(
     with_: list[str] | None = None,
     pregnant: bool = False,
     renal_adjust: bool = False,
+    step_mg: str | None = None,
+    every_days: int | None = None,
 ) -> PlanOptions:
     """Command-line strings → PlanOptions (each problem names its option)."""
     from titrate.model import PlanOptions
@@ -456,6 +505,8 @@ def plan_options(
         timezone=zone_name,
         times=parse_times(times) if times else None,
         target_mg=parse_mg(target_mg, "--target-mg") if target_mg else None,
+        step_mg=parse_mg(step_mg, "--step-mg") if step_mg is not None else None,
+        every_days=every_days,
         hold_days=hold_days,
         steps=parse_steps(steps) if steps else None,
         patient=patient_from_options(
@@ -491,6 +542,8 @@ def plan(
     times: TimesOpt = None,
     tz: TzOpt = None,
     target_mg: TargetOpt = None,
+    step_mg: StepMgOpt = None,
+    every_days: EveryDaysOpt = None,
     hold_days: HoldOpt = 0,
     steps: StepsOpt = None,
     age: AgeOpt = None,
@@ -517,6 +570,9 @@ def plan(
 
     Example: titrate plan baclofen --start 2026-12-01 --times 08:00,14:00,20:00
 
+    A regimen that titrates by a rule (see `titrate show REGIMEN`) needs the prescriber's
+    choices: --target-mg, --step-mg and --every-days.
+
     Printable: titrate plan baclofen --patient "A. Patient" -o plan.html (or .pdf, .csv,
     .md, .ics, .fhir.json)
     """
@@ -542,6 +598,8 @@ def plan(
             with_=with_,
             pregnant=pregnant,
             renal_adjust=renal_adjust,
+            step_mg=step_mg,
+            every_days=every_days,
         )
         shown = render_options(
             zone_name=options.timezone,
@@ -583,14 +641,8 @@ def taper(
             dir_okay=False,
         ),
     ] = None,
-    step_mg: Annotated[
-        str | None,
-        typer.Option("--step-mg", metavar="MG", help="Lower each dose by MG (default: from data)."),
-    ] = None,
-    every_days: Annotated[
-        int | None,
-        typer.Option("--every-days", metavar="N", help="Lower every N days (default: from data)."),
-    ] = None,
+    step_mg: StepMgOpt = None,
+    every_days: EveryDaysOpt = None,
     start: StartOpt = None,
     times: TimesOpt = None,
     tz: TzOpt = None,
@@ -825,7 +877,11 @@ def show(
 def rules(
     regimen: Annotated[
         str | None,
-        typer.Option("--regimen", metavar="REGIMEN", help="Also show which data and sources each rule enforces."),
+        typer.Option(
+            "--regimen",
+            metavar="REGIMEN",
+            help="Also show which data and sources each rule enforces.",
+        ),
     ] = None,
     fmt: FormatOpt = None,
     regimen_files: RegimenFiles = None,
@@ -899,8 +955,8 @@ def batch(
 ) -> None:
     """Plan one request per row of FILE: one JSON line per row, in order.
 
-    Columns (CSV header or JSON keys): id, regimen, and any `plan` option as a column:
-    start, times, tz, target_mg, hold_days, steps, age, patient, product, strengths.
+    Columns (CSV header or JSON keys): id, regimen, and these `plan` options: start,
+    times, tz, target_mg, hold_days, steps, age, patient, product, strengths, crcl.
     Each line is {"row": N, "id": ..., "plan": {...}} or {"row": N, "id": ..., "error":
     "..."}. Exit 2 if any row was invalid, else 1 if any plan has findings at or above
     --fail-on (all rows are always planned first).
@@ -914,7 +970,10 @@ def batch(
             load_catalog(regimen_files), default_zone=zone_or_system(tz), fail_on=fail_on.value
         )
         source = None if str(file) == "-" else file
-        show_bar = sys.stderr.isatty() and batching.worth_a_progress_bar(source)
+        # a bar on the terminal that is also showing the JSON lines would garble both
+        lines_on_screen = output is None and sys.stdout.isatty()
+        show_bar = sys.stderr.isatty() and not lines_on_screen
+        show_bar = show_bar and batching.worth_a_progress_bar(source)
         progress = batching.terminal_progress if show_bar else None
         try:
             summary = batching.run(source, output, planner, progress=progress)

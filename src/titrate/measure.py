@@ -569,6 +569,10 @@ def product_ref(regimen: Regimen, product: Product, strengths: Sequence[Strength
     if product.discard_after_opening and product.discard_after_opening.note:
         notes.append(product.discard_after_opening.note)
     notes += [note.note for note in product.administration if note.note]
+    swap = product.not_interchangeable
+    if swap is not None:
+        names = [other.name for other_id in swap.products if (other := regimen.product(other_id))]
+        notes.insert(0, f"Not interchangeable with {'; '.join(names)}: {swap.text}")
     return ProductRef(
         id=product.id,
         name=product.name,
@@ -586,6 +590,7 @@ def product_ref(regimen: Regimen, product: Product, strengths: Sequence[Strength
         pack_sizes=list(product.packs.sizes) if product.packs else [],
         pack_name=product.packs.name if product.packs else None,
         notes=notes,
+        not_interchangeable_with=list(swap.products) if swap is not None else [],
     )
 
 

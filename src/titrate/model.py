@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 from fractions import Fraction
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -40,7 +41,7 @@ def json_number(value: Decimal) -> int | float:
 def _only_time_text(value: Any) -> Any:
     # A YAML 1.1 parser turns 14:00 into the integer 840 and pydantic would accept it as
     # seconds after midnight (00:14): refuse anything that is not text or a time.
-    if isinstance(value, time) or isinstance(value, str):
+    if isinstance(value, time | str):
         return value
     raise ValueError("a time of day must be written as text, e.g. '14:00'")
 
@@ -149,17 +150,81 @@ class Sourced(Strict):
 
 
 class Step(Strict):
-    """One rung of a ladder: a dose taken `per_day` times a day for `days` days."""
+    """One rung of a ladder: a dose taken `per_day` times a day for `days` days.
+
+    `doses_mg` lists unequal doses in the day's order (a taper that lowers one dose at a
+    time: 8 + 8 + 6 mg); `dose_mg` is then the largest of them and `per_day` their count.
+    """
 
     dose_mg: Mg
     per_day: int = Field(ge=1, le=24)
     days: int = Field(ge=1, le=3660)
+    doses_mg: list[Mg] | None = None
+
+    @model_validator(mode="after")
+    def _doses_fit(self) -> Step:
+        if self.doses_mg is not None:
+            if len(self.doses_mg) != self.per_day:
+                raise ValueError(
+                    f"doses_mg lists {len(self.doses_mg)} doses, per_day is {self.per_day}"
+                )
+            if max(self.doses_mg) != self.dose_mg:
+                raise ValueError("dose_mg must be the largest of doses_mg")
+        return self
+
+    @property
+    def amounts(self) -> list[Decimal]:
+        """Each dose of the day, in order."""
+        if self.doses_mg is not None:
+            return list(self.doses_mg)
+        return [self.dose_mg] * self.per_day
+
+    @property
+    def total_mg(self) -> Decimal:
+        if self.doses_mg is not None:
+            return sum(self.doses_mg, Decimal(0))
+        return self.dose_mg * self.per_day
+
+
+class Count(Sourced):
+    """A sourced whole number (e.g. doses a day)."""
+
+    value: int = Field(ge=1, le=24)
+
+
+class TitrationRule(Strict):
+    """Rule-based titration instead of a fixed ladder: start at `start_mg` taken
+    `per_day` times a day, then raise each dose by the prescriber's step (--step-mg) every
+    so many days (--every-days) up to the prescriber's target (--target-mg). The labeled
+    ranges for the step and the interval are `limits.escalation`, which the rule
+    `escalation-too-fast` enforces; the titration block's source and basis cover
+    `start_mg`."""
+
+    start_mg: Mg
+    per_day: Count
 
 
 class Titration(Sourced):
-    """The suggested escalation ladder."""
+    """The suggested escalation: a fixed ladder (`steps`) or a rule (`rule`)."""
 
-    steps: list[Step] = Field(min_length=1)
+    steps: list[Step] = Field(default_factory=list)
+    rule: TitrationRule | None = None
+
+    @model_validator(mode="after")
+    def _ladder_or_rule(self) -> Titration:
+        if bool(self.steps) == (self.rule is not None):
+            raise ValueError("give exactly one of `steps` (a fixed ladder) or `rule`")
+        return self
+
+    @property
+    def start_mg(self) -> Decimal:
+        """The first dose of the labeled titration."""
+        return self.rule.start_mg if self.rule is not None else self.steps[0].dose_mg
+
+    @property
+    def per_day(self) -> int:
+        """Doses a day at the end of the titration (the maintenance frequency)."""
+        return self.rule.per_day.value if self.rule is not None else self.steps[-1].per_day
 
 
 class Limit(Sourced):
@@ -167,17 +232,41 @@ class Limit(Sourced):
 
 
 class Escalation(Sourced):
-    """The fastest rise the regimen allows between steps."""
+    """The fastest rise the regimen allows between steps: at most
+    `max_increment_mg_per_dose` per dose, no sooner than `min_days_between_increases`.
+    A labeled range ("2 to 4 mg … 1 to 4 days") also gives its slower ends, which are
+    shown but never flagged: a smaller or later rise is slower than labeled, not faster."""
 
     max_increment_mg_per_dose: Mg
     min_days_between_increases: int = Field(ge=0, le=365)
+    min_increment_mg_per_dose: Mg | None = None
+    max_days_between_increases: int | None = Field(default=None, ge=1, le=365)
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> Escalation:
+        low = self.min_increment_mg_per_dose
+        if low is not None and low > self.max_increment_mg_per_dose:
+            raise ValueError("min_increment_mg_per_dose is above max_increment_mg_per_dose")
+        most = self.max_days_between_increases
+        if most is not None and most < self.min_days_between_increases:
+            raise ValueError("max_days_between_increases is below min_days_between_increases")
+        return self
 
 
 class Limits(Strict):
     max_daily_mg: Limit
     max_single_mg: Limit | None = None
     max_doses_per_day: Limit | None = None
+    min_hours_between_doses: Limit | None = None
     escalation: Escalation | None = None
+
+
+class Review(Sourced):
+    """A date by which the treatment must be reviewed (e.g. stop if there is no benefit
+    by day 45): every titration or custom plan shows it, counted from its first day."""
+
+    by_day: int = Field(ge=1, le=3660, description="plan day (day 1 = the start)")
+    text: str = Field(min_length=1)
 
 
 class Population(Sourced):
@@ -215,13 +304,35 @@ class TaperDuration(Sourced):
     min_days: int = Field(ge=1, le=3660)
 
 
-class Taper(Sourced):
-    """Default pace for stopping: lower each dose by `step_mg_per_dose` every `every_days`
-    days. The block's own source and basis are for the pace."""
+class MgRange(Sourced):
+    """A sourced range of milligrams, e.g. "2 to 4 mg"."""
 
-    step_mg_per_dose: Mg
+    min: Mg
+    max: Mg
+
+    @model_validator(mode="after")
+    def _in_order(self) -> MgRange:
+        if self.min > self.max:
+            raise ValueError("min is above max")
+        return self
+
+
+class Taper(Sourced):
+    """Default pace for stopping, every `every_days` days: lower each dose by
+    `step_mg_per_dose`, or lower the day's total by `step_mg_per_day` (a range: the taper
+    planner uses its `min`, one dose at a time; `taper-too-fast` flags more than its
+    `max`). Exactly one of the two. The block's own source and basis are for the pace."""
+
+    step_mg_per_dose: Mg | None = None
+    step_mg_per_day: MgRange | None = None
     every_days: int = Field(ge=1, le=365)
     min_duration: TaperDuration | None = None
+
+    @model_validator(mode="after")
+    def _one_pace(self) -> Taper:
+        if (self.step_mg_per_dose is None) == (self.step_mg_per_day is None):
+            raise ValueError("give exactly one of step_mg_per_dose or step_mg_per_day")
+        return self
 
 
 FractionText = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}(/[1-9][0-9]{0,5})?$")]
@@ -233,24 +344,36 @@ def fraction_of(text: str) -> Fraction:
 
 
 class RenalBand(Sourced):
-    """A kidney-function band, `crcl_over_ml_min` < CrCl ≤ `crcl_up_to_ml_min`, with the
-    suggested factor for each dose (e.g. "1/2" = half the dose)."""
+    """A kidney-function band, `crcl_over_ml_min` < CrCl ≤ `crcl_up_to_ml_min` (or
+    < `crcl_below_ml_min`, for a label that writes "CrCl < 25"), with the suggested factor
+    for each dose (e.g. "1/2" = half the dose). A label band that says only "reduce the
+    doses" has no `dose_factor`: the rule reports the suggestion without a number."""
 
     name: str = Field(min_length=1, description="e.g. 'moderate (CrCl 30–50 mL/min)'")
     crcl_over_ml_min: Number | None = Field(default=None, description="exclusive; None: from 0")
-    crcl_up_to_ml_min: Number = Field(description="inclusive upper bound")
-    dose_factor: FractionText
+    crcl_up_to_ml_min: Number | None = Field(default=None, description="inclusive upper bound")
+    crcl_below_ml_min: Number | None = Field(default=None, description="exclusive upper bound")
+    dose_factor: FractionText | None = None
     suggestion: str = Field(min_length=1, description="in words, e.g. 'about half the dose'")
 
     @field_validator("dose_factor")
     @classmethod
-    def _factor_at_most_one(cls, value: str) -> str:
-        if not Fraction(0) < Fraction(value) <= Fraction(1):
+    def _factor_at_most_one(cls, value: str | None) -> str | None:
+        if value is not None and not Fraction(0) < Fraction(value) <= Fraction(1):
             raise ValueError("dose_factor must be more than 0 and at most 1")
         return value
 
+    @model_validator(mode="after")
+    def _one_upper_bound(self) -> RenalBand:
+        if (self.crcl_up_to_ml_min is None) == (self.crcl_below_ml_min is None):
+            raise ValueError("give exactly one of crcl_up_to_ml_min or crcl_below_ml_min")
+        return self
+
     def contains(self, crcl: Decimal) -> bool:
         above = self.crcl_over_ml_min is None or crcl > self.crcl_over_ml_min
+        if self.crcl_below_ml_min is not None:
+            return above and crcl < self.crcl_below_ml_min
+        assert self.crcl_up_to_ml_min is not None
         return above and crcl <= self.crcl_up_to_ml_min
 
 
@@ -341,10 +464,12 @@ class LogAudit(Sourced):
 
 
 class Notice(Sourced):
-    """A sourced sentence shown with every plan (e.g. never stop suddenly)."""
+    """A sourced sentence shown with every plan (e.g. never stop suddenly); `boxed` for
+    the label's boxed warning, shown first."""
 
     id: str = Field(pattern=r"^[a-z0-9-]+$")
     text: str = Field(min_length=1)
+    boxed: bool = False
 
 
 ProductForm = Literal["tablet", "capsule", "solution", "suspension", "granules"]
@@ -415,6 +540,14 @@ class AdministrationNote(Sourced):
     text: str = Field(min_length=1)
 
 
+class NotInterchangeable(Sourced):
+    """Products of the regimen this one must not be swapped with during a course (e.g.
+    tablets and capsules that are absorbed differently); a plan uses one product."""
+
+    products: list[str] = Field(min_length=1, description="ids of the other products")
+    text: str = Field(min_length=1)
+
+
 class Product(Sourced):
     """One product a regimen can be measured in: solid strengths or a liquid's
     concentration, with storage, in-use limit, packs and administration notes."""
@@ -430,6 +563,7 @@ class Product(Sourced):
     discard_after_opening: InUseLimit | None = None
     packs: Packs | None = None
     administration: list[AdministrationNote] = Field(default_factory=list)
+    not_interchangeable: NotInterchangeable | None = None
 
     @property
     def liquid(self) -> bool:
@@ -472,6 +606,7 @@ class Regimen(Strict):
     summary: str
     titration: Titration
     limits: Limits
+    review: Review | None = None
     population: Population | None = None
     dose_times: DoseTimes
     stopping: Stopping | None = None
@@ -498,6 +633,44 @@ class Regimen(Strict):
                 f"default_product {self.default_product!r} is not one of the products "
                 f"({', '.join(ids) or 'none listed'})"
             )
+        for product in self.products:
+            swap = product.not_interchangeable
+            if swap is None:
+                continue
+            for other in swap.products:
+                if other not in ids or other == product.id:
+                    raise ValueError(
+                        f"products.{product.id}.not_interchangeable: {other!r} is not another "
+                        f"product of this regimen ({', '.join(ids)})"
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _rule_has_ranges(self) -> Regimen:
+        if self.titration.rule is not None and self.limits.escalation is None:
+            raise ValueError(
+                "a rule-based titration needs limits.escalation (the labeled step and interval)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _times_keep_apart(self) -> Regimen:
+        """Default clock times must respect the regimen's minimum interval between doses
+        (also across midnight)."""
+        limit = self.limits.min_hours_between_doses
+        if limit is None:
+            return self
+        for per_day, clocks in self.dose_times.by_frequency.items():
+            if per_day < 2:
+                continue
+            minutes = [clock.hour * 60 + clock.minute for clock in clocks]
+            gaps = [later - earlier for earlier, later in pairwise(minutes)]
+            gaps.append(minutes[0] + 24 * 60 - minutes[-1])
+            if min(gaps) < limit.value * 60:
+                raise ValueError(
+                    f"dose_times for {per_day} a day are closer than "
+                    f"limits.min_hours_between_doses ({limit.value} hours)"
+                )
         return self
 
     def product(self, product_id: str) -> Product | None:
@@ -511,7 +684,9 @@ class Regimen(Strict):
         for where, fact in self.facts():
             for source_id in fact.source:
                 if source_id not in known:
-                    raise ValueError(f"{where}: source {source_id!r} is not in this regimen's sources")
+                    raise ValueError(
+                        f"{where}: source {source_id!r} is not in this regimen's sources"
+                    )
         return self
 
     def facts(self) -> list[tuple[str, Sourced]]:
@@ -549,6 +724,15 @@ class Regimen(Strict):
     def cite(self, fact: Sourced) -> str:
         """All of a fact's citations on one line."""
         return "; ".join(self.citations(fact))
+
+    def basis_text(self, fact: Sourced) -> str:
+        """The fact's basis in words; a label fact whose sources are all secondary
+        summaries or patient pages says so."""
+        text = BASIS_TEXT[fact.basis]
+        kinds = {self.source(source_id).kind for source_id in fact.source}
+        if fact.basis == "label" and kinds <= {"secondary", "patient-info"}:
+            text += ", read only in secondary summaries of it [S]"
+        return text
 
 
 class RegimenFile(Strict):
@@ -594,6 +778,12 @@ class PlanOptions(Strict):
     timezone: str
     times: list[TimeOfDay] | None = None
     target_mg: Mg | None = None
+    step_mg: Mg | None = Field(
+        default=None, description="rule-based titration: rise per dose at each increase"
+    )
+    every_days: int | None = Field(
+        default=None, ge=1, le=365, description="rule-based titration: days between increases"
+    )
     hold_days: int = Field(default=0, ge=0)
     steps: list[Step] | None = None
     kind: Literal["titration", "custom", "taper"] | None = Field(
@@ -668,6 +858,10 @@ class ProductRef(BaseModel):
     pack_sizes: list[Number] = Field(default_factory=list, description="mL or units per pack")
     pack_name: str | None = Field(default=None, description="bottle, carton, …")
     notes: list[str] = Field(default_factory=list, description="conventions and caveats")
+    not_interchangeable_with: list[str] = Field(
+        default_factory=list,
+        description="ids of products that must not be swapped with this one during a course",
+    )
 
 
 class PackCount(BaseModel):
@@ -749,6 +943,20 @@ class NoticeRef(BaseModel):
     id: str
     text: str
     source: str
+    boxed: bool = Field(default=False, description="the label's boxed warning")
+
+
+class ReviewBy(BaseModel):
+    """The date by which the treatment must be reviewed (regimen `review`), counted from
+    the plan's first day; shown even when the plan is shorter."""
+
+    model_config = ConfigDict(frozen=True)
+
+    date: date
+    day: int = Field(ge=1, description="plan day number (day 1 = the start)")
+    text: str
+    source: str
+    basis: Basis
 
 
 class SourceRef(BaseModel):
@@ -809,6 +1017,9 @@ class Plan(BaseModel):
     dispense: list[DispenseLine] = Field(default_factory=list)
     renal_adjustment: RenalAdjustment | None = Field(
         default=None, description="set when doses were reduced for kidney function"
+    )
+    review_by: ReviewBy | None = Field(
+        default=None, description="review the treatment by this date (regimen `review`)"
     )
     disclaimer: str
 

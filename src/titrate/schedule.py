@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from titrate.errors import InputError
 from titrate.model import (
     ABSURD_MG,
-    MG_DECIMAL_PLACES,
+    BASIS_TEXT,
     DISCLAIMER,
+    MG_DECIMAL_PLACES,
     Day,
     Dose,
     NoticeRef,
@@ -27,6 +28,7 @@ from titrate.model import (
     PlanOptions,
     Regimen,
     RegimenRef,
+    ReviewBy,
     SourceRef,
     Step,
 )
@@ -115,11 +117,25 @@ class Ladder:
 
 
 def ladder_for(regimen: Regimen, options: PlanOptions) -> Ladder:
-    """The steps to schedule: custom steps as given, else the regimen's ladder cut at the
-    target (or continued toward it by the labeled increment), then the hold."""
+    """The steps to schedule: custom steps as given; else the regimen's ladder cut at the
+    target (or continued toward it by the labeled increment), or for a rule-based
+    titration the prescriber's step, interval and target; then the hold."""
     notes: list[str] = []
+    chosen = options.step_mg is not None or options.every_days is not None
+    if chosen and (options.steps is not None or regimen.titration.rule is None):
+        raise InputError(
+            (
+                "applies to the regimen's own titration, not to --steps"
+                if options.steps is not None
+                else f"regimen {regimen.id!r} has a fixed ladder; --step-mg and --every-days "
+                "apply to rule-based titration (write another schedule with --steps)"
+            ),
+            "--step-mg" if options.step_mg is not None else "--every-days",
+        )
     if options.steps is not None:
         steps = list(options.steps)
+    elif regimen.titration.rule is not None:
+        steps = _by_rule(regimen, options, notes)
     else:
         steps = list(regimen.titration.steps)
         target = options.target_mg
@@ -139,6 +155,77 @@ def ladder_for(regimen: Regimen, options: PlanOptions) -> Ladder:
             "--hold-days" if options.hold_days else "--steps",
         )
     return Ladder(steps, notes)
+
+
+def _by_rule(regimen: Regimen, options: PlanOptions, notes: list[str]) -> list[Step]:
+    """Rule-based titration: the labeled start, then + step every interval up to the
+    target (the last rise may be smaller), each level held for the interval. Choices
+    outside the labeled ranges are kept as given: `escalation-too-fast` reports a faster
+    one; a slower one gets a note."""
+    rule = regimen.titration.rule
+    escalation = regimen.limits.escalation
+    assert rule is not None and escalation is not None  # the Regimen model guarantees both
+    low, high = escalation.min_increment_mg_per_dose, escalation.max_increment_mg_per_dose
+    soon, late = escalation.min_days_between_increases, escalation.max_days_between_increases
+    step_range = f"{low}-{high}" if low is not None else f"at most {high}"
+    day_range = f"{soon}-{late}" if late is not None else f"at least {soon}"
+    missing = [
+        option
+        for option, value in (
+            ("--target-mg", options.target_mg),
+            ("--step-mg", options.step_mg),
+            ("--every-days", options.every_days),
+        )
+        if value is None
+    ]
+    if missing:
+        raise InputError(
+            f"regimen {regimen.id!r} titrates by a rule, not a fixed ladder: the prescriber "
+            f"chooses the target dose (--target-mg), the rise per dose (--step-mg, labeled "
+            f"{step_range} mg) and the days between rises (--every-days, labeled {day_range}); "
+            f"missing {', '.join(missing)}",
+            missing[0],
+        )
+    target, step, every = options.target_mg, options.step_mg, options.every_days
+    assert target is not None and step is not None and every is not None
+    per_day = rule.per_day.value
+    start = rule.start_mg
+    if target < start:
+        notes.append(
+            f"Target {target} mg is below the labeled starting dose {start} mg: the plan "
+            f"holds {target} mg."
+        )
+        return [Step(dose_mg=target, per_day=per_day, days=every)]
+    steps = [Step(dose_mg=start, per_day=per_day, days=every)]
+    dose = start
+    while dose < target:
+        dose = min(dose + step, target)
+        steps.append(Step(dose_mg=dose, per_day=per_day, days=every))
+        if len(steps) * every > MAX_PLAN_DAYS:
+            raise InputError(
+                f"reaching {target} mg by {step} mg every {every} day(s) would take more than "
+                f"{MAX_PLAN_DAYS} days",
+                "--step-mg",
+            )
+    notes.append(
+        f"Titration by the regimen's rule ({BASIS_TEXT[regimen.titration.basis]}): start "
+        f"{start} mg {per_day}× a day, then {step} mg more per dose every {every} day(s) up to "
+        f"{target} mg (the prescriber's choices; labeled: {step_range} mg per dose, "
+        f"{day_range} days between rises)."
+    )
+    if (target - start) % step:
+        notes.append(
+            f"{target} mg is not a whole number of {step} mg rises from {start} mg: the last "
+            f"rise is {target - steps[-2].dose_mg} mg."
+        )
+    slower = []
+    if low is not None and step < low:
+        slower.append(f"--step-mg {step} is below the labeled {low} mg")
+    if late is not None and every > late:
+        slower.append(f"--every-days {every} is above the labeled {late} days")
+    if slower:
+        notes.append(" and ".join(slower) + ": slower than the labeled titration (not a finding).")
+    return steps
 
 
 def _to_target(
@@ -253,20 +340,18 @@ def build_schedule(regimen: Regimen, options: PlanOptions) -> Plan:
             for _ in range(step.days):
                 day_number += 1
                 on = options.start + timedelta(days=day_number - 1)
-                for clock in clock_times[step.per_day]:
+                amounts = step.amounts
+                for clock, dose_mg in zip(clock_times[step.per_day], amounts, strict=True):
                     instant, note = local_instant(on, clock, tz)
                     if note:
                         notes.append(note)
-                    # model_construct: every value is a validated step's, or a count or an
-                    # aware instant made here; re-validating 36+ doses per plan is the
-                    # largest cost of a batch (bench/run.py).
                     doses.append(
-                        Dose.model_construct(
+                        Dose(
                             number=len(doses) + 1,
                             at=instant,
                             day=day_number,
                             step=step_number,
-                            dose_mg=step.dose_mg,
+                            dose_mg=dose_mg,
                         )
                     )
                 days.append(
@@ -275,7 +360,7 @@ def build_schedule(regimen: Regimen, options: PlanOptions) -> Plan:
                         date=on,
                         step=step_number,
                         doses=step.per_day,
-                        total_mg=step.dose_mg * step.per_day,
+                        total_mg=step.total_mg,
                     )
                 )
     except OverflowError:
@@ -287,8 +372,9 @@ def build_schedule(regimen: Regimen, options: PlanOptions) -> Plan:
             + ("a convention" if basis == "convention" else f"{basis}")
             + " (evenly spaced waking hours); use --times to fit the patient's day."
         )
+    kind = options.kind or ("custom" if options.steps is not None else "titration")
     return Plan(
-        kind=options.kind or ("custom" if options.steps is not None else "titration"),
+        kind=kind,
         regimen=shared.ref,
         patient=options.patient,
         start=options.start,
@@ -303,7 +389,27 @@ def build_schedule(regimen: Regimen, options: PlanOptions) -> Plan:
         sources=list(shared.sources),
         notes=notes,
         notices=list(shared.notices),
+        review_by=review_by(regimen, options.start, kind),
         disclaimer=DISCLAIMER,
+    )
+
+
+def review_by(regimen: Regimen, start: date, kind: str) -> ReviewBy | None:
+    """The regimen's review date for a plan starting on `start` (day 1); a taper, which
+    stops the drug, has none."""
+    review = regimen.review
+    if review is None or kind == "taper":
+        return None
+    try:
+        on = start + timedelta(days=review.by_day - 1)
+    except OverflowError:
+        raise InputError("the review date runs past the year 9999", "--start") from None
+    return ReviewBy(
+        date=on,
+        day=review.by_day,
+        text=review.text,
+        source=regimen.cite(review),
+        basis=review.basis,
     )
 
 
@@ -340,12 +446,18 @@ def regimen_parts(regimen: Regimen) -> RegimenParts:
                 )
                 for source in regimen.sources
             ),
-            notices=tuple(
-                NoticeRef(id=notice.id, text=notice.text, source=regimen.cite(notice))
-                for notice in regimen.notices
-            ),
+            notices=notice_refs(regimen),
         )
     return parts
+
+
+def notice_refs(regimen: Regimen) -> tuple[NoticeRef, ...]:
+    """The regimen's notices, a boxed warning first (otherwise in the data's order)."""
+    ordered = sorted(regimen.notices, key=lambda notice: not notice.boxed)
+    return tuple(
+        NoticeRef(id=notice.id, text=notice.text, source=regimen.cite(notice), boxed=notice.boxed)
+        for notice in ordered
+    )
 
 
 def regimen_ref(regimen: Regimen) -> RegimenRef:

@@ -15,6 +15,12 @@ How the steps are made:
 - a taper at the regimen's pace or slower that would be shorter than the regimen's
   minimum taper duration holds its last step longer. A faster pace asked for by the
   caller is kept as asked, and `taper-too-fast` says so.
+
+A pace written as a fall in the day's total (`taper.step_mg_per_day`, e.g. "2 to 4 mg
+per day") lowers one dose at a time instead: each interval takes the step off the largest
+dose (the latest of equal doses first; a dose that reaches zero is dropped), until the
+day's total is at or below the stopping threshold. The default step is the slower end of
+the range; `--step-mg` then means the fall in the day's total.
 """
 
 from __future__ import annotations
@@ -57,6 +63,8 @@ def taper_ladder(
 ) -> TaperLadder:
     """The steps from `from_mg` taken `doses_per_day` times a day down to stopping."""
     pace = regimen.taper
+    if pace is not None and pace.step_mg_per_day is not None:
+        return _per_day_ladder(regimen, from_mg, doses_per_day, step_mg, every_days)
     step = step_mg if step_mg is not None else (pace.step_mg_per_dose if pace else None)
     every = every_days if every_days is not None else (pace.every_days if pace else None)
     if step is None or every is None:
@@ -64,16 +72,7 @@ def taper_ladder(
             f"regimen {regimen.id!r} has no taper pace; give both --step-mg and --every-days",
             "--step-mg" if step is None else "--every-days",
         )
-    for value, option in ((from_mg, "--from-mg"), (step, "--step-mg")):
-        if value <= 0 or value > ABSURD_MG:
-            raise InputError(f"{value} mg is not a plausible dose", option)
-        if -value.as_tuple().exponent > MG_DECIMAL_PLACES:  # type: ignore[operator]
-            raise InputError(f"{value} mg has more than {MG_DECIMAL_PLACES} decimal places", option)
-    if not 1 <= every <= 365:
-        raise InputError(f"must be 1 to 365 days, got {every}", "--every-days")
-    if not 1 <= doses_per_day <= 24:
-        raise InputError(f"must be 1 to 24, got {doses_per_day}", "--doses-per-day")
-
+    _check_inputs(from_mg, step, every, doses_per_day)
     reductions = (from_mg / step).to_integral_value(rounding=ROUND_CEILING)
     if reductions * every > MAX_TAPER_DAYS:
         raise InputError(
@@ -119,6 +118,89 @@ def taper_ladder(
     return TaperLadder(steps, notes)
 
 
+def _check_inputs(from_mg: Decimal, step: Decimal, every: int, doses_per_day: int) -> None:
+    for value, option in ((from_mg, "--from-mg"), (step, "--step-mg")):
+        if value <= 0 or value > ABSURD_MG:
+            raise InputError(f"{value} mg is not a plausible dose", option)
+        if -value.as_tuple().exponent > MG_DECIMAL_PLACES:  # type: ignore[operator]
+            raise InputError(f"{value} mg has more than {MG_DECIMAL_PLACES} decimal places", option)
+    if not 1 <= every <= 365:
+        raise InputError(f"must be 1 to 365 days, got {every}", "--every-days")
+    if not 1 <= doses_per_day <= 24:
+        raise InputError(f"must be 1 to 24, got {doses_per_day}", "--doses-per-day")
+
+
+def _per_day_ladder(
+    regimen: Regimen,
+    from_mg: Decimal,
+    doses_per_day: int,
+    step_mg: Decimal | None,
+    every_days: int | None,
+) -> TaperLadder:
+    """A taper whose pace is a fall in the day's total, taken off one dose at a time."""
+    pace = regimen.taper
+    assert pace is not None and pace.step_mg_per_day is not None
+    step = step_mg if step_mg is not None else pace.step_mg_per_day.min
+    every = every_days if every_days is not None else pace.every_days
+    _check_inputs(from_mg, step, every, doses_per_day)
+    total = from_mg * doses_per_day
+    reductions = (total / step).to_integral_value(rounding=ROUND_CEILING)
+    if reductions * every > MAX_TAPER_DAYS:
+        raise InputError(
+            f"{int(reductions)} reductions of {step} mg a day every {every} day(s) would last "
+            f"more than {MAX_TAPER_DAYS} days",
+            "--step-mg",
+        )
+    notes = [_pace_note(regimen, step, every, step_mg is not None or every_days is not None)]
+    stopping = regimen.stopping
+    threshold = stopping.max_daily_mg_to_stop_from if stopping is not None else Decimal(0)
+    doses = [from_mg] * doses_per_day
+    steps = [Step(dose_mg=from_mg, per_day=doses_per_day, days=every)]
+    while sum(doses, Decimal(0)) > threshold:
+        doses = _lower_one_dose_at_a_time(doses, step)
+        if not doses:
+            break
+        unequal = len(set(doses)) > 1
+        steps.append(
+            Step(
+                dose_mg=max(doses),
+                per_day=len(doses),
+                days=every,
+                doses_mg=list(doses) if unequal else None,
+            )
+        )
+    if stopping is not None and len(steps) > 1:
+        notes.append(
+            f"The taper ends from {steps[-1].total_mg} mg a day, at or below the regimen's "
+            f"stopping threshold of {threshold} mg a day ({BASIS_TEXT[stopping.basis]})."
+        )
+    steps = _held_to_minimum(regimen, steps, step, every, notes)
+    return TaperLadder(steps, notes)
+
+
+def _lower_one_dose_at_a_time(doses: list[Decimal], step: Decimal) -> list[Decimal]:
+    """The day's doses with `step` mg taken off: from the largest dose (the latest of
+    equal doses), then the next if that dose reaches zero; zero doses are dropped."""
+    left = step
+    lowered = list(doses)
+    while left > 0 and any(lowered):
+        index = max(range(len(lowered)), key=lambda i: (lowered[i], i))
+        cut = min(left, lowered[index])
+        lowered[index] -= cut
+        left -= cut
+    return [dose for dose in lowered if dose > 0]
+
+
+def _regimen_step(regimen: Regimen) -> Decimal | None:
+    """The regimen's own taper step: per dose, or the slower end of a per-day range."""
+    pace = regimen.taper
+    if pace is None:
+        return None
+    if pace.step_mg_per_day is not None:
+        return pace.step_mg_per_day.min
+    return pace.step_mg_per_dose
+
+
 def _next_lower_multiple(dose: Decimal, step: Decimal) -> Decimal:
     """The largest multiple of `step` below `dose` (0 when none is left)."""
     count = (dose / step).to_integral_value(rounding=ROUND_CEILING) - 1
@@ -127,17 +209,35 @@ def _next_lower_multiple(dose: Decimal, step: Decimal) -> Decimal:
 
 def _pace_note(regimen: Regimen, step: Decimal, every: int, overridden: bool) -> str:
     pace = regimen.taper
-    text = f"Taper pace: each dose {step} mg lower every {every} day(s)"
+    per_day = pace is not None and pace.step_mg_per_day is not None
+    if per_day:
+        text = (
+            f"Taper pace: the day's total {step} mg lower every {every} day(s), one dose at "
+            "a time (the largest dose, the latest of equal doses first)"
+        )
+    else:
+        text = f"Taper pace: each dose {step} mg lower every {every} day(s)"
     if pace is not None and not overridden:
+        daily = pace.step_mg_per_day
+        chosen = (
+            f"; {step} mg is the slower end of the guidance's {daily.min}-{daily.max} mg a "
+            f"day ({regimen.basis_text(daily)}) [{', '.join(daily.source)}]"
+            if daily is not None
+            else ""
+        )
         return (
             f"{text}, from the regimen's taper data ({BASIS_TEXT[pace.basis]}) "
-            f"[{', '.join(pace.source)}]."
+            f"[{', '.join(pace.source)}]{chosen}."
         )
     if pace is not None:
+        regimen_pace = (
+            f"{pace.step_mg_per_day.min}-{pace.step_mg_per_day.max} mg a day"
+            if pace.step_mg_per_day is not None
+            else f"{pace.step_mg_per_dose} mg"
+        )
         return (
             f"{text}, as given (--step-mg/--every-days); the regimen's pace is "
-            f"{pace.step_mg_per_dose} mg every {pace.every_days} day(s) "
-            f"({BASIS_TEXT[pace.basis]})."
+            f"{regimen_pace} every {pace.every_days} day(s) ({BASIS_TEXT[pace.basis]})."
         )
     return f"{text}, as given (--step-mg/--every-days)."
 
@@ -148,12 +248,13 @@ def _held_to_minimum(
     """Hold the last step longer when a taper at the regimen's pace (or slower) is
     shorter than its minimum duration; a faster pace asked for is left as asked."""
     pace, stopping = regimen.taper, regimen.stopping
-    if pace is None or pace.min_duration is None:
+    regimen_step = _regimen_step(regimen)
+    if pace is None or pace.min_duration is None or regimen_step is None:
         return steps
-    if step > pace.step_mg_per_dose or every < pace.every_days:
+    if step > regimen_step or every < pace.every_days:
         return steps
     first = steps[0]
-    if stopping is not None and first.dose_mg * first.per_day <= stopping.max_daily_mg_to_stop_from:
+    if stopping is not None and first.total_mg <= stopping.max_daily_mg_to_stop_from:
         return steps  # stopping from here needs no taper, so no minimum length
     total = sum(s.days for s in steps)
     minimum = pace.min_duration
@@ -192,7 +293,7 @@ def taper(
     """
     if options.steps is not None or options.target_mg is not None or options.hold_days:
         raise InputError("a taper makes its own steps; steps, target and hold do not apply")
-    per_day = doses_per_day if doses_per_day is not None else regimen.titration.steps[-1].per_day
+    per_day = doses_per_day if doses_per_day is not None else regimen.titration.per_day
     ladder = taper_ladder(regimen, from_mg, per_day, step_mg=step_mg, every_days=every_days)
     result = build_plan(
         regimen, options.model_copy(update={"steps": ladder.steps, "kind": "taper"})

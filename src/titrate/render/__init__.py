@@ -74,9 +74,7 @@ def renderer(name: str) -> Renderer:
     """Import the renderer for `name` (lazily: heavy libraries load only when used)."""
     fmt = FORMATS.get(name)
     if fmt is None:
-        raise InputError(
-            f"unknown format {name!r} (choose from {', '.join(FORMATS)})", "--format"
-        )
+        raise InputError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})", "--format")
     try:
         module = importlib.import_module(fmt.module)
     except ModuleNotFoundError as exc:

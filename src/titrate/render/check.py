@@ -78,6 +78,11 @@ def report_text(plan: Plan, checked: str) -> str:
     patient = _patient_line(plan.patient)
     if patient:
         lines.append(f"Patient: {patient}")
+    if plan.review_by is not None:
+        review = plan.review_by
+        lines += _wrap(
+            f"Review by {review.date.isoformat()} (day {review.day}): {review.text}", "  ", ""
+        )
     lines.append("")
     counts = {
         severity: sum(1 for f in plan.findings if f.severity == severity)

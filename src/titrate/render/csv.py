@@ -80,7 +80,10 @@ def render(plan: Plan, options: RenderOptions) -> str:
         f"{plan.regimen.name}: daily maximum {exact(plan.regimen.max_daily_mg)} mg.",
         *(f"Finding (whole plan): {line}" for line in plan_wide),
         *(f"Note: {note}" for note in plan.notes),
-        *(f"{notice.text} Source: {notice.source}" for notice in plan.notices),
+        *(
+            f"{'Boxed warning: ' if notice.boxed else ''}{notice.text} Source: {notice.source}"
+            for notice in plan.notices
+        ),
         f"Disclaimer: {plan.disclaimer}",
         *(
             f"Source [{source.id}] {source.title}"

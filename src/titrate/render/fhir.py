@@ -123,7 +123,10 @@ def bundle(plan: Plan, options: RenderOptions) -> dict[str, Any]:
             f"Finding: {finding_line(finding)} Source: {finding.source}"
             for finding in plan.findings
         ),
-        *(f"{notice.text} Source: {notice.source}" for notice in plan.notices),
+        *(
+            f"{'Boxed warning: ' if notice.boxed else ''}{notice.text} Source: {notice.source}"
+            for notice in plan.notices
+        ),
         *plan.notes,
         "Sources: "
         + "; ".join(

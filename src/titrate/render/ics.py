@@ -87,7 +87,7 @@ def render(plan: Plan, options: RenderOptions) -> bytes:
             f"{mg(total_of_day[dose.day])} that day.",
             *by_day.get(dose.day, []),
             *(f"Finding (whole plan): {line}" for line in plan_wide),
-            *(notice.text for notice in plan.notices),
+            *(f"{'Boxed warning: ' if n.boxed else ''}{n.text}" for n in plan.notices),
             plan.disclaimer,
             f"Sources: {sources}",
         ]

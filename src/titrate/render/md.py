@@ -125,10 +125,15 @@ def render(plan: Plan, options: RenderOptions) -> str:
     else:
         lines.append("No findings: every day stays within the regimen's limits.")
     lines.append("")
+    for notice in view.boxed_notices:
+        lines += [
+            f"> **⚠ BOXED WARNING:** {md(notice.text)} Source: {md(notice.source_short)}",
+            "",
+        ]
     lines += _schedule(view)
-    if view.notices:
+    if view.other_notices:
         lines += ["## Important", ""]
-        for notice in view.notices:
+        for notice in view.other_notices:
             if notice.heading:
                 lines += [f"### {md(notice.heading)}", ""]
             lines += [md(notice.text), "", f"Source: {md(notice.source)}", ""]

@@ -253,6 +253,19 @@ class _Writer:
         pdf.set_line_width(0.18)
         pdf.set_y(bottom + 2.5)
 
+    def boxed_notices(self) -> None:
+        """The label's boxed warning, framed like the findings box, before the schedule."""
+        pdf = self.pdf
+        for notice in self.view.boxed_notices:
+            top, top_page = pdf.get_y(), pdf.page_no()
+            pdf.set_y(top + 2.0)
+            self.paragraph("⚠ BOXED WARNING", size=10.5, bold=True, indent=4)
+            self.paragraph(f"{notice.text} Source: {notice.source_short}", indent=4)
+            bottom = pdf.get_y() + 1.5
+            self.frame(top, top_page, bottom, 0.8)
+            pdf.set_line_width(0.18)
+            pdf.set_y(bottom + 2.5)
+
     def mixed_paragraph(self, parts: Sequence[tuple[str, float, bool]], indent: float) -> None:
         """One wrapped paragraph whose parts differ in size or weight (label in bold)."""
         pdf = self.pdf
@@ -408,7 +421,7 @@ class _Writer:
 
     def notices(self) -> None:
         pdf = self.pdf
-        for notice in self.view.notices:
+        for notice in self.view.other_notices:
             text = f"{notice.text} Source: {notice.source_short}"
             needed = self.lines_needed(pdf.epw - 3, text, 8.5) * _LINE + 6
             self.ensure_room(needed)
@@ -497,6 +510,7 @@ class _Writer:
         self.pdf.set_line_width(0.18)
         self.title_block()
         self.findings_box()
+        self.boxed_notices()
         self.schedule()
         self.notices()
         self.product()

@@ -20,13 +20,39 @@ def _fact_line(label: str, value: str, fact: Sourced) -> str:
 def regimen_text(regimen: Regimen) -> str:
     lines = [f"{regimen.name} ({regimen.id})", ""]
     lines += textwrap.wrap(regimen.summary, 88)
-    lines += ["", "Titration steps:"]
+    rule = regimen.titration.rule
+    if rule is not None:
+        lines += [
+            "",
+            "Titration rule (the prescriber chooses --step-mg, --every-days, --target-mg):",
+        ]
+        lines.append(
+            f"  start {mg(rule.start_mg)} {rule.per_day.value}x a day "
+            f"[{', '.join(rule.per_day.source)}; {rule.per_day.basis}]"
+        )
+        escalation = regimen.limits.escalation
+        if escalation is not None:
+            low = escalation.min_increment_mg_per_dose
+            late = escalation.max_days_between_increases
+            rise = (
+                f"{mg(low)} to {mg(escalation.max_increment_mg_per_dose)}"
+                if low is not None
+                else f"at most {mg(escalation.max_increment_mg_per_dose)}"
+            )
+            days = (
+                f"{escalation.min_days_between_increases} to {late} days"
+                if late is not None
+                else f"at least {escalation.min_days_between_increases} days"
+            )
+            lines.append(f"  then raise each dose by {rise}, {days} apart, up to the target")
+    else:
+        lines += ["", "Titration steps:"]
     day = 1
     for index, step in enumerate(regimen.titration.steps, start=1):
         last = day + step.days - 1
         lines.append(
             f"  {index}. {mg(step.dose_mg)} {step.per_day}x a day for {step.days} days "
-            f"(days {day}-{last}), {mg(step.dose_mg * step.per_day)} a day"
+            f"(days {day}-{last}), {mg(step.total_mg)} a day"
         )
         day = last + 1
     lines.append(f"  [{', '.join(regimen.titration.source)}; {regimen.titration.basis}]")
@@ -45,6 +71,14 @@ def regimen_text(regimen: Regimen) -> str:
                 limits.max_doses_per_day,
             )
         )
+    if limits.min_hours_between_doses:
+        lines.append(
+            _fact_line(
+                "hours between doses, least",
+                number(limits.min_hours_between_doses.value),
+                limits.min_hours_between_doses,
+            )
+        )
     if limits.escalation:
         esc = limits.escalation
         lines.append(
@@ -54,6 +88,25 @@ def regimen_text(regimen: Regimen) -> str:
                 f"every {esc.min_days_between_increases} days",
                 esc,
             )
+        )
+        low, late = esc.min_increment_mg_per_dose, esc.max_days_between_increases
+        if low is not None or late is not None:
+            rise = (
+                f"+{mg(low)} to {mg(esc.max_increment_mg_per_dose)} per dose"
+                if low is not None
+                else f"up to +{mg(esc.max_increment_mg_per_dose)} per dose"
+            )
+            apart = (
+                f"{esc.min_days_between_increases} to {late} days apart"
+                if late is not None
+                else f"at least {esc.min_days_between_increases} days apart"
+            )
+            lines.append(_fact_line("labeled escalation range", f"{rise}, {apart}", esc))
+    if regimen.review:
+        lines += ["", "Review:"]
+        lines.append(_fact_line("review by", f"day {regimen.review.by_day}", regimen.review))
+        lines += textwrap.wrap(
+            regimen.review.text, 88, initial_indent="    ", subsequent_indent="    "
         )
     if regimen.population:
         lines += ["", "Population:"]

@@ -37,6 +37,17 @@ def render(plan: Plan, options: RenderOptions) -> str:
     )
     if plan.product is not None:
         console.print(f"Product: {product_summary(plan)}.")
+    for notice in plan.notices:
+        if notice.boxed:
+            console.print(Text(f"! {notice.text}", style="bold"))
+    review = plan.review_by
+    if review is not None:
+        console.print(
+            Text(
+                f"Review by {review.date.isoformat()} (day {review.day}): {review.text}",
+                style="bold",
+            )
+        )
     if plan.findings:
         console.print()
         console.print(Text(f"Findings ({len(plan.findings)}):", style="bold"))
@@ -78,6 +89,8 @@ def render(plan: Plan, options: RenderOptions) -> str:
             notes.append(
                 Text(f"{finding.severity.upper()} {finding.rule}", style=_STYLE[finding.severity])
             )
+        if review is not None and day.day == review.day:
+            notes.append(Text("REVIEW DAY", style="bold"))
         rows = doses_by_day.get(day.day, [])
         for index, (clock, dose_mg, amount) in enumerate(rows):
             first = index == 0
@@ -99,7 +112,8 @@ def render(plan: Plan, options: RenderOptions) -> str:
     if plan.product is not None:
         _print_product(console, plan)
     for notice in plan.notices:
-        console.print(Text(f"! {notice.text}"))
+        if not notice.boxed:  # boxed warnings are printed at the top
+            console.print(Text(f"! {notice.text}"))
     console.print()
     console.print(Text("Sources:", style="bold"))
     for source in plan.sources:

@@ -263,6 +263,7 @@ class NoticeView:
     text: str
     source: str
     source_short: str
+    boxed: bool  # the label's boxed warning: shown in a box at the top, not with the rest
 
 
 @dataclass(frozen=True)
@@ -319,6 +320,14 @@ class PlanView:
     sources: list[SourceView]
     disclaimer: str
     paper: str | None
+
+    @property
+    def boxed_notices(self) -> list[NoticeView]:
+        return [notice for notice in self.notices if notice.boxed]
+
+    @property
+    def other_notices(self) -> list[NoticeView]:
+        return [notice for notice in self.notices if not notice.boxed]
 
     @property
     def product_source_short(self) -> str:
@@ -550,10 +559,11 @@ def build_view(plan: Plan, options: RenderOptions) -> PlanView:
         has_amounts=plan.product is not None,
         notices=[
             NoticeView(
-                NOTICE_HEADINGS.get(notice.id),
+                "Boxed warning" if notice.boxed else NOTICE_HEADINGS.get(notice.id),
                 notice.text,
                 notice.source,
                 short_citation(notice.source),
+                notice.boxed,
             )
             for notice in plan.notices
         ],

@@ -13,9 +13,15 @@ def escalation_too_fast(ctx: Context) -> Iterator[Hit]:
     """A step rises by more, or sooner, than the labeled titration.
 
     Compares the largest single dose of each day with the day before; the first day is
-    compared with the regimen's first step (a plan that starts higher is flagged).
+    compared with the labeled starting dose (a plan that starts higher is flagged).
+    Works the same for a fixed ladder and for rule-based titration: `limits.escalation`
+    holds the fastest labeled rise (the largest increment, the fewest days), and for a
+    labeled range ("2 to 4 mg per dose, 1 to 4 days between increases") any rise within
+    it passes; a smaller or later rise is slower than labeled and passes too.
     Passes: baclofen 5 → 10 → 15 mg three times a day, 3 days each.
     Fails:  baclofen 5 mg for 1 day, then 15 mg (10 mg more per dose, after 1 day).
+    Passes: a rule of 2-4 mg per dose every 1-4 days, 2 → 4 → 6 mg every 3 days.
+    Fails:  the same rule, 2 → 8 mg (6 mg more per dose).
     """
     escalation = ctx.regimen.limits.escalation
     if escalation is None or ctx.plan.kind == "taper":
@@ -25,7 +31,19 @@ def escalation_too_fast(ctx: Context) -> Iterator[Hit]:
         per_day_max[dose.day] = max(per_day_max.get(dose.day, Decimal(0)), dose.dose_mg)
     if not per_day_max:
         return
-    start_mg = ctx.regimen.titration.steps[0].dose_mg
+    start_mg = ctx.regimen.titration.start_mg
+    low = escalation.min_increment_mg_per_dose
+    step_text = (
+        f"{low}-{escalation.max_increment_mg_per_dose} mg"
+        if low is not None
+        else f"at most {escalation.max_increment_mg_per_dose} mg"
+    )
+    late = escalation.max_days_between_increases
+    days_text = (
+        f"{escalation.min_days_between_increases}-{late} days between increases"
+        if late is not None
+        else f"every {escalation.min_days_between_increases} days at the soonest"
+    )
     first_day = min(per_day_max)
     first_mg = per_day_max[first_day]
     if first_mg > start_mg + escalation.max_increment_mg_per_dose:
@@ -50,15 +68,9 @@ def escalation_too_fast(ctx: Context) -> Iterator[Hit]:
         if too_big or too_soon:
             reasons = []
             if too_big:
-                reasons.append(
-                    f"rises {rise} mg per dose (labeled: at most "
-                    f"{escalation.max_increment_mg_per_dose} mg)"
-                )
+                reasons.append(f"rises {rise} mg per dose (labeled: {step_text})")
             if too_soon:
-                reasons.append(
-                    f"after {held} day(s) (labeled: every "
-                    f"{escalation.min_days_between_increases} days at the soonest)"
-                )
+                reasons.append(f"after {held} day(s) (labeled: {days_text})")
             yield Hit(
                 f"Day {day}: {level} → {dose_mg} mg per dose " + " and ".join(reasons) + ".",
                 escalation,

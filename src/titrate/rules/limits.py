@@ -1,8 +1,10 @@
-"""Limit rules: daily maximum, single-dose maximum, doses per day."""
+"""Limit rules: daily maximum, single-dose maximum, doses per day, time between doses."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
+from itertools import pairwise
 
 from titrate.rules.base import Context, Hit, rule
 
@@ -66,4 +68,36 @@ def too_many_doses_per_day(ctx: Context) -> Iterator[Hit]:
                 f"Day {day.day}: {day.doses} doses, more than the {limit.value} a day allowed.",
                 limit,
                 day=day.day,
+            )
+
+
+@rule("TT105", "doses-too-close", "warning", "limits.min_hours_between_doses")
+def doses_too_close(ctx: Context) -> Iterator[Hit]:
+    """Two scheduled doses closer than the regimen's minimum interval between doses.
+
+    Checks each dose against the one before it, across midnight too (clock times given
+    with --times, or spread for a frequency the regimen gives no times for). One finding
+    per day.
+    Passes: three doses a day at 08:00, 14:00 and 20:00 with a 6-hour minimum.
+    Fails:  three doses a day at 08:00, 12:00 and 16:00 with a 6-hour minimum.
+    """
+    limit = ctx.regimen.limits.min_hours_between_doses
+    if limit is None:
+        return
+    minimum = timedelta(seconds=int(limit.value * 3600))
+    ordered = sorted(ctx.plan.doses, key=lambda dose: dose.at)
+    flagged_days: set[int] = set()
+    for earlier, later in pairwise(ordered):
+        gap = later.at - earlier.at
+        if gap < minimum and later.day not in flagged_days:
+            flagged_days.add(later.day)
+            minutes = int(gap.total_seconds()) // 60
+            yield Hit(
+                f"Day {later.day}: doses at {earlier.at.strftime('%H:%M')} and "
+                f"{later.at.strftime('%H:%M')} are {minutes // 60}h{minutes % 60:02d} apart, "
+                f"less than the {limit.value} hours minimum between doses.",
+                limit,
+                day=later.day,
+                dose=later.number,
+                at=later.at,
             )

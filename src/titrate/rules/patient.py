@@ -35,10 +35,13 @@ def renal_impairment(ctx: Context) -> Iterator[Hit]:
 
     The suggestion comes from the regimen's `renal` bands (baclofen: published
     literature, not US labeling) or, for dialysis, its `renal.dialysis` dose (baclofen:
-    non-US labels). With --renal-adjust the plan's doses are already reduced; a reduced
-    dose with no exact value in milligrams is reported beside its first day.
+    non-US labels). A band from a label that gives no amount ("reduce the individual
+    doses") is reported with its suggestion and no factor. With --renal-adjust the plan's
+    doses are already reduced; a reduced dose with no exact value in milligrams is
+    reported beside its first day.
     Passes: baclofen for a patient with CrCl 90 mL/min.
     Fails:  baclofen for a patient with CrCl 40 mL/min (suggested: about half the dose).
+    Fails:  a band "CrCl < 25 mL/min: reduce individual doses" for CrCl 20 (no factor).
     """
     renal = ctx.regimen.renal
     patient = ctx.plan.patient
@@ -67,6 +70,14 @@ def renal_impairment(ctx: Context) -> Iterator[Hit]:
     if band is None:
         return
     adjustment = ctx.plan.renal_adjustment
+    if band.dose_factor is None:
+        yield Hit(
+            f"CrCl {patient.crcl_ml_min} mL/min, {band.name}: {renal.caution} Suggested: "
+            f"{band.suggestion} ({BASIS_TEXT[band.basis]}; no amount is given, so "
+            "--renal-adjust cannot apply it). This plan's doses are not reduced.",
+            band,
+        )
+        return
     if adjustment is not None:
         applied = (
             f"This plan's doses are reduced: each dose × {adjustment.factor} (--renal-adjust)."

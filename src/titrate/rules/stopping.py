@@ -90,7 +90,8 @@ def taper_too_fast(ctx: Context) -> Iterator[Hit]:
 
     Every reduction (a day whose total is below the day before) may lower each dose by
     at most the regimen's `taper.step_mg_per_dose` (and the day's total by at most that
-    times the doses a day), no sooner than `taper.every_days` after the last change.
+    times the doses a day) or, for a pace written per day, the day's total by at most
+    `taper.step_mg_per_day.max`; no sooner than `taper.every_days` after the last change.
     A course that stops from above the stopping threshold must taper for at least
     `taper.min_duration.min_days`: a taper plan counts from its first day; a custom
     course from the last level held before its final run of reductions (at most one
@@ -99,6 +100,8 @@ def taper_too_fast(ctx: Context) -> Iterator[Hit]:
     least 7 days (non-US labels: about 1-2 weeks).
     Passes: baclofen taper 20 → 15 → 10 → 5 mg three times a day, 3 days each.
     Fails:  the same taper with 1 day per step (reductions after 1 day; 4 days in all).
+    Passes: a pace of 2-4 mg a day, daily: 8+8+8 → 8+8+6 → 8+6+6 mg.
+    Fails:  the same pace, 8 mg three times a day → 6 mg three times a day (6 mg a day less).
     """
     pace = ctx.regimen.taper
     if pace is None:
@@ -120,16 +123,22 @@ def taper_too_fast(ctx: Context) -> Iterator[Hit]:
             per_dose_drop = before.largest_mg - now.largest_mg
             daily_drop = before.total_mg - now.total_mg
             reasons = []
-            if per_dose_drop > pace.step_mg_per_dose:
-                reasons.append(
-                    f"lowers each dose by {per_dose_drop} mg (guidance: at most "
-                    f"{pace.step_mg_per_dose} mg)"
-                )
-            elif daily_drop > pace.step_mg_per_dose * before.doses:
-                reasons.append(
-                    f"lowers the day's total by {daily_drop} mg (guidance: at most "
-                    f"{pace.step_mg_per_dose * before.doses} mg at {before.doses} doses a day)"
-                )
+            if pace.step_mg_per_day is not None:
+                if daily_drop > pace.step_mg_per_day.max:
+                    reasons.append(
+                        f"lowers the day's total by {daily_drop} mg (guidance: at most "
+                        f"{pace.step_mg_per_day.max} mg a day)"
+                    )
+            elif (per_dose := pace.step_mg_per_dose) is not None:
+                if per_dose_drop > per_dose:
+                    reasons.append(
+                        f"lowers each dose by {per_dose_drop} mg (guidance: at most {per_dose} mg)"
+                    )
+                elif daily_drop > per_dose * before.doses:
+                    reasons.append(
+                        f"lowers the day's total by {daily_drop} mg (guidance: at most "
+                        f"{per_dose * before.doses} mg at {before.doses} doses a day)"
+                    )
             if held < pace.every_days:
                 reasons.append(
                     f"after {held} day(s) (guidance: every {pace.every_days} days at the soonest)"
