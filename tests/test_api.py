@@ -100,3 +100,65 @@ def test_advise_missed_and_audit_under_the_issues_names(tmp_path: Path) -> None:
     assert [(f.rule, f.dose) for f in result.findings if f.rule == "missed-dose"] == [
         ("missed-dose", 2)
     ]
+
+
+# ---------------------------------------------------------------------------------------
+# What the planner's speed-ups rely on (model.trusted, the JSON number table, the
+# measurement cache): each must give exactly what the plain pydantic path gives.
+
+
+def test_trusted_models_equal_validated_ones_in_state_and_json() -> None:
+    from datetime import UTC, datetime
+
+    from titrate.model import Amount, Day, Dose, Piece, trusted, trusted_copy
+
+    values = {
+        "number": 3,
+        "at": datetime(2026, 12, 1, 8, 0, tzinfo=UTC),
+        "day": 1,
+        "step": 1,
+        "dose_mg": Decimal("7.5"),
+        "amount": None,
+    }
+    validated = Dose(**values)
+    built = trusted(Dose, dict(values))
+    assert built == validated
+    assert built.__getstate__() == validated.__getstate__()  # no other per-instance state
+    assert built.model_dump_json() == validated.model_dump_json()
+    with pytest.raises(TypeError, match="give every field in order"):
+        trusted(Dose, dict(reversed(list(values.items()))))  # JSON follows the dict's order
+    amount = Amount(value=Decimal("1.5"), unit="tablet", text="1½ × 5 mg tablet",
+                    pieces=[Piece(strength_mg=Decimal(5), count=Decimal("1.5"))])  # fmt: skip
+    copied = trusted_copy(built, amount=amount)
+    assert copied == validated.model_copy(update={"amount": amount})
+    assert copied.model_dump_json() == Dose(**{**values, "amount": amount}).model_dump_json()
+    assert built.amount is None  # the copy is a new model
+    day = {"day": 1, "date": date(2026, 12, 1), "step": 1, "doses": 3, "total_mg": Decimal(15)}
+    assert trusted(Day, dict(day)).__getstate__() == Day(**day).__getstate__()
+    with pytest.raises(TypeError, match="give every field in order"):
+        trusted(Day, {"day": 1})
+
+
+def test_json_numbers_depend_only_on_the_value() -> None:
+    from titrate.model import Day
+
+    def total(text: str) -> str:
+        day = Day(day=1, date=START, step=1, doses=1, total_mg=Decimal(text))
+        return day.model_dump_json().rsplit(":", 1)[1]
+
+    assert [total(t) for t in ("15", "15.0", "1.5E+1", "7.50", "7.5", "0.1", "0")] == [
+        "15}", "15}", "15}", "7.5}", "7.5}", "0.1}", "0}",
+    ]  # fmt: skip
+
+
+def test_measurement_cache_tells_regimens_with_the_same_id_apart() -> None:
+    baclofen = get_regimen("baclofen")
+    tablets = next(product for product in baclofen.products if product.id == "tablets")
+    only_5 = tablets.model_copy(update={"strengths": [s for s in tablets.strengths if s.mg == 5]})
+    other = baclofen.model_copy(
+        update={"products": [only_5 if p is tablets else p for p in baclofen.products]}
+    )
+    options = PlanOptions(start=START, timezone="UTC")
+    first, second, again = plan(baclofen, options), plan(other, options), plan(baclofen, options)
+    assert {p.strength_mg for d in second.doses if d.amount for p in d.amount.pieces} == {5}
+    assert first.model_dump_json() == again.model_dump_json() != second.model_dump_json()

@@ -325,7 +325,7 @@ def test_reader_closing_the_pipe_stops_quietly(tmp_path: Path) -> None:
         [sys.executable, "-m", "titrate", "batch", str(source)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={"PATH": "/usr/bin:/bin", "TZ": "UTC", "TITRATE_CACHE_DIR": str(tmp_path)},
+        env={"PATH": "/usr/bin:/bin", "TZ": "UTC"},
     )
     assert child.stdout is not None and child.stderr is not None
     assert json.loads(child.stdout.readline())["row"] == 1
@@ -348,3 +348,122 @@ def test_broken_csv_rows_name_their_file_line(tmp_path: Path) -> None:
         (2, "plan"),
         (3, "line 6: not valid CSV: unexpected end of data"),
     ]
+
+
+# Each `plan` option added since batch was written: a valid row gives the plan
+# `titrate plan` gives for the same options; a bad value gives an error record naming
+# the column, with its row number.
+NEW_COLUMNS = [
+    pytest.param(
+        {"regimen": "tizanidine", "target_mg": "8", "step_mg": "2", "every_days": "3"},
+        ("tizanidine", "--target-mg", "8", "--step-mg", "2", "--every-days", "3"),
+        {"step_mg": "two"},
+        "step_mg: 'two' is not a number of milligrams",
+        id="step_mg",
+    ),
+    pytest.param(
+        {"regimen": "tizanidine", "target_mg": "8", "step_mg": "4", "every_days": "2"},
+        ("tizanidine", "--target-mg", "8", "--step-mg", "4", "--every-days", "2"),
+        {"every_days": "2.5"},
+        "every_days: '2.5' is not a whole number of days",
+        id="every_days",
+    ),
+    pytest.param(
+        {"regimen": "tizanidine", "target_mg": "8", "step_mg": "2", "every_days": "3"},
+        ("tizanidine", "--target-mg", "8", "--step-mg", "2", "--every-days", "3"),
+        {"every_days": "0"},
+        "every_days: Input should be greater than or equal to 1",
+        id="every_days-range",
+    ),
+    pytest.param(
+        {"dialysis": "Yes"},
+        ("baclofen", "--dialysis"),
+        {"dialysis": "maybe"},
+        "dialysis: 'maybe' is not true or false (true/false, yes/no, 1/0)",
+        id="dialysis",
+    ),
+    pytest.param(
+        {"with": "Oxycodone; alcohol"},
+        ("baclofen", "--with", "Oxycodone", "--with", "alcohol"),
+        {"with": "opioids;unobtainium"},
+        "with: unknown drug or class 'unobtainium'",
+        id="with",
+    ),
+    pytest.param(
+        {"pregnant": "TRUE"},
+        ("baclofen", "--pregnant"),
+        {"pregnant": "2"},
+        "pregnant: '2' is not true or false",
+        id="pregnant",
+    ),
+    pytest.param(
+        {"crcl": "40", "renal_adjust": "1"},
+        ("baclofen", "--crcl", "40", "--renal-adjust"),
+        {"renal_adjust": "y"},
+        "renal_adjust: 'y' is not true or false",
+        id="renal_adjust",
+    ),
+    pytest.param(
+        {"renal_adjust": "0", "pregnant": "no", "dialysis": "false"},
+        ("baclofen",),
+        {"renal_adjust": "1"},  # asks for a reduction without the kidney function
+        "renal_adjust: needs the patient's kidney function",
+        id="flags-false",
+    ),
+    pytest.param(
+        {"product": "suspension"},
+        ("baclofen", "--product", "suspension"),
+        {"product": "syrup"},
+        "product: unknown product 'syrup'",
+        id="product",
+    ),
+    pytest.param(
+        {"strengths": "10"},
+        ("baclofen", "--strengths", "10"),
+        {"strengths": "5,lots"},
+        "strengths: 'lots' is not a number of milligrams",
+        id="strengths",
+    ),
+]
+
+
+@pytest.mark.parametrize(("good", "argv", "bad", "error"), NEW_COLUMNS)
+def test_plan_option_columns_reach_the_plan_and_bad_values_name_their_column(
+    tmp_path: Path, good: dict[str, str], argv: tuple[str, ...], bad: dict[str, str], error: str
+) -> None:
+    base = {"regimen": "baclofen", "start": "2026-12-01", "tz": "UTC"}
+    rows = [{**base, **good, "id": "ok"}, {**base, **good, **bad, "id": "bad"}]
+    header = list(dict.fromkeys(key for row in rows for key in row))
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    result = run("batch", str(write(tmp_path, "rows.csv", text.getvalue())), "--fail-on", "never")
+    assert result.exit_code == 2
+    ok, failed = lines_of(result.stdout)
+    single = run("plan", *argv, "--start", "2026-12-01", "--tz", "UTC", "-f", "json")
+    assert single.exit_code in (0, 1), single.stderr
+    assert ok == {"row": 1, "id": "ok", "plan": json.loads(single.stdout)}
+    assert list(failed) == ["row", "id", "error"]
+    assert (failed["row"], failed["id"]) == (2, "bad")
+    assert failed["error"].startswith(error), failed["error"]
+
+
+def test_json_lines_flags_and_co_medications_as_json_values(tmp_path: Path) -> None:
+    requests = [
+        {"id": 1, "regimen": "baclofen", "start": "2026-12-01", "tz": "UTC", "pregnant": True,
+         "dialysis": False, "with": ["opioids", "alcohol"]},
+        {"id": 2, "regimen": "baclofen", "start": "2026-12-01", "tz": "UTC", "with": ["a;b"]},
+        {"id": 3, "regimen": "baclofen", "start": "2026-12-01", "tz": "UTC", "pregnant": 1},
+        {"id": 4, "regimen": "baclofen", "start": "2026-12-01", "tz": "UTC", "pregnant": "no"},
+    ]  # fmt: skip
+    source = write(tmp_path, "r.jsonl", "\n".join(json.dumps(r) for r in requests) + "\n")
+    records = lines_of(run("batch", str(source), "--fail-on", "never").stdout)
+    patient = records[0]["plan"]["patient"]
+    assert patient["pregnant"] is True and patient["dialysis"] is False
+    assert patient["co_medications"] == ["opioids", "alcohol"]
+    rules = {finding["rule"] for finding in records[0]["plan"]["findings"]}
+    assert {"pregnancy", "cns-depressant"} <= rules
+    assert records[1] == {"row": 2, "id": 2, "error": "with: a list item may not contain ';'"}
+    assert records[2]["plan"]["patient"]["pregnant"] is True  # 1, as in a CSV cell
+    assert records[3]["plan"]["patient"]["pregnant"] is False

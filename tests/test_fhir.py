@@ -255,3 +255,39 @@ def test_lint_catches_what_the_models_accept(
     node[path[-1]] = value
     Bundle.model_validate(broken)  # R4B lets it through ...
     assert any(problem in found for found in lint(broken))  # ... the lint does not
+
+
+DANTROLENE = ["plan", "dantrolene", "--start", "2026-12-01", "--tz", "UTC"]
+
+
+def test_review_date_is_a_note_and_not_a_dispensing_limit() -> None:
+    document, the_plan = export([*DANTROLENE, "--pharmacy", "Example Pharmacy"])
+    assert lint(document) == []
+    request = request_of(document)
+    review = the_plan.review_by
+    assert review is not None
+    notes = [note["text"] for note in request["note"]]
+    (line,) = [note for note in notes if note.startswith("Review by")]
+    assert line == (
+        f"Review by 2027-01-14 (Thu 14 Jan 2027, day 45): {review.text} Source: {review.source}"
+    )
+    # the review lets a course with benefit go on: it must not limit dispensing
+    assert "validityPeriod" not in request.get("dispenseRequest", {})
+    assert request["dispenseRequest"]["performer"] == {"display": "Example Pharmacy"}
+    # the boxed warning is a note, said once
+    (boxed,) = [note for note in notes if note.startswith("Boxed warning: ")]
+    assert not boxed.lower().startswith("boxed warning: boxed warning")
+    assert notes[-1] == the_plan.disclaimer
+
+
+def test_plan_notes_are_notes() -> None:
+    args = [
+        "plan", "baclofen", "--steps", "5x1:3", "--times", "02:30", "--start", "2027-03-13",
+        "--tz", "America/New_York",
+    ]  # fmt: skip
+    document, the_plan = export(args)
+    assert lint(document) == []
+    notes = [note["text"] for note in request_of(document)["note"]]
+    assert the_plan.notes and all(note in notes for note in the_plan.notes)
+    times = [d["timing"]["repeat"]["timeOfDay"] for d in request_of(document)["dosageInstruction"]]
+    assert times == [["02:30:00"], ["03:30:00"], ["02:30:00"]]

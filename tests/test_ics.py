@@ -4,7 +4,8 @@ the affected doses' summaries."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -134,3 +135,49 @@ def test_bad_remind_minutes_exit_2(minutes: str) -> None:
     result = run(*LABEL, "-f", "ics", "--remind-minutes", minutes)
     assert result.exit_code == 2
     assert "--remind-minutes" in result.stderr
+
+
+DANTROLENE = ["plan", "dantrolene", "--start", "2026-12-01", "--tz", "UTC"]
+
+
+def test_review_date_is_an_all_day_event_with_a_stable_uid() -> None:
+    data, calendar, plan = export(DANTROLENE)
+    assert plan.review_by is not None
+    found = events(calendar)
+    assert len(found) == len(plan.doses) + 1
+    (review,) = [event for event in found if "Review" in str(event["summary"])]
+    assert review.decoded("dtstart") == date(2027, 1, 14)  # a date: an all-day event
+    assert review.decoded("dtend") == date(2027, 1, 15)
+    assert str(review["summary"]) == "⚑ Review dantrolene treatment today (day 45)"
+    description = str(review["description"])
+    assert description.startswith(
+        "Review by 2027-01-14 (Thu 14 Jan 2027, day 45): " + plan.review_by.text
+    )
+    assert "Source: [DA1]" in description and plan.disclaimer in description
+    # re-export: same UID (a calendar updates it); other patient: another UID
+    again, calendar_again, _ = export(DANTROLENE)
+    assert again == data
+    other = Calendar.from_ical(run(*DANTROLENE, "--patient", "B", "-f", "ics").stdout_bytes)
+    uid = str(review["uid"])
+    assert uid in {str(e["uid"]) for e in calendar_again.walk("VEVENT")}
+    assert uid not in {str(e["uid"]) for e in other.walk("VEVENT")}
+    assert uid not in {str(e["uid"]) for e in found if e is not review}
+    # every dose's reminder text carries the review date too
+    for event in found:
+        assert "Review by 2027-01-14" in str(event["description"])
+
+
+def ics_unescape(value: str) -> str:
+    """RFC 5545 TEXT → text (icalendar leaves X- properties raw)."""
+    escapes = {"n": "\n", "N": "\n", ",": ",", ";": ";", "\\": "\\"}
+    return re.sub(r"\\([nN,;\\])", lambda match: escapes[match.group(1)], value)
+
+
+def test_calendar_description_has_review_date_and_notes() -> None:
+    data, _, plan = export(DANTROLENE)
+    unfolded = data.decode("utf-8").replace("\r\n ", "")
+    (line,) = [item for item in unfolded.split("\r\n") if item.startswith("X-WR-CALDESC:")]
+    text = ics_unescape(line.removeprefix("X-WR-CALDESC:"))
+    assert "Review by 2027-01-14 (Thu 14 Jan 2027, day 45)" in text
+    for note in plan.notes:
+        assert f"Note: {note}" in text.split("\n")

@@ -87,3 +87,14 @@ def test_printed_over_max_plan_shows_the_warning_in_words(tmp_path: Path) -> Non
     assert "ERROR over-daily-max: Day 4" in text
     assert "ERROR over-daily-max (TT101), days 4, 5, 6: Day 4 (2026-12-04) totals 100 mg" in text
     assert "Page 1 of 2" in text  # the @page footer counts pages
+
+
+def test_printed_dantrolene_plan_shows_boxed_warning_and_review_date(tmp_path: Path) -> None:
+    html_file = tmp_path / "dantrolene.html"
+    args = ["plan", "dantrolene", "--start", "2026-12-01", "--tz", "UTC", "--paper", "a4"]
+    assert run(*args, "-o", str(html_file)).exit_code == 0
+    text = pdf_text(print_to_pdf(html_file, tmp_path))
+    assert "⚠ BOXED WARNING Dantrolene can cause serious, sometimes fatal, liver injury" in text
+    assert "⚑ REVIEW BY Thu 14 Jan 2027 (day 45), after the last day of this plan" in text
+    assert "⚑ Day 45 · Thu 14 Jan 2027: REVIEW BY THIS DATE" in text
+    assert text.index("BOXED WARNING") < text.index("Step 1 ·") < text.index("⚑ Day 45")

@@ -190,10 +190,29 @@ def test_json_path_imports_no_renderer_library() -> None:
         "import sys; from titrate.cli import app; from typer.testing import CliRunner; "
         "CliRunner().invoke(app, ['plan', 'baclofen', '--start', '2026-12-01', '--tz', 'UTC',"
         " '-f', 'json']); "
-        "print([m for m in ('jinja2', 'icalendar', 'fpdf', 'fhir') if m in sys.modules])"
+        "print([m for m in ('jinja2', 'icalendar', 'fpdf', 'fhir', 'titrate.render.view')"
+        " if m in sys.modules])"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--paper", "b5", "-f", "json"],
+            "--paper: 'b5' is not a paper size (choose a4 or letter)",
+        ),
+        (["--prescriber", "\udcff"], "--prescriber: text is not valid UTF-8"),
+        (["--pharmacy", "x" * 10_001], "--pharmacy: at most 10000 characters, not 10001"),
+    ],
+)
+def test_render_options_are_checked_before_any_output(args: list[str], message: str) -> None:
+    result = run(*LABEL, *args)
+    assert result.exit_code == 2
+    assert result.stderr == f"titrate: error: {message}\n"
+    assert result.stdout == ""
 
 
 # --------------------------------------------------------------------------------------
@@ -428,7 +447,7 @@ def test_taper_plans_render_in_every_format() -> None:
         data = import_module(f"titrate.render.{fmt}").render(tapered, RenderOptions())
         assert data
     page = import_module("titrate.render.html").render(tapered, RenderOptions())
-    assert "Taper for T" in page
+    assert "Taper for <bdi>T</bdi>" in page
 
 
 def test_boxed_warning_is_boxed_before_the_schedule_in_html_pdf_md() -> None:
@@ -450,3 +469,235 @@ def test_boxed_warning_is_boxed_before_the_schedule_in_html_pdf_md() -> None:
     assert flat.index("BOXED WARNING Example boxed warning text.") < flat.index("Step 1")
     rows = csv_rows(render_csv(with_box, RenderOptions()).encode())
     assert any(row["notes"].startswith("Boxed warning: Example") for row in rows)
+
+
+# --------------------------------------------------------------------------------------
+# Review dates and boxed warnings (dantrolene: review by day 45, boxed liver warning)
+
+DANTROLENE = [
+    "plan", "dantrolene", "--start", "2026-12-01", "--tz", "UTC", "--printed-on", "2026-11-26",
+]  # fmt: skip
+# 48 days: the review date (day 45) falls within the plan.
+DANTROLENE_LONG = [*DANTROLENE, "--hold-days", "20"]
+REVIEW_TEXT = "if dantrolene has brought no clear benefit by then"
+
+
+@pytest.fixture(scope="module")
+def dantrolene_plan() -> Plan:
+    return plan_of(DANTROLENE)
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_dantrolene_plan_golden(fmt: str, golden: Callable[[str, str | bytes], None]) -> None:
+    result = run(*DANTROLENE, "-f", fmt)
+    assert result.exit_code == 0, result.stderr
+    golden(f"dantrolene_plan.{fmt}", result.stdout_bytes)
+
+
+def test_dantrolene_review_date_is_past_the_plan(dantrolene_plan: Plan) -> None:
+    review = dantrolene_plan.review_by
+    assert review is not None
+    assert (review.date, review.day) == (date(2027, 1, 14), 45)
+    assert REVIEW_TEXT in review.text
+    assert len(dantrolene_plan.days) == 28  # so every format shows it after the last day
+
+
+def test_html_shows_review_date_at_top_in_header_and_after_the_last_day() -> None:
+    page = output(DANTROLENE, "html").decode("utf-8")
+    schedule_at = page.index('<table class="schedule">')
+    assert "<dt>Review by</dt><dd><bdi>Thu 14 Jan 2027 (day 45)</bdi></dd>" in page
+    top = page.index('<section class="alert review">')
+    assert top < schedule_at
+    assert (
+        "<h2>⚑ REVIEW BY Thu 14 Jan 2027 (day 45), after the last day of this plan</h2>"
+        in page[top:schedule_at]
+    )
+    last_day = page.index("Mon 28 Dec 2026</td>")
+    after = page.index(
+        "⚑ Day 45 · Thu 14 Jan 2027: REVIEW BY THIS DATE (after the last day of this plan)"
+    )
+    assert last_day < after < page.index("</table>", schedule_at)
+    assert page.count(REVIEW_TEXT) == 2  # the box at the top and the row after day 28
+
+
+def test_html_md_pdf_mark_the_review_day_within_a_longer_plan() -> None:
+    page = output(DANTROLENE_LONG, "html").decode("utf-8")
+    day45 = page.split("Thu 14 Jan 2027</td>", 1)[1].split("</tbody>", 1)[0]
+    assert '<div class="day-finding review"><strong>⚑ REVIEW DAY</strong> if dantrolene' in day45
+    assert "after the last day" not in page
+    day44 = page.split("Wed 13 Jan 2027</td>", 1)[1].split("</tbody>", 1)[0]
+    assert "REVIEW" not in day44
+    text = output(DANTROLENE_LONG, "md").decode("utf-8")
+    (row45,) = [line for line in text.splitlines() if line.startswith("| 45 |")]
+    assert "**⚑ REVIEW DAY** if dantrolene has brought no clear benefit" in row45
+    assert "> **⚑ REVIEW BY Thu 14 Jan 2027 (day 45):**" in text
+    flat = " ".join(pdf_text(output(DANTROLENE_LONG, "pdf")).split())
+    assert "⚑ REVIEW BY Thu 14 Jan 2027 (day 45) if dantrolene" in flat
+    assert "⚑ REVIEW DAY if dantrolene" in flat
+
+
+def test_md_and_pdf_show_review_date_before_the_schedule_and_after_the_last_day() -> None:
+    text = output(DANTROLENE, "md").decode("utf-8")
+    top = text.index("> **⚑ REVIEW BY Thu 14 Jan 2027 (day 45), after the last day of this plan:**")
+    after = text.index("### ⚑ Day 45 · Thu 14 Jan 2027: review by this date")
+    assert top < text.index("## Schedule") < text.index("| 28 |") < after
+    assert after < text.index("## Important")
+    assert "| **Review by** | Thu 14 Jan 2027 (day 45) |" in text
+    flat = " ".join(pdf_text(output(DANTROLENE, "pdf")).split())
+    top = flat.index("⚑ REVIEW BY Thu 14 Jan 2027 (day 45), after the last day of this plan")
+    after = flat.index("⚑ Day 45 · Thu 14 Jan 2027: REVIEW BY THIS DATE")
+    assert top < flat.index("Step 1 ·") < after
+    # the header field (text extraction lists the header's labels before its values)
+    assert "Review by" in flat[:top] and "Thu 14 Jan 2027 (day 45)" in flat[:top]
+
+
+def test_csv_review_date_is_a_note_row_and_marks_the_review_day(
+    dantrolene_plan: Plan,
+) -> None:
+    rows = csv_rows(output(DANTROLENE, "csv"))
+    doses = [row for row in rows if row["day"]]
+    assert len(doses) == len(dantrolene_plan.doses) == 70
+    (review,) = [row for row in rows if row["notes"].startswith("Review by")]
+    assert review["date"] == "2027-01-14" and review["day"] == "" and review["dose_mg"] == ""
+    assert review["notes"].startswith(
+        "Review by 2027-01-14 (Thu 14 Jan 2027, day 45): if dantrolene has brought no clear"
+    )
+    assert "Source: [DA1]" in review["notes"]
+    assert all(row["notes"] == "" for row in doses)  # day 45 is not in this plan
+    longer = [row for row in csv_rows(output(DANTROLENE_LONG, "csv")) if row["day"] == "45"]
+    assert len(longer) == 3
+    assert all(row["notes"].startswith("Review day: Review by 2027-01-14") for row in longer)
+
+
+def test_boxed_warning_stands_out_and_is_not_said_twice(dantrolene_plan: Plan) -> None:
+    (boxed,) = [notice for notice in dantrolene_plan.notices if notice.boxed]
+    words = "an cause serious, sometimes fatal, liver injury"
+    assert words in boxed.text
+    page = output(DANTROLENE, "html").decode("utf-8")
+    box = page.split('<section class="alert boxed-warning">', 1)[1].split("</section>", 1)[0]
+    assert "<h2>⚠ BOXED WARNING</h2>" in box and words in box
+    assert page.index("boxed-warning") < page.index('<table class="schedule">')
+    assert ".alert.boxed-warning { border-width: 3pt; }" in page
+    text = output(DANTROLENE, "md").decode("utf-8")
+    assert f"> **⚠ BOXED WARNING:** Dantrolene c{words}" in text
+    table = run(*DANTROLENE).stdout
+    assert "╔═ BOXED WARNING ═" in table.split("Day   Date")[0]
+    for fmt in ("html", "md", "csv", "ics", "fhir", "pdf"):
+        data = output(DANTROLENE, fmt)
+        flat = " ".join((pdf_text(data) if fmt == "pdf" else data.decode("utf-8")).split())
+        assert "boxed warning: boxed warning" not in flat.lower(), fmt
+        assert "BOXED WARNING: Boxed warning" not in flat, fmt
+
+
+def test_table_shows_review_date_at_the_top_and_after_the_last_day() -> None:
+    table = run(*DANTROLENE).stdout
+    head, rest = table.split("Day   Date", 1)
+    assert "Review by 2027-01-14 (day 45): if dantrolene" in head
+    assert "Day 45 (2027-01-14): REVIEW BY THIS DATE, after the last day of this plan" in rest
+
+
+# --------------------------------------------------------------------------------------
+# Tizanidine (a rule-based titration) in every format
+
+TIZANIDINE = [
+    "plan", "tizanidine", "--step-mg", "2", "--every-days", "3", "--target-mg", "8",
+    "--start", "2026-12-01", "--tz", "UTC", "--printed-on", "2026-11-26",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["table", *FORMATS])
+def test_tizanidine_renders_in_every_format(fmt: str) -> None:
+    result = run(*TIZANIDINE, "-f", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    the_plan = plan_of(TIZANIDINE)
+    assert [dose.dose_mg for dose in the_plan.doses[::9]] == [2, 4, 6, 8]
+    data = result.stdout_bytes
+    if fmt == "pdf":
+        flat = " ".join(pdf_text(data).split())
+        assert "Step 4 · days 10–12" in flat and "8 mg 3 times a day" in flat
+    elif fmt == "csv":
+        doses = [row for row in csv_rows(data) if row["day"]]
+        assert [Decimal(row["dose_mg"]) for row in doses] == [d.dose_mg for d in the_plan.doses]
+    elif fmt == "json":
+        assert Plan.model_validate_json(data) == the_plan
+    elif fmt == "ics":
+        from icalendar import Calendar
+
+        starts = [e.decoded("dtstart") for e in Calendar.from_ical(data).walk("VEVENT")]
+        assert starts == [dose.at for dose in the_plan.doses]
+    elif fmt == "fhir":
+        from fhir.resources.R4B.bundle import Bundle
+
+        document = json.loads(data)
+        Bundle.model_validate(document)
+        request = document["entry"][0]["resource"]
+        assert [
+            d["doseAndRate"][0]["doseQuantity"]["value"] for d in request["dosageInstruction"]
+        ] == [2, 4, 6, 8]
+    else:
+        text = html.unescape(data.decode("utf-8"))
+        if fmt == "md":
+            text = re.sub(r"\\(.)", r"\1", text)
+        assert "Tizanidine" in text
+        assert "step 4" in text if fmt == "table" else "8 mg 3 times a day" in text
+        assert " ".join(the_plan.disclaimer.split()) in " ".join(text.split())
+
+
+# --------------------------------------------------------------------------------------
+# The clock-time policy: a dose in a skipped hour moves forward and the notes say so
+
+
+DST = [
+    "plan", "baclofen", "--steps", "5x1:3", "--times", "02:30", "--start", "2027-03-13",
+    "--tz", "America/New_York", "--printed-on", "2027-03-01",
+]  # fmt: skip
+DST_NOTE = (
+    "2027-03-14 02:30 does not exist in America/New_York (clocks go forward); that dose is "
+    "at 03:30."
+)
+
+
+def test_dst_plan_moves_the_dose_and_says_so() -> None:
+    the_plan = plan_of(DST)
+    assert DST_NOTE in the_plan.notes
+    assert [dose.at.isoformat() for dose in the_plan.doses] == [
+        "2027-03-13T02:30:00-05:00",
+        "2027-03-14T03:30:00-04:00",
+        "2027-03-15T02:30:00-04:00",
+    ]
+
+
+def _unescape_ics(text: str) -> str:
+    unfolded = text.replace("\r\n ", "")
+    return re.sub(r"\\([,;\\])", r"\1", unfolded).replace("\\n", "\n")
+
+
+@pytest.mark.parametrize("fmt", ["table", "html", "pdf", "md", "csv", "ics", "fhir"])
+def test_dst_note_is_in_every_format(fmt: str) -> None:
+    data = output(DST, fmt)
+    if fmt == "csv":
+        rows = csv_rows(data)
+        assert f"Note: {DST_NOTE}" in [row["notes"] for row in rows if not row["day"]]
+        assert [row["time"] for row in rows if row["day"]] == ["02:30", "03:30", "02:30"]
+        return
+    if fmt == "fhir":
+        notes = [n["text"] for n in json.loads(data)["entry"][0]["resource"]["note"]]
+        assert DST_NOTE in notes
+        return
+    if fmt == "ics":
+        from icalendar import Calendar
+
+        calendar = Calendar.from_ical(data)
+        for event in calendar.walk("VEVENT"):
+            assert f"Note: {DST_NOTE}" in str(event["description"]).split("\n")
+        assert f"Note: {DST_NOTE}" in _unescape_ics(data.decode("utf-8"))
+        return
+    text = pdf_text(data) if fmt == "pdf" else data.decode("utf-8")
+    if fmt == "html":
+        text = html.unescape(text)
+    elif fmt == "md":
+        text = re.sub(r"\\(.)", r"\1", text)
+    assert DST_NOTE in " ".join(text.split())
+    if fmt in ("html", "md", "pdf"):
+        assert "03:30" in text  # the moved dose's own row

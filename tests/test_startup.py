@@ -1,17 +1,20 @@
-"""Start-up: what a command imports (seen from a fresh interpreter) and the regimen cache."""
+"""Start-up: what a command imports (seen from a fresh interpreter) and the compiled
+regimen data shipped beside the YAML."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from titrate import regimen_cache
-from titrate.catalog import BUILTIN_NAME, builtin_regimens, parse_regimen_file
+from titrate import catalog
+from titrate.catalog import BUILTIN_NAME, COMPILED_NAME, builtin_regimens, parse_regimen_file
 
 HEAVY = ("rich", "jinja2", "icalendar", "fpdf", "fhir")
 
@@ -27,8 +30,8 @@ finally:
 """
 
 
-def run_cli(*args: str, cache: Path, env: dict[str, str] | None = None) -> tuple[Any, set[str]]:
-    environment = {"TZ": "UTC", "NO_COLOR": "1", "TITRATE_CACHE_DIR": str(cache), **(env or {})}
+def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[Any, set[str]]:
+    environment = {"TZ": "UTC", "NO_COLOR": "1", **(env or {})}
     done = subprocess.run(
         [sys.executable, "-c", WRAPPER, *args],
         capture_output=True,
@@ -45,20 +48,19 @@ def heavy_in(modules: set[str]) -> list[str]:
     return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
 
 
-def test_plan_json_imports_no_heavy_module(tmp_path: Path) -> None:
-    done, modules = run_cli(
-        "plan", "baclofen", "--start", "2026-12-01", "-f", "json", cache=tmp_path
-    )
+def test_plan_json_imports_no_heavy_module_and_no_yaml_parser() -> None:
+    done, modules = run_cli("plan", "baclofen", "--start", "2026-12-01", "-f", "json")
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)["doses"]) == 36
     assert heavy_in(modules) == []
+    assert "ruamel.yaml" not in modules, f"{COMPILED_NAME} was not used: {COMPILE_HINT}"
     assert "titrate.render.json" in modules  # the check above looked at the right process
 
 
 def test_batch_imports_no_heavy_module_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
     source = tmp_path / "rows.csv"
     source.write_text("id,regimen,start\np1,baclofen,2026-12-01\n", encoding="utf-8")
-    done, modules = run_cli("batch", str(source), cache=tmp_path)
+    done, modules = run_cli("batch", str(source))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["id"] == "p1"
     assert heavy_in(modules) == []
@@ -71,63 +73,78 @@ def test_import_titrate_alone_is_cheap() -> None:
     assert done.stdout.strip() == "['titrate']"
 
 
-def test_second_run_reads_the_cache_instead_of_the_yaml_and_prints_the_same(
-    tmp_path: Path,
-) -> None:
-    argv = ("plan", "baclofen", "--start", "2026-12-01", "-f", "json")
-    first, first_modules = run_cli(*argv, cache=tmp_path)
-    second, second_modules = run_cli(*argv, cache=tmp_path)
-    uncached, uncached_modules = run_cli(*argv, cache=tmp_path, env={"TITRATE_NO_CACHE": "1"})
-    assert "ruamel.yaml" in first_modules and "ruamel.yaml" in uncached_modules
-    assert "ruamel.yaml" not in second_modules
-    assert first.stdout == second.stdout == uncached.stdout
-    assert len(list(tmp_path.glob("regimens-*.json"))) == 1
+# ---------------------------------------------------------------------------------------
+# The compiled copy of the built-in regimens
+
+COMPILE_HINT = f"regenerate it with `.venv/bin/{catalog.COMPILE_COMMAND}` and commit it"
 
 
-def builtin_text() -> str:
-    from importlib import resources
-
-    return resources.files("titrate").joinpath("data", BUILTIN_NAME).read_text("utf-8")
-
-
-def test_cache_gives_regimens_equal_to_the_yaml(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TITRATE_CACHE_DIR", str(tmp_path))
-    text = builtin_text()
-    parses: list[int] = []
-
-    def parse() -> tuple[Any, ...]:
-        parses.append(1)
-        return tuple(parse_regimen_file(text, BUILTIN_NAME))
-
-    written = regimen_cache.regimens(text, parse)
-    read_back = regimen_cache.regimens(text, parse)
-    assert len(parses) == 1
-    assert read_back == written == builtin_regimens()
-    assert read_back[0] is not written[0]  # really read from the file
-    [cached] = tmp_path.glob("regimens-*.json")
-    stored = json.loads(cached.read_text(encoding="utf-8"))["regimens"][0]
-    assert stored["limits"]["max_daily_mg"]["value"] == "80"  # exact Decimal text, not 80.0
-
-    regimen_cache.regimens(text + "\n# changed\n", parse)  # other data → another key
-    assert len(parses) == 2
-
-    for copy in tmp_path.glob("regimens-*.json"):
-        copy.write_text('{"regimens": "damaged"}')
-    assert regimen_cache.regimens(text, parse) == written  # damaged → parsed again
-    assert len(parses) == 3
+def test_shipped_compiled_regimens_are_current() -> None:
+    shipped = catalog._data_file(COMPILED_NAME).read_text("utf-8")
+    assert shipped == catalog.compile_builtin(), (
+        f"src/titrate/data/{COMPILED_NAME} does not match {BUILTIN_NAME} (or the models that "
+        f"read it): {COMPILE_HINT}"
+    )
 
 
-def test_unwritable_cache_folder_changes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    monkeypatch.setenv("TITRATE_CACHE_DIR", str(blocker / "cache"))
-    text = builtin_text()
-    result = regimen_cache.regimens(text, lambda: tuple(parse_regimen_file(text, BUILTIN_NAME)))
-    assert result == builtin_regimens()
+def test_compiled_regimens_equal_the_yaml_and_keep_decimals_exact() -> None:
+    data = catalog._data_file(BUILTIN_NAME).read_bytes()
+    compiled = catalog._read_compiled(hashlib.sha256(data).hexdigest())
+    parsed = tuple(parse_regimen_file(data.decode("utf-8"), BUILTIN_NAME))
+    assert compiled is not None, COMPILE_HINT
+    assert compiled == parsed == builtin_regimens()
+    for ours, theirs in zip(compiled, parsed, strict=True):
+        assert ours.model_fields_set == theirs.model_fields_set
+    document = json.loads(catalog._data_file(COMPILED_NAME).read_text("utf-8"))
+    baclofen = document["file"]["regimens"][0]
+    assert baclofen["limits"]["max_daily_mg"]["value"] == "80"  # exact text, never 80.0
+    assert catalog._read_compiled("0" * 64) is None  # made from other YAML: not used
+
+
+@pytest.fixture
+def data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of the package's data folder that `builtin_regimens` reads instead."""
+    for name in (BUILTIN_NAME, COMPILED_NAME):
+        (tmp_path / name).write_bytes(catalog._data_file(name).read_bytes())
+    monkeypatch.setattr(catalog, "_data_file", lambda name: tmp_path / name)
+    builtin_regimens.cache_clear()
+    yield tmp_path
+    builtin_regimens.cache_clear()  # the next test reads the real data again
+
+
+def test_edited_yaml_is_parsed_not_shadowed_by_the_compiled_copy(data_folder: Path) -> None:
+    yaml = data_folder / BUILTIN_NAME
+    text = yaml.read_text("utf-8")
+    assert "name: Baclofen (oral)" in text
+    yaml.write_text(text.replace("name: Baclofen (oral)", "name: Edited name", 1), "utf-8")
+    assert builtin_regimens()[0].name == "Edited name"
+
+
+def test_damaged_compiled_copy_falls_back_to_the_yaml(data_folder: Path) -> None:
+    expected = tuple(
+        parse_regimen_file((data_folder / BUILTIN_NAME).read_text("utf-8"), BUILTIN_NAME)
+    )
+    compiled = data_folder / COMPILED_NAME
+    document = json.loads(compiled.read_text("utf-8"))
+    document["file"]["regimens"][0]["limits"] = "damaged"
+    compiled.write_text(json.dumps(document), "utf-8")
+    assert builtin_regimens() == expected
+    builtin_regimens.cache_clear()
+    compiled.unlink()
+    assert builtin_regimens() == expected
+
+
+def test_compile_command_check_mode() -> None:
+    current = catalog._data_file(COMPILED_NAME).read_text("utf-8") == catalog.compile_builtin()
+    done = subprocess.run(
+        [sys.executable, "-m", "titrate.catalog", "--check"], capture_output=True, text=True
+    )
+    assert done.returncode == (0 if current else 1), done.stderr
+    assert current or "is out of date: run `python -m titrate.catalog --compile`" in done.stderr
+    usage = subprocess.run(
+        [sys.executable, "-m", "titrate.catalog", "--bogus"], capture_output=True, text=True
+    )
+    assert usage.returncode == 2 and "usage:" in usage.stderr
 
 
 def test_regimen_data_is_parsed_once_per_process() -> None:

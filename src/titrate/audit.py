@@ -5,6 +5,14 @@ halfway to the next (the first and last doses of a plan use where the neighbouri
 would be if the daily pattern went on). A log entry belongs to the window it falls in.
 Within a window, entries count towards the scheduled dose until its amount is reached;
 the rest are extra. The log-scope rules (rules/audit.py) turn this into findings.
+
+Memory stays flat however long the log: rows are streamed (titrate.doselog), rejected
+rows beyond MAX_LISTED_REJECTED are counted but not listed (a note and the CLI say how
+many, from which line), and only entries that can matter are kept: those counted towards
+a scheduled dose, and at most MAX_EXTRA_ENTRIES extra ones. A log with more extra entries
+than that (entries outside the plan, or beyond what a dose window schedules) is not the
+log of this plan, and the audit refuses it rather than list them all. MAX_KEPT_ENTRIES
+bounds the total kept (doses split into many tiny parts).
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ import bisect
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -34,6 +42,15 @@ from titrate.model import (
 from titrate.schedule import zone
 
 _MINUTE = timedelta(minutes=1)
+
+# Rejected rows listed one by one in the result (all are counted; the rest are noted).
+MAX_LISTED_REJECTED = 1_000
+# Extra entries (outside every dose window, or more than a window's dose) an audit keeps:
+# over nine years of three doses a day. More is refused: it is not this plan's log.
+MAX_EXTRA_ENTRIES = 10_000
+# All entries an audit keeps (counted + extra): a ten-year plan at four doses a day, each
+# dose logged in several parts, fits.
+MAX_KEPT_ENTRIES = 100_000
 
 
 @dataclass(frozen=True)
@@ -225,57 +242,166 @@ def _day_totals(context: LogContext) -> list[DayTotal]:
     ]
 
 
+class _Keeper:
+    """Streamed log entries → the ones an audit needs, in bounded memory.
+
+    Per dose window it keeps the shortest run of entries, in time order, that reaches the
+    scheduled amount (what `match` counts); everything else is extra. A later row that is
+    earlier in time can only push kept entries out, never bring one back, so the classes
+    are final once the stream ends, and `match` on the kept entries gives what it would on
+    all of them.
+    """
+
+    def __init__(self, windows: list[Window], name: str) -> None:
+        self.starts = [window.start for window in windows]
+        self.ends = [window.end for window in windows]
+        self.amounts = [window.dose.dose_mg for window in windows]
+        self.kept: dict[int, list[tuple[datetime, int, int, LogEntry]]] = {}
+        self.kept_mg: dict[int, Decimal] = {}
+        self.extras: list[LogEntry] = []
+        self.count = 0
+        self.sequence = 0
+        self.name = name
+
+    def add(self, entry: LogEntry) -> None:
+        self.sequence += 1
+        self.count += 1
+        if self.count > MAX_KEPT_ENTRIES:
+            raise InputError(
+                f"more than {MAX_KEPT_ENTRIES} readable entries to audit (line {entry.line}); "
+                "split the log by period and audit each part",
+                self.name,
+            )
+        at = entry.taken_at
+        index = bisect.bisect_right(self.starts, at) - 1
+        if index < 0 or at >= self.ends[index]:
+            self._extra(entry)
+            return
+        rows = self.kept.setdefault(index, [])
+        bisect.insort(rows, (at, entry.line, self.sequence, entry))
+        total = self.kept_mg.get(index, Decimal(0)) + entry.dose_mg
+        while len(rows) > 1 and total - rows[-1][3].dose_mg >= self.amounts[index]:
+            dropped = rows.pop()[3]
+            total -= dropped.dose_mg
+            self._extra(dropped)
+        self.kept_mg[index] = total
+
+    def _extra(self, entry: LogEntry) -> None:
+        self.extras.append(entry)
+        if len(self.extras) > MAX_EXTRA_ENTRIES:
+            first = min(self.extras, key=lambda row: row.line)
+            raise InputError(
+                f"more than {MAX_EXTRA_ENTRIES} log entries are extra to this plan (outside "
+                f"its dose windows or beyond a dose's amount; the first at line {first.line}): "
+                "is this the log of this plan?",
+                self.name,
+            )
+
+    def entries(self) -> list[LogEntry]:
+        kept = [row[3] for rows in self.kept.values() for row in rows]
+        return [*kept, *self.extras]
+
+
+def _fixed_entry(entry: LogEntry) -> LogEntry:
+    """The entry with a fixed-offset time (doselog gives one already; API callers may not)."""
+    if isinstance(entry.taken_at.tzinfo, timezone):
+        return entry
+    return entry.model_copy(update={"taken_at": fixed(entry.taken_at)})
+
+
+@dataclass
+class AuditRun:
+    """An audit result and what it does not list one by one."""
+
+    result: AuditResult
+    rejected_total: int  # rejected rows, listed or not
+    first_unlisted: int | None  # line of the first rejected row not listed
+
+
 def audit_log(
     plan: Plan, regimen: Regimen, log: DoseLog, as_of: datetime | None = None
 ) -> AuditResult:
     """Compare a dose log with its plan. Doses whose window ends after `as_of` are
     pending, not missed (None: audit the whole plan); entries after `as_of` are
     rejected as probably mistyped."""
+    return run_audit(plan, regimen, log, as_of).result
+
+
+def run_audit(
+    plan: Plan, regimen: Regimen, log: DoseLog, as_of: datetime | None = None
+) -> AuditRun:
+    """`audit_log`, streaming the log (see the module's note on memory), with the count
+    of rejected rows not listed."""
     from titrate.rules import catalogue, sort_findings
 
     tz = zone(plan.timezone)
-    rejected = list(log.rejected)
-    entries = [
-        entry.model_copy(update={"taken_at": fixed(entry.taken_at)}) for entry in log.entries
-    ]
-    if as_of is not None:
-        as_of = fixed(as_of)
-        for entry in entries:
-            if entry.taken_at > as_of:
-                rejected.append(
-                    RejectedRow(
-                        line=entry.line,
-                        message=(
-                            f"taken_at {wall(entry.taken_at, tz)} is after the audit time "
-                            f"{wall(as_of, tz)}: check the date, the UTC offset or --now"
-                        ),
-                        text=f"{entry.taken_at.isoformat()},{entry.dose_mg}",
-                    )
-                )
-        entries = [entry for entry in entries if entry.taken_at <= as_of]
-    context = match(plan, regimen, entries, as_of)
-    findings: list[Finding] = []
+    windows = dose_windows(fixed_plan(plan), tz)
+    if not windows:
+        raise InputError("the plan has no doses to audit against")
+    keeper = _Keeper(windows, log.name)
+    limit = fixed(as_of) if as_of is not None else None
+    rejected: list[RejectedRow] = []
+    rejected_total = 0
+    first_unlisted: int | None = None
+    rows_read = 0
+    limit_shown = wall(limit, tz) if limit is not None else ""
+    for row in log.rows():
+        rows_read += 1
+        if isinstance(row, LogEntry):
+            if limit is None or row.taken_at <= limit:  # aware: compared as instants
+                keeper.add(_fixed_entry(row))
+                continue
+            row = RejectedRow(
+                line=row.line,
+                message=(
+                    f"taken_at {wall(row.taken_at, tz)} is after the audit time "
+                    f"{limit_shown}: check the date, the UTC offset or --now"
+                ),
+                text=f"{fixed(row.taken_at).isoformat()},{row.dose_mg}",
+            )
+        rejected_total += 1
+        if len(rejected) < MAX_LISTED_REJECTED:
+            rejected.append(row)
+        elif first_unlisted is None:
+            first_unlisted = row.line
+    context = match(plan, regimen, keeper.entries(), as_of)
+    # The plan's own findings come first: a plan that breaks a limit (say, edited by hand
+    # to 50 mg a dose) is flagged in its audit, never silently audited against.
+    findings: list[Finding] = list(plan.findings)
     for rule in catalogue():
         if rule.scope == "log":
             findings.extend(rule.finding(regimen, hit) for hit in rule.check(context))
     summary = {name: 0 for name in ("taken", "late", "missed", "pending", "extra")}
-    for row in context.statuses:
-        summary[row.status] += 1
-    return AuditResult(
+    for status in context.statuses:
+        summary[status.status] += 1
+    notes = _notes(regimen, tz)
+    if plan.findings:
+        notes.append(
+            f"{len(plan.findings)} finding(s) are about the plan itself (checked against the "
+            "regimen data), not the log."
+        )
+    notes += log.clock.lines()
+    if first_unlisted is not None:
+        notes.append(
+            f"{rejected_total} rows could not be read; the first {len(rejected)} are listed, "
+            f"{rejected_total - len(rejected)} more from line {first_unlisted} on are not."
+        )
+    result = AuditResult(
         regimen=plan.regimen,
         plan_start=plan.start,
         timezone=plan.timezone,
         as_of=context.as_of.astimezone(tz),
         log=log.name,
-        entries=len(log.entries) + len(log.rejected),
+        entries=rows_read,
         summary=summary,
         doses=context.statuses,
         days=context.days,
         findings=sort_findings(findings),
         rejected_rows=sorted(rejected, key=lambda row: row.line),
-        notes=_notes(regimen, tz),
+        notes=notes,
         sources=list(plan.sources),
     )
+    return AuditRun(result=result, rejected_total=rejected_total, first_unlisted=first_unlisted)
 
 
 def _notes(regimen: Regimen, tz: ZoneInfo) -> list[str]:

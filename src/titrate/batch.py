@@ -31,12 +31,15 @@ if TYPE_CHECKING:
     from titrate.model import Regimen
 
 # The `plan` options a request may set, by column name (the option name without its
-# dashes, `-` written `_`). `id` and `regimen` come first; the rest may be empty.
+# dashes, `-` written `_`), in the order of `cli.plan_options`. `id` and `regimen` come
+# first; the rest may be empty (an empty flag is false).
 OPTION_COLUMNS = (
     "start",
     "times",
     "tz",
     "target_mg",
+    "step_mg",
+    "every_days",
     "hold_days",
     "steps",
     "age",
@@ -44,14 +47,26 @@ OPTION_COLUMNS = (
     "product",
     "strengths",
     "crcl",
+    "dialysis",
+    "with",
+    "pregnant",
+    "renal_adjust",
 )
 COLUMNS = ("id", "regimen", *OPTION_COLUMNS)
+
+# Columns holding a flag (`--dialysis`): true/false, yes/no, 1/0, any case; empty is false.
+FLAG_COLUMNS = frozenset({"dialysis", "pregnant", "renal_adjust"})
+FLAG_WORDS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+# `with` holds several drug or class names (`--with` repeated), separated by this.
+LIST_SEPARATOR = ";"
 
 # Model fields whose validation errors name a column of another name.
 MODEL_FIELD_COLUMNS = {
     "name": "patient",
     "age_years": "age",
     "crcl_ml_min": "crcl",
+    "co_medications": "with",
     "timezone": "tz",
 }
 
@@ -259,17 +274,19 @@ def _json_request(row: int, number: int, data: dict[str, Any]) -> Request:
         if column in fields:
             return Request(row, request_id, {}, f"field {column!r} appears twice")
         try:
-            fields[column] = _json_value(value)
+            fields[column] = _json_value(column, value)
         except ValueError as exc:
             return Request(row, request_id, {}, f"{column}: {exc}")
     return Request(row, request_id, fields)
 
 
-def _json_value(value: Any) -> str | None:
-    """A JSON value as the text the matching command-line option would take."""
+def _json_value(column: str, value: Any) -> str | None:
+    """A JSON value as the text the matching CSV cell would hold."""
     if value is None:
         return None
     if isinstance(value, bool):
+        if column in FLAG_COLUMNS:
+            return "true" if value else "false"
         raise ValueError("expected text or a number, not true/false")
     if isinstance(value, str):
         return value.strip() or None
@@ -278,7 +295,11 @@ def _json_value(value: Any) -> str | None:
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return ",".join(item.strip() for item in value) or None  # e.g. times as a list
+        # times as a list ["08:00", ...] → "08:00,..."; with as a list → "a;b"
+        separator = LIST_SEPARATOR if column == "with" else ","
+        if any(separator in item for item in value):
+            raise ValueError(f"a list item may not contain {separator!r}")
+        return separator.join(item.strip() for item in value) or None
     raise ValueError("expected text, a number or a list of text")
 
 
@@ -342,7 +363,8 @@ class Planner:
             except ValidationError as exc:
                 first = exc.errors(include_url=False)[0]
                 field = str(first["loc"][0]) if first["loc"] else "request"
-                message = f"{MODEL_FIELD_COLUMNS.get(field, field)}: {first['msg']}"
+                reason = str(first["msg"]).removeprefix("Value error, ")
+                message = f"{MODEL_FIELD_COLUMNS.get(field, field)}: {reason}"
             else:
                 summary.failing += failing
                 return f'{{"row":{request.row},"id":{id_json},"plan":{plan_json}}}'
@@ -364,29 +386,55 @@ class Planner:
             start=fields.get("start") or self.today(zone_name),
             times=fields.get("times"),
             target_mg=fields.get("target_mg"),
-            hold_days=_whole_days(fields.get("hold_days")),
+            step_mg=fields.get("step_mg"),
+            every_days=_whole_number(fields.get("every_days"), "every_days"),
+            hold_days=_whole_number(fields.get("hold_days"), "hold_days") or 0,
             steps=fields.get("steps"),
             age=fields.get("age"),
             patient=fields.get("patient"),
             product=fields.get("product"),
             strengths=fields.get("strengths"),
             crcl=fields.get("crcl"),
+            dialysis=_flag(fields.get("dialysis"), "dialysis"),
+            with_=_names(fields.get("with")),
+            pregnant=_flag(fields.get("pregnant"), "pregnant"),
+            renal_adjust=_flag(fields.get("renal_adjust"), "renal_adjust"),
         )
         result = self._build_plan(regimen, options)
         return result.model_dump_json(), self._at_or_above(result.findings, self.fail_on)
 
 
-def _whole_days(text: str | None) -> int:
+def _whole_number(text: str | None, column: str) -> int | None:
+    """A count of days as the command line's integer options take it (the plan's own
+    checks then apply the range, e.g. --every-days 0 is refused as on the command line)."""
     if text is None:
-        return 0
+        return None
     from titrate.schedule import MAX_PLAN_DAYS
 
     value = text.strip()
-    if not value.isdigit() or int(value) > MAX_PLAN_DAYS:
-        raise InputError(
-            f"{text!r} is not a whole number of days (0 to {MAX_PLAN_DAYS})", "hold_days"
-        )
+    if not value.isascii() or not value.isdigit():
+        raise InputError(f"{text!r} is not a whole number of days", column)
+    if int(value) > MAX_PLAN_DAYS:
+        raise InputError(f"{text!r} days: a plan lasts at most {MAX_PLAN_DAYS} days", column)
     return int(value)
+
+
+def _flag(text: str | None, column: str) -> bool:
+    """A flag column: true/false, yes/no, 1/0 (any case); empty is false."""
+    if text is None:
+        return False
+    found = FLAG_WORDS.get(text.strip().lower())
+    if found is None:
+        raise InputError(f"{text!r} is not true or false (true/false, yes/no, 1/0)", column)
+    return found
+
+
+def _names(text: str | None) -> list[str] | None:
+    """`with`: drug or class names separated by `;` (commas are left to the names)."""
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(LIST_SEPARATOR) if name.strip()]
+    return names or None
 
 
 def plan_lines(requests: Iterable[Request], planner: Planner, summary: Summary) -> Iterator[str]:

@@ -8,10 +8,16 @@ string and rejects duplicate keys.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import re
+import sys
 from collections.abc import Iterable, Sequence
+from datetime import date, time
+from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -200,14 +206,101 @@ def parse_regimen_file(text: str, name: str) -> list[Regimen]:
         raise validation_error(exc, name, lines) from None
 
 
+# The built-in data is also shipped pre-validated as JSON (`regimens.compiled.json`),
+# because parsing the YAML with ruamel's round-trip loader (kept for its line numbers)
+# costs more than the rest of `titrate plan -f json` together. The JSON records the
+# sha256 of the YAML bytes it was made from and is used only while they match, so an
+# edited YAML is never shadowed by a stale copy: it is parsed instead (correct, slower),
+# and a test tells the developer to regenerate the copy with COMPILE_COMMAND.
+COMPILED_NAME = "regimens.compiled.json"
+COMPILED_FORMAT = 1
+COMPILE_COMMAND = "python -m titrate.catalog --compile"
+
+
+def _data_file(name: str) -> Traversable:
+    return resources.files("titrate").joinpath("data", name)
+
+
 @lru_cache(maxsize=1)
 def builtin_regimens() -> tuple[Regimen, ...]:
-    """The shipped regimens, parsed once per process (and the YAML parsed only when the
-    validated copy in the user's cache does not match it: see `regimen_cache`)."""
-    from titrate import regimen_cache
+    """The shipped regimens, read once per process: from the compiled copy when it was
+    made from the YAML as it is now, else by parsing the YAML."""
+    data = _data_file(BUILTIN_NAME).read_bytes()
+    compiled = _read_compiled(hashlib.sha256(data).hexdigest())
+    if compiled is not None:
+        return compiled
+    return tuple(parse_regimen_file(data.decode("utf-8"), BUILTIN_NAME))
 
-    text = resources.files("titrate").joinpath("data", BUILTIN_NAME).read_text("utf-8")
-    return regimen_cache.regimens(text, lambda: tuple(parse_regimen_file(text, BUILTIN_NAME)))
+
+def _read_compiled(sha256: str) -> tuple[Regimen, ...] | None:
+    """The compiled regimens if the copy was made from YAML with this hash.
+
+    The copy is validated again through the same models (a few milliseconds), so it
+    cannot hold anything the YAML path would refuse; any problem with it (missing,
+    damaged, made by other code) means None, and the caller parses the YAML."""
+    try:
+        document = json.loads(_data_file(COMPILED_NAME).read_bytes())
+        if document["format"] != COMPILED_FORMAT or document["sha256"] != sha256:
+            return None
+        return tuple(RegimenFile.model_validate(document["file"]).regimens)
+    except (OSError, ValueError, KeyError, TypeError, ValidationError):
+        return None
+
+
+def _exact(value: Any) -> str:
+    """JSON text for the values model_dump(mode="python") leaves: a Decimal as its exact
+    string ('2.5', never a float), dates and times in ISO form."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date | time):
+        return value.isoformat()
+    raise TypeError(f"cannot compile a {type(value).__name__}")
+
+
+def compile_builtin() -> str:
+    """The text of `regimens.compiled.json` for the shipped YAML as it is now.
+
+    Only the fields the YAML sets are written (`exclude_unset`), so the models read back
+    are the YAML's, field for field; this refuses to give a copy that reads back
+    different from the YAML."""
+    data = _data_file(BUILTIN_NAME).read_bytes()
+    parsed = tuple(parse_regimen_file(data.decode("utf-8"), BUILTIN_NAME))
+    dumped = RegimenFile(regimens=list(parsed)).model_dump(mode="python", exclude_unset=True)
+    document = {
+        "generated": f"from {BUILTIN_NAME} by `{COMPILE_COMMAND}`; do not edit",
+        "format": COMPILED_FORMAT,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "file": dumped,
+    }
+    text = json.dumps(document, default=_exact, ensure_ascii=False, indent=1) + "\n"
+    read_back = tuple(RegimenFile.model_validate(json.loads(text)["file"]).regimens)
+    if read_back != parsed:
+        raise InputError("the compiled regimens would not read back equal to the YAML")
+    return text
+
+
+def _main(argv: Sequence[str]) -> int:
+    """`python -m titrate.catalog --compile` writes the compiled copy next to the YAML;
+    `--check` exits 1 if it is out of date."""
+    target = Path(__file__).parent / "data" / COMPILED_NAME
+    if list(argv) not in (["--compile"], ["--check"]):
+        sys.stderr.write("usage: python -m titrate.catalog --compile | --check\n")
+        return 2
+    try:
+        text = compile_builtin()
+    except InputError as exc:
+        sys.stderr.write(f"titrate: error: {exc}\n")
+        return 2
+    current = target.read_text("utf-8") if target.exists() else None
+    if argv[0] == "--check":
+        if current != text:
+            sys.stderr.write(f"{target} is out of date: run `{COMPILE_COMMAND}`\n")
+            return 1
+        return 0
+    if current != text:
+        target.write_text(text, "utf-8")
+        sys.stderr.write(f"wrote {target}\n")
+    return 0
 
 
 def load_regimens(extra_files: Iterable[str | Path] = ()) -> dict[str, Regimen]:
@@ -234,3 +327,7 @@ def get_regimen(regimen_id: str, catalog: dict[str, Regimen] | None = None) -> R
     hint = f"; did you mean {close[0]!r}?" if close else ""
     known = ", ".join(sorted(regimens))
     raise InputError(f"unknown regimen {regimen_id!r}{hint} (known: {known})")
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))

@@ -300,11 +300,21 @@ def render_options(
 ) -> RenderOptions:
     """Command-line strings → RenderOptions; 'today' for --printed-on is resolved here."""
     from titrate.render import RenderOptions
-    from titrate.render.view import PAPER_SIZES
     from titrate.schedule import parse_date
 
-    if paper is not None and paper.lower() not in PAPER_SIZES:
-        fail(f"{paper!r} is not a paper size (choose {' or '.join(PAPER_SIZES)})", "--paper")
+    if paper is not None:
+        # Only when --paper is given: `plan -f json` must not import the view model.
+        from titrate.render.view import PAPER_SIZES
+
+        if paper.lower() not in PAPER_SIZES:
+            fail(f"{paper!r} is not a paper size (choose {' or '.join(PAPER_SIZES)})", "--paper")
+    for text, option in ((prescriber, "--prescriber"), (pharmacy, "--pharmacy")):
+        # As --patient: lone surrogates (bytes that are not UTF-8) cannot be written to
+        # any output, and a name has at most 10,000 characters.
+        if text is not None and any("\ud800" <= char <= "\udfff" for char in text):
+            fail("text is not valid UTF-8", option)
+        if text is not None and len(text) > 10_000:
+            fail(f"at most 10000 characters, not {len(text)}", option)
     return RenderOptions(
         prescriber=prescriber,
         pharmacy=pharmacy,
@@ -956,10 +966,12 @@ def batch(
     """Plan one request per row of FILE: one JSON line per row, in order.
 
     Columns (CSV header or JSON keys): id, regimen, and these `plan` options: start,
-    times, tz, target_mg, hold_days, steps, age, patient, product, strengths, crcl.
-    Each line is {"row": N, "id": ..., "plan": {...}} or {"row": N, "id": ..., "error":
-    "..."}. Exit 2 if any row was invalid, else 1 if any plan has findings at or above
-    --fail-on (all rows are always planned first).
+    times, tz, target_mg, step_mg, every_days, hold_days, steps, age, patient, product,
+    strengths, crcl, dialysis, with (names separated by ';'), pregnant, renal_adjust
+    (flags: true/false, yes/no, 1/0; empty is false). Each line is {"row": N, "id": ...,
+    "plan": {...}} or {"row": N, "id": ..., "error": "..."}. Exit 2 if any row was
+    invalid, else 1 if any plan has findings at or above --fail-on (all rows are always
+    planned first).
 
     Example: titrate batch clinic.csv -o plans.jsonl --tz Europe/London
     """
@@ -1107,6 +1119,8 @@ def missed(
     times: TimesOpt = None,
     tz: TzOpt = None,
     target_mg: TargetOpt = None,
+    step_mg: StepMgOpt = None,
+    every_days: EveryDaysOpt = None,
     hold_days: HoldOpt = 0,
     steps: StepsOpt = None,
     age: AgeOpt = None,
@@ -1127,7 +1141,6 @@ def missed(
     --now 2026-12-02T15:30
     """
     with input_errors():
-        from titrate.io import write_atomic, write_stdout
         from titrate.missed import advise, dose_at
         from titrate.render.advice import render as render_advice
         from titrate.rules import at_or_above
@@ -1144,6 +1157,8 @@ def missed(
                 "--times": times,
                 "--tz": tz,
                 "--target-mg": target_mg,
+                "--step-mg": step_mg,
+                "--every-days": every_days,
                 "--hold-days": hold_days or None,
                 "--steps": steps,
                 "--age": age,
@@ -1173,6 +1188,8 @@ def missed(
                 patient=patient,
                 product=product,
                 strengths=strengths,
+                step_mg=step_mg,
+                every_days=every_days,
             )
             chosen_plan = build_plan(chosen, options)
         if dose is not None:
@@ -1185,11 +1202,7 @@ def missed(
             number_of_dose = dose_number
         advice = advise(chosen_plan, chosen, number_of_dose, _now(now, chosen_plan.timezone))
         width, _ = _text_width(output)
-        text = render_advice(advice, name, width)
-        if output is not None:
-            write_atomic(output, text)
-        else:
-            write_stdout(text)
+        emit(render_advice(advice, name, width), name, output)
     if at_or_above(advice.findings, fail_on.value):
         raise typer.Exit(1)
 
@@ -1221,30 +1234,33 @@ def audit(
     Example: titrate audit plan.json doses.csv --now 2026-12-13T09:00
     """
     with input_errors():
-        from titrate.audit import audit_log
-        from titrate.doselog import read_log
-        from titrate.io import write_atomic, write_stdout
+        from titrate.audit import run_audit
+        from titrate.doselog import open_log
         from titrate.render.audit import render as render_audit
         from titrate.rules import at_or_above
         from titrate.schedule import zone
 
         name = _text_format(fmt, output)
         chosen_plan, chosen = _plan_file_regimen(plan_file, regimen_files)
-        log = read_log(log_file, zone(chosen_plan.timezone))
-        result = audit_log(chosen_plan, chosen, log, _now(now, chosen_plan.timezone))
+        as_of = _now(now, chosen_plan.timezone)
+        log = open_log(log_file, zone(chosen_plan.timezone))  # streamed by the audit
+        audited = run_audit(chosen_plan, chosen, log, as_of)
+        result = audited.result
         width, color = _text_width(output)
-        text = render_audit(result, name, width, color)
-        if output is not None:
-            write_atomic(output, text)
-        else:
-            write_stdout(text)
-        shown = 10  # the full list is in the output; stderr stays readable
+        emit(render_audit(result, name, width, color), name, output)
+        shown = 10  # the output lists more; stderr stays readable
         for row in result.rejected_rows[:shown]:
             sys.stderr.write(f"titrate: error: {log_file}:{row.line}: {row.message}\n")
-        if len(result.rejected_rows) > shown:
+        if audited.rejected_total > shown:
+            listed = len(result.rejected_rows)
+            where = (
+                "listed in the output"
+                if audited.first_unlisted is None
+                else f"the output lists the first {listed}"
+            )
             sys.stderr.write(
-                f"titrate: error: {log_file}: {len(result.rejected_rows) - shown} more "
-                "unreadable row(s), listed in the output\n"
+                f"titrate: error: {log_file}: {audited.rejected_total - shown} more "
+                f"unreadable row(s), {where}\n"
             )
     if result.rejected_rows:
         raise typer.Exit(2)

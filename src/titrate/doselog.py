@@ -6,6 +6,14 @@ date-time without a UTC offset is wall time in the plan's zone. Blank lines and 
 lines starting with `#` are skipped. A row that cannot be read becomes a RejectedRow
 with its line number: it is reported, never silently dropped, and the other rows are
 still read.
+
+Clock changes: a wall time without an offset that a clock change skips (02:30 on a
+spring-forward night) is moved forward by the gap (03:30), and one it repeats (01:30 on a
+fall-back night) is its first occurrence, as in plans; both are noted in the audit. Write
+the UTC offset (…T01:30+00:00) to mean the second occurrence.
+
+Logs are read as a stream (`iter_rows`): one row in memory at a time, so a log of any
+length is read in flat memory (the audit bounds what it keeps; see titrate.audit).
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from titrate.errors import InputError
-from titrate.model import ABSURD_MG, LogEntry, RejectedRow
+from titrate.model import ABSURD_MG, MG_DECIMAL_PLACES, LogEntry, RejectedRow
 
 LogFormat = Literal["csv", "jsonl"]
 
@@ -36,16 +44,61 @@ MAX_LOG_ROWS = 1_000_000
 # Rejected rows quote at most this much of the offending text.
 QUOTE_CHARS = 120
 
+# At most this many clock-change notes are kept (the rest are counted).
+MAX_CLOCK_NOTES = 10
+
+_DIGIT = re.compile(r"\d")
 _HAS_TIME = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}")
+_NUMBER_AND_UNIT = re.compile(r"^([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*([^\d\s.+-].*)$")
+
+Row = LogEntry | RejectedRow
+
+
+@dataclass
+class ClockNotes:
+    """Rows whose wall time a clock change skipped or repeated (at most MAX_CLOCK_NOTES
+    kept, the rest counted)."""
+
+    notes: list[str] = field(default_factory=list)
+    more: int = 0
+
+    def add(self, note: str) -> None:
+        if len(self.notes) < MAX_CLOCK_NOTES:
+            self.notes.append(note)
+        else:
+            self.more += 1
+
+    def lines(self) -> list[str]:
+        extra = (
+            [f"{self.more} more row(s) at a skipped or repeated clock time."] if self.more else []
+        )
+        return [*self.notes, *extra]
 
 
 @dataclass
 class DoseLog:
-    """The readable entries of a log and the rows that could not be read."""
+    """A dose log: read from `path` as a stream (see `open_log`), or held in memory as
+    readable entries and rejected rows (see `read_log`)."""
 
     name: str
     entries: list[LogEntry] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
+    path: Path | None = None
+    tz: ZoneInfo | None = None
+    clock: ClockNotes = field(default_factory=ClockNotes)
+
+    def rows(self) -> Iterator[Row]:
+        """Every row in line order: streamed from the file, or from memory."""
+        if self.path is not None:
+            assert self.tz is not None
+            yield from iter_rows(self.path, self.tz, self.clock)
+            return
+        rows: list[Row] = [*self.entries, *self.rejected]
+        yield from sorted(rows, key=_line_of)
+
+
+def _line_of(row: Row) -> int:
+    return row.line
 
 
 def parse_instant(text: str, tz: ZoneInfo, where: str) -> datetime:
@@ -61,9 +114,12 @@ def parse_instant(text: str, tz: ZoneInfo, where: str) -> datetime:
         )
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+    except ValueError as exc:
+        reason = str(exc)
+        detail = f": {reason}" if "out of range" in reason or "must be in" in reason else ""
         raise InputError(
-            f"{_quote(value)} is not an ISO 8601 date-time (e.g. 2026-12-02T14:00)", where
+            f"{_quote(value)} is not a valid ISO 8601 date-time{detail} (e.g. 2026-12-02T14:00)",
+            where,
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
@@ -76,6 +132,39 @@ def parse_instant(text: str, tz: ZoneInfo, where: str) -> datetime:
         raise InputError(f"{_quote(value)} is out of range", where) from None
 
 
+def clock_change(text: str, tz: ZoneInfo) -> str | None:
+    """Say how a wall time without a UTC offset that a clock change skipped or repeated
+    in `tz` was read (None for any other text)."""
+    try:
+        wall_time = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if wall_time.tzinfo is not None:
+        return None
+    first = wall_time.replace(tzinfo=tz, fold=0)
+    second = wall_time.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    shown = wall_time.strftime("%Y-%m-%d %H:%M")
+    read = first.astimezone(UTC).astimezone(tz)
+    if read.replace(tzinfo=None) != wall_time:  # skipped: moved forward by the gap
+        return (
+            f"{shown} does not exist in {tz.key} (the clocks went forward): read as "
+            f"{read.strftime('%H:%M')}, UTC offset {_offset(read)}."
+        )
+    other = second.astimezone(UTC).astimezone(tz)
+    return (
+        f"{shown} happened twice in {tz.key} (the clocks went back): read as the first, "
+        f"UTC offset {_offset(read)}; write {wall_time.strftime('%Y-%m-%dT%H:%M')}"
+        f"{_offset(other)} for the second."
+    )
+
+
+def _offset(instant: datetime) -> str:
+    text = instant.strftime("%z")
+    return f"{text[:3]}:{text[3:]}"
+
+
 def parse_mg_text(text: str) -> Decimal:
     """`"10"`, `"7.5"`, `"10 mg"` → Decimal; ValueError with a reason otherwise."""
     value = text.strip()
@@ -86,6 +175,12 @@ def parse_mg_text(text: str) -> Decimal:
     try:
         amount = Decimal(value)
     except InvalidOperation:
+        unit = _NUMBER_AND_UNIT.match(value)
+        if unit is not None:
+            raise ValueError(
+                f"dose_mg {_quote(text.strip())}: the unit {_quote(unit.group(2).strip())} is "
+                "not mg; give the dose in milligrams"
+            ) from None
         raise ValueError(f"dose_mg {_quote(text.strip())} is not a number") from None
     return _check_mg(amount, text.strip())
 
@@ -99,6 +194,12 @@ def _check_mg(amount: Decimal, shown: str) -> Decimal:
         )
     if amount > ABSURD_MG:
         raise ValueError(f"dose_mg {_quote(shown)} is not a plausible dose")
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MG_DECIMAL_PLACES:
+        raise ValueError(
+            f"dose_mg {_quote(shown)} has more than {MG_DECIMAL_PLACES} decimal places "
+            "(a dose is stated to the microgram at most)"
+        )
     return amount
 
 
@@ -139,11 +240,10 @@ def _lines(path: Path) -> Iterator[tuple[int, str | None]]:
                 yield number, None
 
 
-def read_log(path: Path, tz: ZoneInfo) -> DoseLog:
-    """Read a dose log row by row. File-level problems (missing file, unknown CSV
-    column, too many rows, no rows at all) are InputErrors; row problems are
-    RejectedRows and the other rows are still read."""
-    log = DoseLog(name=str(path))
+def iter_rows(path: Path, tz: ZoneInfo, clock: ClockNotes | None = None) -> Iterator[Row]:
+    """Stream a log's rows, one at a time, in line order. File-level problems (missing
+    file, unknown CSV column, too many rows, no rows at all, no readable row) raise
+    InputError; row problems are RejectedRows and the other rows are still read."""
     lines = _lines(path)
     pending: list[tuple[int, str | None]] = []
     first_text: str | None = None
@@ -155,23 +255,43 @@ def read_log(path: Path, tz: ZoneInfo) -> DoseLog:
     fmt = log_format(path, first_text)
     rows = _chain(pending, lines)
     parse = _csv_rows if fmt == "csv" else _jsonl_rows
+    count = readable = 0
+    first_rejected: RejectedRow | None = None
     for number, result in parse(rows, str(path)):
-        checked = result if isinstance(result, RejectedRow) else _entry(number, result, tz)
-        if isinstance(checked, RejectedRow):
-            log.rejected.append(checked)
-        else:
-            log.entries.append(checked)
-        if len(log.entries) + len(log.rejected) > MAX_LOG_ROWS:
+        count += 1
+        if count > MAX_LOG_ROWS:
             raise InputError(f"more than {MAX_LOG_ROWS} rows; is this a dose log?", str(path))
-    if not log.entries and not log.rejected:
+        checked = result if isinstance(result, RejectedRow) else _entry(number, result, tz, clock)
+        if isinstance(checked, RejectedRow):
+            first_rejected = first_rejected or checked
+        else:
+            readable += 1
+        yield checked
+    if count == 0:
         raise InputError("dose log has no rows (expected taken_at,dose_mg[,note])", str(path))
-    if not log.entries:
-        first = log.rejected[0]
+    if readable == 0:
+        assert first_rejected is not None
         raise InputError(
-            f"no row could be read (expected taken_at,dose_mg[,note]); line {first.line}: "
-            f"{first.message}",
+            f"no row could be read (expected taken_at,dose_mg[,note]); line "
+            f"{first_rejected.line}: {first_rejected.message}",
             str(path),
         )
+
+
+def open_log(path: Path, tz: ZoneInfo) -> DoseLog:
+    """A log to be streamed by whoever reads it (the audit): nothing is read yet."""
+    return DoseLog(name=str(path), path=path, tz=tz)
+
+
+def read_log(path: Path, tz: ZoneInfo) -> DoseLog:
+    """Read a whole log into memory (for small logs and the Python API; the CLI
+    streams with `open_log`)."""
+    log = DoseLog(name=str(path))
+    for row in iter_rows(path, tz, log.clock):
+        if isinstance(row, RejectedRow):
+            log.rejected.append(row)
+        else:
+            log.entries.append(row)
     return log
 
 
@@ -185,12 +305,17 @@ def _chain(
 RawRow = dict[str, Any]
 
 
-def _entry(number: int, row: RawRow, tz: ZoneInfo) -> LogEntry | RejectedRow:
+def _entry(number: int, row: RawRow, tz: ZoneInfo, clock: ClockNotes | None) -> Row:
     """A checked raw row → LogEntry, or a RejectedRow when its date-time is bad."""
+    text = str(row["taken_at"])
     try:
-        taken_at = parse_instant(str(row["taken_at"]), tz, "taken_at")
+        taken_at = parse_instant(text, tz, "taken_at")
     except InputError as exc:
         return RejectedRow(line=number, message=str(exc), text=row["_text"])
+    if clock is not None:
+        change = clock_change(text, tz)
+        if change is not None:
+            clock.add(f"Line {number}: {change}")
     return LogEntry(line=number, taken_at=taken_at, dose_mg=row["dose_mg"], note=row["note"])
 
 
@@ -227,18 +352,25 @@ def _csv_rows(
             continue
         if text.lstrip().startswith("#"):
             continue
-        try:
-            # One physical line is one row: a note cannot span lines.
-            cells = next(csv.reader([text], strict=True))
-        except csv.Error as exc:
-            first = False
-            yield number, _reject(number, f"not a CSV row ({exc})", text)
-            continue
-        if first:
-            first = False
-            if not any(char.isdigit() for char in text):  # data rows always hold a date
+        if '"' in text or "\x00" in text:
+            try:
+                # One physical line is one row: a note cannot span lines.
+                cells = next(csv.reader([text], strict=True))
+            except csv.Error as exc:
+                first = False
+                yield number, _reject(number, f"not a CSV row ({exc})", text)
+                continue
+        else:
+            cells = text.split(",")  # what the csv module gives for a line without quotes
+        if _DIGIT.search(text) is None:  # data rows always hold a date
+            if first:
+                first = False
                 columns = _header([cell.strip() for cell in cells], name, number)
                 continue
+            if {cell.strip().lower() for cell in cells} & set(COLUMNS):
+                yield number, _reject(number, "a header row in the middle of the log", text)
+                continue
+        first = False
         yield number, _csv_fields(number, text, cells, columns)
 
 

@@ -34,6 +34,7 @@ from titrate.model import (
     ProductRef,
     Regimen,
     Strength,
+    trusted_copy,
 )
 
 HALF = Decimal("0.5")
@@ -594,21 +595,53 @@ def product_ref(regimen: Regimen, product: Product, strengths: Sequence[Strength
     )
 
 
-def measure_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
-    """Add the product, each dose's amount and the dispensing totals to a plan."""
-    product = resolve_product(regimen, options)
-    if product is None:
-        return plan
-    strengths = allowed_strengths(product, options.strengths)
-    notes = list(plan.notes)
+@dataclass(frozen=True)
+class Measurement:
+    """Everything measuring adds to a plan, for one product, strength set and plan shape
+    (how many doses of each amount on each step and day)."""
+
+    regimen: Regimen  # the key holds id(regimen): this guards against a reused id
+    amounts: dict[Decimal, Amount | None]  # by dose in mg
+    notes: tuple[str, ...]
+    product: ProductRef
+    dispense: tuple[DispenseLine, ...]
+
+
+# Plans of the same shape in the same product measure the same way: a batch of label
+# plans measures once. Keyed by regimen identity (regimens are frozen and the catalog's
+# live for the whole process), product id, strengths and the shape; bounded so plans of
+# many shapes (tests, scripts) do not pile up.
+_MEASURED: dict[tuple[object, ...], Measurement] = {}
+_MEASURED_LIMIT = 256
+
+
+def measurement(
+    regimen: Regimen, product: Product, strengths: Sequence[Strength], doses: Sequence[Dose]
+) -> Measurement:
+    """The amounts, notes, product and dispensing lines for these doses (cached by shape)."""
+    shape: dict[tuple[int, int, Decimal], int] = defaultdict(int)
+    for dose in doses:
+        shape[(dose.step, dose.day, dose.dose_mg)] += 1
+    key = (id(regimen), product.id, tuple(s.mg for s in strengths), tuple(sorted(shape.items())))
+    found = _MEASURED.get(key)
+    if found is None or found.regimen is not regimen:
+        if len(_MEASURED) >= _MEASURED_LIMIT:
+            _MEASURED.clear()
+        found = _MEASURED[key] = _measure(regimen, product, strengths, doses)
+    return found
+
+
+def _measure(
+    regimen: Regimen, product: Product, strengths: Sequence[Strength], doses: Sequence[Dose]
+) -> Measurement:
+    notes: list[str] = []
     amounts: dict[Decimal, Amount | None] = {}
-    distinct = sorted({dose.dose_mg for dose in plan.doses})
     if product.liquid:
-        for dose_mg in distinct:
+        for dose_mg in sorted({dose.dose_mg for dose in doses}):
             ml = liquid_ml(dose_mg, product)
             amounts[dose_mg] = liquid_amount(ml) if ml is not None else None
     else:
-        choice = choose_solid(product, strengths, (dose.dose_mg for dose in plan.doses))
+        choice = choose_solid(product, strengths, (dose.dose_mg for dose in doses))
         for dose_mg, combination in choice.combinations.items():
             amounts[dose_mg] = solid_amount(product, combination) if combination else None
         if choice.single is not None and len(strengths) > 1 and product.single_strength:
@@ -616,10 +649,43 @@ def measure_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
                 f"Every dose uses {plain(choice.single.mg)} mg {product.unit}s: "
                 + (product.single_strength.note or "one strength for the whole course.")
             )
-    if options.strengths is not None and distinct and all(a is None for a in amounts.values()):
+    measured = with_amounts(doses, amounts)
+    missing = sum(1 for dose in measured if dose.amount is None)
+    if missing:
+        notes.append(
+            f"{missing} dose(s) cannot be made exactly from {product.name} "
+            "(see dose-not-measurable); the dispensing totals leave them out."
+        )
+    return Measurement(
+        regimen=regimen,
+        amounts=amounts,
+        notes=tuple(notes),
+        product=product_ref(regimen, product, strengths),
+        dispense=tuple(dispense_lines(product, measured)),
+    )
+
+
+def with_amounts(doses: Sequence[Dose], amounts: Mapping[Decimal, Amount | None]) -> list[Dose]:
+    """The doses with their amounts (`trusted_copy`: the amounts are validated models)."""
+    return [trusted_copy(dose, amount=amounts[dose.dose_mg]) for dose in doses]
+
+
+def measure_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
+    """Add the product, each dose's amount and the dispensing totals to a plan.
+
+    Each distinct dose is measured once per plan shape (`measurement`); the Amount,
+    ProductRef and DispenseLine models it gives are frozen, so plans share them."""
+    product = resolve_product(regimen, options)
+    if product is None:
+        return plan
+    strengths = allowed_strengths(product, options.strengths)
+    measured = measurement(regimen, product, strengths, plan.doses)
+    amounts = measured.amounts
+    if options.strengths is not None and amounts and all(a is None for a in amounts.values()):
         raise InputError(
-            f"none of the plan's doses ({', '.join(plain(mg) for mg in distinct)} mg) can be "
-            f"made exactly from {', '.join(plain(s.mg) for s in strengths)} mg {product.unit}s"
+            f"none of the plan's doses ({', '.join(plain(mg) for mg in sorted(amounts))} mg) "
+            f"can be made exactly from {', '.join(plain(s.mg) for s in strengths)} mg "
+            f"{product.unit}s"
             + (
                 f" (halves only of scored tablets: "
                 f"{', '.join(plain(s.mg) for s in product.strengths if s.scored) or 'none'} mg)"
@@ -628,19 +694,12 @@ def measure_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
             ),
             "--strengths",
         )
-    doses = [dose.model_copy(update={"amount": amounts[dose.dose_mg]}) for dose in plan.doses]
-    missing = sum(1 for dose in doses if dose.amount is None)
-    if missing:
-        notes.append(
-            f"{missing} dose(s) cannot be made exactly from {product.name} "
-            "(see dose-not-measurable); the dispensing totals leave them out."
-        )
     return plan.model_copy(
         update={
-            "doses": doses,
-            "product": product_ref(regimen, product, strengths),
-            "dispense": dispense_lines(product, doses),
-            "notes": notes,
+            "doses": with_amounts(plan.doses, amounts),
+            "product": measured.product,
+            "dispense": list(measured.dispense),
+            "notes": [*plan.notes, *measured.notes],
         }
     )
 

@@ -1,33 +1,64 @@
-"""Read a plan JSON file written by `titrate plan -f json` back into a Plan."""
+"""Read a plan JSON file written by `titrate plan -f json` back into a Plan.
+
+A plan file is trusted only as far as it is consistent: `audit`, `missed --plan`,
+`taper --from-plan` and `check` act on its doses, so a file edited by hand (or damaged)
+until its days no longer match its doses is refused with the file, line and field rather
+than used. Checked: every dose belongs to a listed day, falls on that day's date in the
+plan's zone with that zone's UTC offset, and carries that day's step; dose numbers run
+1, 2, 3 … in time order; the days run one calendar day apart from the plan's start; each
+day's dose count and total are the sum of its doses. A consistent plan with a dose that
+breaks a limit is not refused: its findings are computed afresh from the regimen data.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
-from titrate.catalog import read_text
+from titrate.catalog import LineMap, line_for, read_text
 from titrate.errors import InputError
 from titrate.model import Plan
 
 
-def parse_plan_json(text: str, name: str) -> Plan:
-    """Validate plan JSON text; errors name the file and (for syntax) the line."""
+def parse_plan_json(text: str, name: str, *, totals: bool = False) -> Plan:
+    """Validate plan JSON text; errors name the file, the line and the field.
+
+    `totals`: also refuse days whose dose count or total disagrees with their doses
+    (`load_plan` does; `titrate check` checks that itself, with advice of its own)."""
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", f"{name}:{exc.lineno}") from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply to be a plan", name) from None
     except ValueError as exc:
-        raise InputError(str(exc), name) from None
+        line = _literal_line(text, ("NaN", "Infinity", "-Infinity"))
+        raise InputError(str(exc), f"{name}:{line}" if line else name) from None
     if not isinstance(data, dict) or "doses" not in data:
         raise InputError("not a titrate plan (expected the JSON of `titrate plan -f json`)", name)
     try:
-        return Plan.model_validate(data)
+        plan = Plan.model_validate(data)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         path = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise InputError(f"{path}: {first['msg']}", name) from None
+        raise InputError(f"{path}: {first['msg']}", _where(text, name, first["loc"])) from None
+    problem = inconsistency(plan, totals=totals)
+    if problem is not None:
+        loc, message = problem
+        dotted = ".".join(str(part) for part in loc)
+        raise InputError(
+            f"{dotted}: {message}; the plan file is inconsistent (edited or damaged): "
+            "write it again with `titrate plan -f json`",
+            _where(text, name, loc),
+        )
+    return plan
 
 
 def _refuse_constant(token: str) -> float:
@@ -35,4 +66,145 @@ def _refuse_constant(token: str) -> float:
 
 
 def load_plan(path: Path) -> Plan:
-    return parse_plan_json(read_text(path, "plan file"), str(path))
+    """A plan file to act on (audit, missed --plan, taper --from-plan): fully checked."""
+    return parse_plan_json(read_text(path, "plan file"), str(path), totals=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Consistency
+
+
+def inconsistency(plan: Plan, *, totals: bool = True) -> tuple[tuple[str | int, ...], str] | None:
+    """The first place where a plan contradicts itself, as (JSON path, what is wrong);
+    `totals`: also compare each day's dose count and total with its doses."""
+    from titrate.schedule import zone
+
+    try:
+        tz = zone(plan.timezone)
+    except InputError as exc:
+        return ("timezone",), exc.message
+    for index, day in enumerate(plan.days):
+        if day.day != index + 1:
+            return ("days", index, "day"), f"day {day.day} where day {index + 1} was expected"
+        expected = plan.start + timedelta(days=index)
+        if day.date != expected:
+            return (
+                ("days", index, "date"),
+                f"day {day.day} is dated {day.date.isoformat()}, but the plan starts "
+                f"{plan.start.isoformat()}, so it is {expected.isoformat()}",
+            )
+    by_number = {day.day: day for day in plan.days}
+    day_mg: dict[int, Decimal] = defaultdict(Decimal)
+    counts: dict[int, int] = defaultdict(int)
+    previous = None
+    for index, dose in enumerate(plan.doses):
+        where: tuple[str | int, ...] = ("doses", index)
+        if dose.number != index + 1:
+            return (*where, "number"), f"dose number {dose.number} where {index + 1} was expected"
+        if dose.day not in by_number:
+            return (*where, "day"), f"dose {dose.number} is on day {dose.day}, not in `days`"
+        day = by_number[dose.day]
+        local = dose.at.astimezone(tz)
+        if local.date() != day.date:
+            return (
+                (*where, "at"),
+                f"dose {dose.number} at {dose.at.isoformat()} is {local.date().isoformat()} "
+                f"in {tz.key}, outside its day {day.day} ({day.date.isoformat()})",
+            )
+        if dose.at.utcoffset() != local.utcoffset():
+            return (
+                (*where, "at"),
+                f"dose {dose.number} at {dose.at.isoformat()} does not carry {tz.key}'s UTC "
+                f"offset at that time ({local.isoformat()})",
+            )
+        if dose.step != day.step:
+            return (
+                (*where, "step"),
+                f"dose {dose.number} is step {dose.step}, its day {day.day} step {day.step}",
+            )
+        if previous is not None and dose.at <= previous:
+            return (
+                (*where, "at"),
+                f"dose {dose.number} at {dose.at.isoformat()} is not after dose {dose.number - 1}",
+            )
+        previous = dose.at
+        day_mg[dose.day] += dose.dose_mg
+        counts[dose.day] += 1
+    for index, day in enumerate(plan.days if totals else []):
+        if day.doses != counts[day.day] or day.total_mg != day_mg[day.day]:
+            return (
+                ("days", index),
+                f"day {day.day} says {day.doses} doses, {_mg(day.total_mg)} mg, but its "
+                f"doses are {counts[day.day]}, {_mg(day_mg[day.day])} mg",
+            )
+    return None
+
+
+def _mg(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+# ---------------------------------------------------------------------------------------
+# Line numbers: which line of the file a JSON path (`doses.4.at`) starts on
+
+
+_TOKEN = re.compile(r'\s*(?:([\[\]{}:,])|("(?:[^"\\]|\\.)*")|([^\s\[\]{}:,"]+))', re.DOTALL)
+
+
+def json_lines(text: str) -> LineMap:
+    """Map each key/index path of valid JSON text to the 1-based line its value starts
+    on. Iterative (no recursion), so any nesting json.loads accepted is fine."""
+    lines: LineMap = {}
+    # frames: [is_object, path, pending key (objects) or next index (arrays), expecting_key]
+    stack: list[list[Any]] = []
+    position, line, length = 0, 1, len(text)
+    root: tuple[Any, ...] = ()
+    while position < length:
+        match = _TOKEN.match(text, position)
+        if match is None:
+            break
+        start = match.start(match.lastindex or 0)
+        line += text.count("\n", position, start)
+        position = match.end()
+        punct, string = match.group(1), match.group(2)
+        frame = stack[-1] if stack else None
+        if punct in ("]", "}"):
+            stack.pop()
+        elif punct == ":":
+            if frame is not None:
+                frame[3] = False
+        elif punct == ",":
+            if frame is not None:
+                if frame[0]:
+                    frame[3] = True
+                else:
+                    frame[2] += 1
+        elif frame is not None and frame[0] and frame[3] and string is not None:
+            frame[2] = json.loads(string)
+        else:
+            path = root if frame is None else (*frame[1], frame[2])
+            lines[path] = line
+            if punct == "{":
+                stack.append([True, path, None, True])
+            elif punct == "[":
+                stack.append([False, path, 0, False])
+    return lines
+
+
+def _literal_line(text: str, literals: tuple[str, ...]) -> int | None:
+    """The line of the first bare (unquoted) token that is one of `literals`."""
+    position, line = 0, 1
+    while (match := _TOKEN.match(text, position)) is not None:
+        line += text.count("\n", position, match.start(match.lastindex or 0))
+        position = match.end()
+        if match.group(3) in literals:
+            return line
+    return None
+
+
+def _where(text: str, name: str, loc: tuple[Any, ...] | list[Any]) -> str:
+    try:
+        line = line_for(tuple(loc), json_lines(text))
+    except (ValueError, IndexError):  # pragma: no cover - the text parsed as JSON already
+        line = None
+    return f"{name}:{line}" if line else name

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from titrate.errors import InputError
@@ -31,6 +32,7 @@ from titrate.model import (
     ReviewBy,
     SourceRef,
     Step,
+    trusted,
 )
 
 # A plan longer than this is almost certainly a typo (--hold-days 1000000000); ten years
@@ -312,6 +314,14 @@ def spread_times(table: dict[int, list[time]], per_day: int) -> list[time]:
 
 def local_instant(day: date, clock: time, tz: ZoneInfo) -> tuple[datetime, str | None]:
     """Wall time → aware instant, with a note when the wall time does not exist."""
+    return _local_instant(day, clock, tz, clock.fold)
+
+
+# A pure function of its arguments, called for every dose: plans of one batch share most
+# of their dates, clock times and zones. `fold` is in the key because times that differ
+# only in fold compare (and hash) equal.
+@lru_cache(maxsize=8192)
+def _local_instant(day: date, clock: time, tz: ZoneInfo, fold: int) -> tuple[datetime, str | None]:
     wall = datetime.combine(day, clock, tzinfo=tz)
     if wall.utcoffset() == wall.replace(fold=1).utcoffset():
         return wall, None  # neither skipped nor repeated: the common case, kept cheap
@@ -337,30 +347,41 @@ def build_schedule(regimen: Regimen, options: PlanOptions) -> Plan:
     day_number = 0
     try:
         for step_number, step in enumerate(ladder.steps, start=1):
+            # Dose and Day are built with `trusted` (no second validation): the amounts
+            # come from validated Steps (custom ones too), the instants are aware
+            # datetimes, and day and dose numbers count from 1.
+            slots = list(zip(clock_times[step.per_day], step.amounts, strict=True))
+            total_mg = step.total_mg
             for _ in range(step.days):
                 day_number += 1
                 on = options.start + timedelta(days=day_number - 1)
-                amounts = step.amounts
-                for clock, dose_mg in zip(clock_times[step.per_day], amounts, strict=True):
+                for clock, dose_mg in slots:
                     instant, note = local_instant(on, clock, tz)
                     if note:
                         notes.append(note)
                     doses.append(
-                        Dose(
-                            number=len(doses) + 1,
-                            at=instant,
-                            day=day_number,
-                            step=step_number,
-                            dose_mg=dose_mg,
+                        trusted(
+                            Dose,
+                            {
+                                "number": len(doses) + 1,
+                                "at": instant,
+                                "day": day_number,
+                                "step": step_number,
+                                "dose_mg": dose_mg,
+                                "amount": None,
+                            },
                         )
                     )
                 days.append(
-                    Day(
-                        day=day_number,
-                        date=on,
-                        step=step_number,
-                        doses=step.per_day,
-                        total_mg=step.total_mg,
+                    trusted(
+                        Day,
+                        {
+                            "day": day_number,
+                            "date": on,
+                            "step": step_number,
+                            "doses": step.per_day,
+                            "total_mg": total_mg,
+                        },
                     )
                 )
     except OverflowError:

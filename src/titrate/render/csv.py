@@ -5,8 +5,11 @@ amount (of the chosen product, empty without one), taken (left empty to tick),
 findings (every finding about that dose's day, and those about the whole plan), notes.
 
 After the dose rows come note rows, whose dose columns are all empty and whose `notes`
-cell holds the time zone, the disclaimer and each source: a spreadsheet user sees them
-and a script skips every row with an empty `day`.
+cell holds the patient, prescriber and pharmacy (when given), the time zone, the review
+date (whose row also has it in `date`), the plan's notes (e.g. a dose moved by a clock
+change), the notices, the disclaimer and each source: a spreadsheet user sees them and a
+script skips every row with an empty `day`. On the review day itself, the `notes` cell
+of each dose row says so too.
 
 Text cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a
 carriage return) get a leading apostrophe.
@@ -21,7 +24,13 @@ from decimal import Decimal
 from titrate.model import Plan
 from titrate.render import RenderOptions
 from titrate.render.common import finding_line
-from titrate.render.view import clock_text, finding_day, local_start
+from titrate.render.view import (
+    clock_text,
+    finding_day,
+    local_start,
+    notice_line,
+    review_line,
+)
 
 COLUMNS = ("date", "time", "day", "step", "dose_mg", "amount", "taken", "findings", "notes")
 FINDING_COLUMNS = (
@@ -61,7 +70,10 @@ def render(plan: Plan, options: RenderOptions) -> str:
         day = finding_day(plan, finding)
         if day is not None:
             by_day.setdefault(day, []).append(finding_line(finding))
+    review = plan.review_by
+    review_note = f"{review_line(review)} Source: {review.source}" if review else ""
     for dose in plan.doses:
+        on_review_day = review is not None and dose.day == review.day
         writer.writerow(
             [
                 date_of_day[dose.day].isoformat(),
@@ -72,18 +84,30 @@ def render(plan: Plan, options: RenderOptions) -> str:
                 text_cell(dose.amount.text) if dose.amount else "",
                 "",
                 text_cell("; ".join(by_day.get(dose.day, []) + plan_wide)),
-                "",
+                text_cell(f"Review day: {review_note}") if on_review_day else "",
             ]
+        )
+    people = [
+        f"{label}: {value}"
+        for label, value in (
+            ("Patient", plan.patient.name),
+            ("Prescriber", options.prescriber),
+            ("Pharmacy", options.pharmacy),
+        )
+        if value
+    ]
+    for note in people:
+        writer.writerow(["", "", "", "", "", "", "", "", text_cell(note)])
+    if review is not None:
+        writer.writerow(
+            [review.date.isoformat(), "", "", "", "", "", "", "", text_cell(review_note)]
         )
     notes = [
         f"Times are local wall-clock times in {plan.timezone}.",
         f"{plan.regimen.name}: daily maximum {exact(plan.regimen.max_daily_mg)} mg.",
         *(f"Finding (whole plan): {line}" for line in plan_wide),
         *(f"Note: {note}" for note in plan.notes),
-        *(
-            f"{'Boxed warning: ' if notice.boxed else ''}{notice.text} Source: {notice.source}"
-            for notice in plan.notices
-        ),
+        *(f"{notice_line(notice)} Source: {notice.source}" for notice in plan.notices),
         f"Disclaimer: {plan.disclaimer}",
         *(
             f"Source [{source.id}] {source.title}"

@@ -33,8 +33,10 @@ from titrate.render.common import finding_line, mg
 from titrate.render.view import (
     StepRun,
     finding_day,
+    notice_line,
     per_day_text,
     plan_identity,
+    review_line,
     stable_uuid,
     step_runs,
 )
@@ -123,10 +125,8 @@ def bundle(plan: Plan, options: RenderOptions) -> dict[str, Any]:
             f"Finding: {finding_line(finding)} Source: {finding.source}"
             for finding in plan.findings
         ),
-        *(
-            f"{'Boxed warning: ' if notice.boxed else ''}{notice.text} Source: {notice.source}"
-            for notice in plan.notices
-        ),
+        *(f"{notice_line(notice)} Source: {notice.source}" for notice in plan.notices),
+        *review_notes(plan),
         *plan.notes,
         "Sources: "
         + "; ".join(
@@ -149,7 +149,10 @@ def bundle(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         request["requester"] = {"display": options.prescriber}
     request["note"] = [{"text": text} for text in notes]
     request["dosageInstruction"] = dosages
-    dispense = _dispense_request(plan)
+    dispense = _dispense_request(plan) or {}
+    if options.pharmacy:
+        # The pharmacy as the intended dispenser: a Reference(Organization) by name only.
+        dispense["performer"] = {"display": options.pharmacy}
     if dispense:
         request["dispenseRequest"] = dispense
     patient: dict[str, Any] = {"resourceType": "Patient"}
@@ -164,6 +167,21 @@ def bundle(plan: Plan, options: RenderOptions) -> dict[str, Any]:
             {"fullUrl": patient_url, "resource": patient},
         ],
     }
+
+
+def review_notes(plan: Plan) -> list[str]:
+    """The review date as a note on the MedicationRequest.
+
+    FHIR R4 has no element for "review the treatment by": `dispenseRequest.validityPeriod`
+    is how long the prescription may be dispensed, and a review that finds benefit lets
+    treatment go on, so putting the date there would stop a pharmacy from dispensing a
+    continued course; the Dosage bounds are the schedule's own dates. A note travels with
+    the order and is shown to whoever reads it, as the findings are.
+    """
+    review = plan.review_by
+    if review is None:
+        return []
+    return [f"{review_line(review)} Source: {review.source}"]
 
 
 def _dispense_request(plan: Plan) -> dict[str, Any] | None:

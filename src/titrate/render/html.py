@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from titrate.model import Plan
 from titrate.render import RenderOptions
-from titrate.render.view import build_view
+from titrate.render.view import build_view, isolate
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -39,12 +39,16 @@ def render(plan: Plan, options: RenderOptions) -> str:
     view = build_view(plan, options)
     # Day, Date, Time, Dose, [Amount], Taken, Day total, Findings
     columns = 8 if view.has_amounts else 7
+    # <title> cannot hold markup: the name is isolated with Unicode isolate characters.
+    who = f" for {isolate(view.patient)}" if view.patient else ""
+    page_title = f"{view.title_head}{who}{view.title_tail}"
     return (
         environment()
         .get_template("plan.html")
         .render(
             view=view,
             columns=columns,
+            page_title=page_title,
             page_size=_PAGE_SIZE.get(options.paper, "auto"),
         )
     )

@@ -9,6 +9,14 @@
 - A finding is never hidden: the summary of every dose on an affected day starts with
   the finding's severity and rule, and the description spells it out; findings about
   the whole plan are in every event's description and in the calendar description.
+- The plan's notes (e.g. "02:30 does not exist on 14 Mar 2027 … that dose is at 03:30")
+  are in every event's description and in the calendar description.
+- A review date (e.g. stop if there is no benefit by day 45) is an all-day event on that
+  date, with its own stable UID, whether or not it falls within the plan's days; every
+  dose's description repeats it.
+- Text is RFC 5545 TEXT: a carriage return is not allowed in it, so any line ending in a
+  name or note becomes a line break (\n); commas, semicolons and backslashes are escaped
+  and long lines folded by icalendar.
 """
 
 from __future__ import annotations
@@ -20,7 +28,15 @@ from icalendar import Alarm, Calendar, Event, vText
 from titrate.model import Dose, Plan
 from titrate.render import RenderOptions
 from titrate.render.common import finding_line, mg, title
-from titrate.render.view import day_text, finding_day, local_start, plan_identity, stable_uuid
+from titrate.render.view import (
+    day_text,
+    finding_day,
+    local_start,
+    notice_line,
+    plan_identity,
+    review_line,
+    stable_uuid,
+)
 
 PRODID = "-//titrate//dose schedule//EN"
 # How long a dose event lasts in the calendar: long enough to be seen, short enough not
@@ -33,6 +49,16 @@ def dose_uid(plan: Plan, dose: Dose) -> str:
     return f"{stable_uuid(plan_identity(plan), 'dose', local)}@titrate"
 
 
+def review_uid(plan: Plan) -> str:
+    assert plan.review_by is not None
+    return f"{stable_uuid(plan_identity(plan), 'review', plan.review_by.date.isoformat())}@titrate"
+
+
+def ics_text(text: str) -> vText:
+    """RFC 5545 TEXT has no carriage return: every line ending becomes a line break."""
+    return vText(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def render(plan: Plan, options: RenderOptions) -> bytes:
     stamp = datetime.combine(plan.start, time(0), tzinfo=UTC)
     calendar = Calendar()
@@ -40,7 +66,7 @@ def render(plan: Plan, options: RenderOptions) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", vText(title(plan)))
+    calendar.add("x-wr-calname", ics_text(title(plan)))
     calendar.add("x-wr-timezone", plan.timezone)
 
     by_day: dict[int, list[str]] = {}
@@ -60,13 +86,18 @@ def render(plan: Plan, options: RenderOptions) -> bytes:
     date_of_day = {day.day: day.date for day in plan.days}
     total_of_day = {day.day: day.total_mg for day in plan.days}
     sources = "; ".join(f"[{source.id}] {source.title} {source.url}" for source in plan.sources)
+    review = plan.review_by
+    review_text = [f"{review_line(review)} Source: {review.source}"] if review else []
+    notes = [f"Note: {note}" for note in plan.notes]
     calendar.add(
         "x-wr-caldesc",
-        vText(
+        ics_text(
             "\n".join(
                 [
                     title(plan),
                     *(f"Finding: {finding_line(finding)}" for finding in plan.findings),
+                    *review_text,
+                    *notes,
                     plan.disclaimer,
                 ]
             )
@@ -87,7 +118,9 @@ def render(plan: Plan, options: RenderOptions) -> bytes:
             f"{mg(total_of_day[dose.day])} that day.",
             *by_day.get(dose.day, []),
             *(f"Finding (whole plan): {line}" for line in plan_wide),
-            *(f"{'Boxed warning: ' if n.boxed else ''}{n.text}" for n in plan.notices),
+            *review_text,
+            *notes,
+            *(notice_line(notice) for notice in plan.notices),
             plan.disclaimer,
             f"Sources: {sources}",
         ]
@@ -97,7 +130,7 @@ def render(plan: Plan, options: RenderOptions) -> bytes:
         event.add("dtstart", start)
         event.add("duration", timedelta(minutes=EVENT_MINUTES))
         event.add("summary", summary)
-        event.add("description", "\n".join(description))
+        event.add("description", ics_text("\n".join(description)))
         event.add("transp", "TRANSPARENT")
         event.add("categories", ["Medication"])
         alarm = Alarm()
@@ -106,6 +139,8 @@ def render(plan: Plan, options: RenderOptions) -> bytes:
         alarm.add("trigger", timedelta(minutes=-options.remind_minutes))
         event.add_component(alarm)
         calendar.add_component(event)
+    if review is not None:
+        calendar.add_component(_review_event(plan, stamp, sources))
     if plan.days:
         # Only the transitions within the plan: an unbounded VTIMEZONE spans 1970-2038.
         calendar.add_missing_timezones(
@@ -113,3 +148,31 @@ def render(plan: Plan, options: RenderOptions) -> bytes:
         )
     data: bytes = calendar.to_ical()
     return data
+
+
+def _review_event(plan: Plan, stamp: datetime, sources: str) -> Event:
+    """The review date as an all-day event (a date, no time zone needed)."""
+    review = plan.review_by
+    assert review is not None
+    event = Event()
+    event.add("uid", review_uid(plan))
+    event.add("dtstamp", stamp)
+    event.add("dtstart", review.date)
+    event.add("dtend", review.date + timedelta(days=1))
+    event.add("summary", f"⚑ Review {plan.regimen.drug} treatment today (day {review.day})")
+    event.add(
+        "description",
+        ics_text(
+            "\n".join(
+                [
+                    f"{review_line(review)} Source: {review.source}",
+                    title(plan),
+                    plan.disclaimer,
+                    f"Sources: {sources}",
+                ]
+            )
+        ),
+    )
+    event.add("transp", "TRANSPARENT")
+    event.add("categories", ["Medication"])
+    return event

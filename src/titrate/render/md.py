@@ -19,11 +19,21 @@ _SPECIAL = re.compile(r"([\\`*_\[\]|#&~<>])")
 _AUTOLINK = re.compile(r"(<https?://[^\s<>]+>)")
 
 
+# GitHub-flavoured Markdown also links bare `http://…` and `www.…`; an escaped character
+# in them stops that, so a URL typed into a name stays text.
+_BARE_LINK = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|\b(www)(\.)")
+
+
+def _unlinked(text: str) -> str:
+    return _BARE_LINK.sub(lambda m: "\\:" if m.group(1) else f"{m.group(2)}\\.", text)
+
+
 def md(text: str) -> str:
     """Escape text for Markdown (inline, one line); `<https://…>` autolinks stay links."""
     parts = _AUTOLINK.split(" ".join(text.split()))
     return "".join(
-        part if index % 2 else _SPECIAL.sub(r"\\\1", part) for index, part in enumerate(parts)
+        part if index % 2 else _unlinked(_SPECIAL.sub(r"\\\1", part))
+        for index, part in enumerate(parts)
     )
 
 
@@ -40,9 +50,12 @@ def _table(header: list[str], align: list[str], rows: list[list[str]]) -> list[s
 
 
 def _day_rows(view: PlanView, day: DayView) -> list[list[str]]:
-    findings = "<br>".join(
+    marks = [
         f"**{finding.label}** {md(finding.rule)}: {md(finding.message)}" for finding in day.findings
-    )
+    ]
+    if day.review is not None:
+        marks.append(f"**⚑ REVIEW DAY** {md(day.review.text)}")
+    findings = "<br>".join(marks)
     rows: list[list[str]] = []
     doses: list[DoseRow | None] = list(day.doses) or [None]
     for index, dose in enumerate(doses):
@@ -85,6 +98,15 @@ def _schedule(view: PlanView) -> list[str]:
         rows += _day_rows(view, day)
     if run is not None:
         lines += [*_table(header, align, rows), ""]
+    review = view.review_after_plan
+    if review is not None:
+        lines += [
+            f"### ⚑ Day {review.day} · {md(review.date_text)}: review by this date "
+            "(after the last day of this plan)",
+            "",
+            f"{md(review.text)} Source: {md(review.source_short)}",
+            "",
+        ]
     return lines
 
 
@@ -128,6 +150,13 @@ def render(plan: Plan, options: RenderOptions) -> str:
     for notice in view.boxed_notices:
         lines += [
             f"> **⚠ BOXED WARNING:** {md(notice.text)} Source: {md(notice.source_short)}",
+            "",
+        ]
+    if view.review is not None:
+        after = "" if view.review.within_plan else ", after the last day of this plan"
+        lines += [
+            f"> **⚑ REVIEW BY {md(view.review.when)}{after}:** {md(view.review.text)} "
+            f"Source: {md(view.review.source_short)} ({md(view.review.basis)})",
             "",
         ]
     lines += _schedule(view)

@@ -11,6 +11,7 @@ creation date comes from the plan's start date, never from the clock.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -50,6 +51,17 @@ _COLUMNS = {
 }
 _ALIGN = {"Day": "R", "Dose": "R", "Day total": "R", "Taken": "C"}
 _NOT_SHOWN = " (some characters cannot be shown in this PDF; the HTML format shows them)"
+# fpdf2 lays text out left to right, in the order it was typed (right-to-left layout needs
+# uharfbuzz): a name with right-to-left letters or direction controls says so.
+_RTL_CLASSES = frozenset({"R", "AL", "RLE", "RLO", "RLI", "LRO", "LRE"})
+_RTL_NOTE = (
+    " (right-to-left text is shown here in the order it was typed; the HTML format shows it"
+    " as written)"
+)
+# Names longer than this (the tool accepts up to 10,000 characters) are cut in the PDF,
+# which says so; the HTML, Markdown and machine formats carry them whole.
+_MAX_NAME = 120
+_TRUNCATED = "…\n(truncated; full name in the HTML)"
 
 
 def _font_path(name: str) -> Path:
@@ -80,6 +92,19 @@ class _Document(FPDF):
         self.cell(0, _SMALL_LINE, f"Page {self.page_no()} of {{nb}}", align="R")
 
 
+def spaced(text: str) -> str:
+    """Tabs as spaces and any line ending as a line break (the font has no tab glyph)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+
+
+def shortened(text: str) -> str:
+    """A name the page can hold: cut at `_MAX_NAME` characters, saying so."""
+    return text if len(text) <= _MAX_NAME else text[:_MAX_NAME] + _TRUNCATED
+
+
+_USER_FIELDS = frozenset({"Patient", "Prescriber", "Pharmacy"})
+
+
 class _Writer:
     """Lays the view out on pages; every decision about content is the view's."""
 
@@ -99,8 +124,12 @@ class _Writer:
         font = pdf.fonts[FONT.lower()]
         assert isinstance(font, TTFFont)  # added from our TTF file just above
         self.glyphs: dict[int, Any] = font.cmap
-        pdf.running_title = self.printable(view.title)
-        pdf.set_title(self.printable(view.title))
+        who = f" for {shortened(view.patient)}" if view.patient else ""
+        self.title = f"{view.title_head}{who}{view.title_tail}"
+        pdf.set_font(FONT, "", 7.5)
+        self.title_line = self.one_line(self.title.replace("\n", " "), pdf.epw)
+        pdf.running_title = self.title_line
+        pdf.set_title(self.printable(self.title))
         # Date and amount columns as wide as their longest text (never cut), the
         # findings column takes the rest.
         pdf.set_font(FONT, "", 8.5)
@@ -124,11 +153,29 @@ class _Writer:
 
     def printable(self, text: str) -> str:
         """Replace characters the font cannot draw (fpdf2 would drop them silently)."""
+        text = spaced(text)
         return "".join(char if ord(char) in self.glyphs or char in "\n" else "?" for char in text)
 
     def user_text(self, text: str) -> str:
         shown = self.printable(text)
-        return shown if shown == text else shown + _NOT_SHOWN
+        notes = "" if shown == spaced(text) else _NOT_SHOWN
+        if any(unicodedata.bidirectional(char) in _RTL_CLASSES for char in text):
+            notes += _RTL_NOTE
+        return shown + notes
+
+    def one_line(self, text: str, width: float) -> str:
+        """`text` cut with "…" to fit one line of `width` mm in the current font."""
+        shown = self.printable(text)
+        if self.pdf.get_string_width(shown) <= width:
+            return shown
+        low, high = 0, len(shown)
+        while low < high:  # the longest prefix that fits with the ellipsis
+            middle = (low + high + 1) // 2
+            if self.pdf.get_string_width(shown[:middle] + "…") <= width:
+                low = middle
+            else:
+                high = middle - 1
+        return shown[:low] + "…"
 
     def font(self, size: float = 8.5, bold: bool = False) -> None:
         self.pdf.set_font(FONT, "B" if bold else "", size)
@@ -179,7 +226,7 @@ class _Writer:
 
     def title_block(self) -> None:
         view, pdf = self.view, self.pdf
-        who = f" for {view.patient}" if view.patient else ""
+        who = f" for {shortened(view.patient)}" if view.patient else ""
         self.paragraph(f"{view.regimen_name}: {view.kind}{who}", size=14, bold=True)
         pdf.ln(0.5)
         self.paragraph(view.summary)
@@ -200,7 +247,9 @@ class _Writer:
                 pdf.cell(label_width, _LINE, field.label)
                 self.font(8.5)
                 pdf.set_xy(x + label_width, row_top)
-                value = self.user_text(field.value)
+                value = self.user_text(
+                    shortened(field.value) if field.label in _USER_FIELDS else field.value
+                )
                 pdf.multi_cell(half - label_width - 4, _LINE, value, align="L")
                 bottom = max(bottom, pdf.get_y())
             pdf.set_y(bottom)
@@ -266,6 +315,51 @@ class _Writer:
             pdf.set_line_width(0.18)
             pdf.set_y(bottom + 2.5)
 
+    def review(self) -> None:
+        """The review date, framed (dashed) under the boxed warning, before the schedule."""
+        review, pdf = self.view.review, self.pdf
+        if review is None:
+            return
+        top, top_page = pdf.get_y(), pdf.page_no()
+        pdf.set_y(top + 2.0)
+        after = "" if review.within_plan else ", after the last day of this plan"
+        self.paragraph(f"⚑ REVIEW BY {review.when}{after}", size=10, bold=True, indent=4)
+        self.paragraph(f"{review.text} Source: {review.source_short} ({review.basis})", indent=4)
+        bottom = pdf.get_y() + 1.5
+        pdf.set_dash_pattern(dash=1.6, gap=0.8)
+        self.frame(top, top_page, bottom, 0.6)
+        pdf.set_dash_pattern()
+        pdf.set_line_width(0.18)
+        pdf.set_y(bottom + 2.5)
+
+    def review_after_plan(self) -> None:
+        """A review date after the last day: a last row under the schedule, in words."""
+        review, pdf = self.view.review_after_plan, self.pdf
+        if review is None:
+            return
+        banner = (
+            f"⚑ Day {review.day} · {review.date_text}: REVIEW BY THIS DATE "
+            "(after the last day of this plan)"
+        )
+        text = f"{review.text} Source: {review.source_short}"
+        height = (
+            self.lines_needed(pdf.epw - 2, banner, 8.5, True)
+            + self.lines_needed(pdf.epw - 2, text, 8.5)
+        ) * _LINE + 2.4
+        self.ensure_room(height)
+        top = pdf.get_y()
+        pdf.set_line_width(0.85)
+        pdf.line(pdf.l_margin, top, pdf.l_margin + pdf.epw, top)
+        pdf.set_line_width(0.18)
+        pdf.set_xy(pdf.l_margin + 1, top + 0.7)
+        self.font(8.5, bold=True)
+        pdf.multi_cell(pdf.epw - 2, _LINE, self.printable(banner), align="L")
+        pdf.set_x(pdf.l_margin + 1)
+        self.font(8.5)
+        pdf.multi_cell(pdf.epw - 2, _LINE, self.printable(text), align="L")
+        pdf.rect(pdf.l_margin, top, pdf.epw, pdf.get_y() - top + 0.7)
+        pdf.set_xy(pdf.l_margin, pdf.get_y() + 0.7)
+
     def mixed_paragraph(self, parts: Sequence[tuple[str, float, bool]], indent: float) -> None:
         """One wrapped paragraph whose parts differ in size or weight (label in bold)."""
         pdf = self.pdf
@@ -312,6 +406,8 @@ class _Writer:
             (f"{finding.label} {finding.rule}: {finding.message}", finding.severity == "error")
             for finding in day.findings
         ]
+        if day.review is not None:
+            finding_texts.append((f"⚑ REVIEW DAY {day.review.text}", True))
         findings_height = sum(
             self.lines_needed(findings_width - 1.6, text, 7.5, bold) * _SMALL_LINE + 1.8
             for text, bold in finding_texts
@@ -410,13 +506,12 @@ class _Writer:
 
     def schedule(self) -> None:
         self.font(7.5)
-        self.pdf.cell(
-            0, _SMALL_LINE, self.printable(self.view.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
+        self.pdf.cell(0, _SMALL_LINE, self.title_line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.pdf.ln(0.5)
         self.table_header()
         for index, day in enumerate(self.view.days):
             self.day_block(day, first=index == 0)
+        self.review_after_plan()
         self.pdf.ln(2)
 
     def notices(self) -> None:
@@ -511,6 +606,7 @@ class _Writer:
         self.title_block()
         self.findings_box()
         self.boxed_notices()
+        self.review()
         self.schedule()
         self.notices()
         self.product()

@@ -8,6 +8,7 @@ import textwrap
 
 from rich import box
 from rich.console import Console
+from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
@@ -38,8 +39,16 @@ def render(plan: Plan, options: RenderOptions) -> str:
     if plan.product is not None:
         console.print(f"Product: {product_summary(plan)}.")
     for notice in plan.notices:
-        if notice.boxed:
-            console.print(Text(f"! {notice.text}", style="bold"))
+        if notice.boxed:  # framed, so it stands out without colour too
+            console.print(
+                Panel(
+                    Text(f"! {notice.text}", style="bold"),
+                    title="BOXED WARNING",
+                    title_align="left",
+                    box=box.DOUBLE,
+                    expand=True,
+                )
+            )
     review = plan.review_by
     if review is not None:
         console.print(
@@ -106,6 +115,14 @@ def render(plan: Plan, options: RenderOptions) -> str:
             )
         previous_step = day.step
     console.print(table)
+    if review is not None and all(day.day != review.day for day in plan.days):
+        console.print(
+            Text(
+                f"Day {review.day} ({review.date.isoformat()}): REVIEW BY THIS DATE, after the "
+                "last day of this plan (see the top).",
+                style="bold",
+            )
+        )
 
     for note in plan.notes:
         console.print(f"Note: {note}")

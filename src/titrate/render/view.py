@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from titrate.model import BASIS_TEXT, DispenseLine, Dose, Finding, Plan
+from titrate.model import BASIS_TEXT, DispenseLine, Dose, Finding, NoticeRef, Plan, ReviewBy
 from titrate.render import RenderOptions
 from titrate.render.common import SEVERITY_LABEL, finding_line, mg, number, title
 
@@ -38,6 +38,15 @@ NOTICE_HEADINGS = {
 
 PAPER_SIZES = ("a4", "letter")
 
+# A boxed notice whose own text starts "Boxed warning:" is shown under a "BOXED WARNING"
+# heading without saying it twice.
+_BOXED_PREFIX = re.compile(r"^\s*boxed warning\s*:\s*", re.IGNORECASE)
+
+# Unicode "first strong isolate" … "pop directional isolate": keeps right-to-left or
+# override characters in a name from reordering the text around it where no markup can
+# (an HTML <title>); the body uses <bdi>.
+FSI, PDI = "\u2068", "\u2069"
+
 _CITED_ID = re.compile(r"\[([A-Za-z0-9_.-]{1,32})\]")
 
 
@@ -46,6 +55,41 @@ def short_citation(citation: str) -> str:
     source in full once, at the end. A citation in another shape is kept whole."""
     ids = _CITED_ID.findall(citation)
     return " ".join(f"[{source_id}]" for source_id in ids) if ids else citation
+
+
+def isolate(text: str) -> str:
+    return f"{FSI}{text}{PDI}"
+
+
+def notice_text(notice: NoticeRef) -> str:
+    """The notice's words, without a leading "Boxed warning:" that its heading says."""
+    if not notice.boxed:
+        return notice.text
+    text = _BOXED_PREFIX.sub("", notice.text, count=1)
+    return text[:1].upper() + text[1:] if text != notice.text else text
+
+
+def notice_line(notice: NoticeRef) -> str:
+    """One line for the plain-text formats (CSV, iCalendar, FHIR): `Boxed warning: …`."""
+    return f"Boxed warning: {notice_text(notice)}" if notice.boxed else notice.text
+
+
+def title_parts(plan: Plan) -> tuple[str, str]:
+    """`common.title` around the patient's name: (head, tail) with
+    title == head + " for " + name + tail, so a page can isolate the name (<bdi>)."""
+    anonymous = plan.model_copy(update={"patient": plan.patient.model_copy(update={"name": None})})
+    bare, tail = title(anonymous), f", starting {plan.start.isoformat()}"
+    head = bare.removesuffix(tail)
+    name = plan.patient.name
+    if head == bare or (name and title(plan) != f"{head} for {name}{tail}"):
+        return bare, ""  # a title in another shape: shown whole, never wrong
+    return head, tail
+
+
+def review_line(review: ReviewBy) -> str:
+    """`Review by 2027-01-14 (Thu 14 Jan 2027, day 45): <text>` for the plain-text formats."""
+    when = f"{review.date.isoformat()} ({day_text(review.date)}, day {review.day})"
+    return f"Review by {when}: {review.text}"
 
 
 def day_text(on: date) -> str:
@@ -231,6 +275,29 @@ class StepRun:
 
 
 @dataclass(frozen=True)
+class ReviewView:
+    """The date by which the treatment must be reviewed (e.g. stopped without benefit)."""
+
+    date: date
+    date_text: str
+    day: int
+    text: str
+    source: str
+    source_short: str
+    basis: str
+    within_plan: bool  # False: it falls after the plan's last day (shown after it)
+
+    @property
+    def when(self) -> str:
+        """`Thu 14 Jan 2027 (day 45)`."""
+        return f"{self.date_text} (day {self.day})"
+
+    @property
+    def line(self) -> str:
+        return f"Review by {self.when}: {self.text}"
+
+
+@dataclass(frozen=True)
 class DayView:
     day: int
     date: date
@@ -241,6 +308,7 @@ class DayView:
     total: str
     doses: list[DoseRow]
     findings: list[FindingView]
+    review: ReviewView | None = None  # set on the review day itself
 
     @property
     def worst(self) -> str | None:
@@ -295,6 +363,8 @@ class PlanView:
     """Everything a printed plan shows, in the order it shows it."""
 
     title: str
+    title_head: str  # title == title_head + (" for " + patient if any) + title_tail
+    title_tail: str
     kind: str
     drug: str
     regimen_name: str
@@ -320,6 +390,12 @@ class PlanView:
     sources: list[SourceView]
     disclaimer: str
     paper: str | None
+    review: ReviewView | None
+
+    @property
+    def review_after_plan(self) -> ReviewView | None:
+        """The review date when it falls after the last day (shown after the schedule)."""
+        return self.review if self.review is not None and not self.review.within_plan else None
 
     @property
     def boxed_notices(self) -> list[NoticeView]:
@@ -463,7 +539,26 @@ def _header(plan: Plan, options: RenderOptions) -> list[Field]:
         Field("Starts", day_text(plan.start)),
         Field("Clock times", f"{plan.timezone} local time"),
     ]
+    if plan.review_by is not None:
+        review = plan.review_by
+        fields.append(Field("Review by", f"{day_text(review.date)} (day {review.day})"))
     return fields
+
+
+def _review(plan: Plan) -> ReviewView | None:
+    review = plan.review_by
+    if review is None:
+        return None
+    return ReviewView(
+        date=review.date,
+        date_text=day_text(review.date),
+        day=review.day,
+        text=review.text,
+        source=review.source,
+        source_short=short_citation(review.source),
+        basis=BASIS_TEXT[review.basis],
+        within_plan=any(day.day == review.day for day in plan.days),
+    )
 
 
 def _dispense_row(line: DispenseLine) -> DispenseRow:
@@ -509,6 +604,7 @@ def _renal_fields(plan: Plan) -> list[Field]:
 
 def build_view(plan: Plan, options: RenderOptions) -> PlanView:
     findings = [finding_view(plan, finding) for finding in plan.findings]
+    review = _review(plan)
     runs = step_runs(plan)
     run_of_day = {day: run for run in runs for day in range(run.first_day, run.last_day + 1)}
     rows_by_day: dict[int, list[DoseRow]] = {}
@@ -532,6 +628,7 @@ def build_view(plan: Plan, options: RenderOptions) -> PlanView:
             total=mg(day.total_mg),
             doses=rows_by_day.get(day.day, []),
             findings=[finding for finding in findings if finding.day == day.day],
+            review=review if review is not None and review.day == day.day else None,
         )
         for day in plan.days
     ]
@@ -539,8 +636,11 @@ def build_view(plan: Plan, options: RenderOptions) -> PlanView:
     # One retrieval date for every source is said once: the list must fit the page.
     retrieved_dates = {source.retrieved for source in plan.sources}
     one_date = len(retrieved_dates) == 1
+    head, tail = title_parts(plan)
     return PlanView(
         title=title(plan),
+        title_head=head,
+        title_tail=tail,
         kind=KIND_TEXT[plan.kind],
         drug=plan.regimen.drug,
         regimen_name=plan.regimen.name,
@@ -560,7 +660,7 @@ def build_view(plan: Plan, options: RenderOptions) -> PlanView:
         notices=[
             NoticeView(
                 "Boxed warning" if notice.boxed else NOTICE_HEADINGS.get(notice.id),
-                notice.text,
+                notice_text(notice),
                 notice.source,
                 short_citation(notice.source),
                 notice.boxed,
@@ -592,4 +692,5 @@ def build_view(plan: Plan, options: RenderOptions) -> PlanView:
         ],
         disclaimer=plan.disclaimer,
         paper=options.paper,
+        review=review,
     )

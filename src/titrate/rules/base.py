@@ -8,6 +8,8 @@ import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
+from functools import cached_property
 from typing import Literal
 
 from titrate.model import SEVERITY_RANK, Finding, Plan, Regimen, Severity, Sourced
@@ -32,6 +34,17 @@ class Context:
 
     regimen: Regimen
     plan: Plan
+
+    @cached_property
+    def largest_mg_by_day(self) -> dict[int, Decimal]:
+        """The largest single dose of each plan day that has doses, in day order
+        (several rules compare days by it; computed once per check)."""
+        largest: dict[int, Decimal] = {}
+        for dose in self.plan.doses:
+            known = largest.get(dose.day)
+            if known is None or dose.dose_mg > known:
+                largest[dose.day] = dose.dose_mg
+        return dict(sorted(largest.items()))
 
 
 Check = Callable[[Context], Iterable[Hit]]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from titrate.rules.base import Context, Hit, rule
 
@@ -26,9 +25,7 @@ def escalation_too_fast(ctx: Context) -> Iterator[Hit]:
     escalation = ctx.regimen.limits.escalation
     if escalation is None or ctx.plan.kind == "taper":
         return
-    per_day_max: dict[int, Decimal] = {}
-    for dose in ctx.plan.doses:
-        per_day_max[dose.day] = max(per_day_max.get(dose.day, Decimal(0)), dose.dose_mg)
+    per_day_max = ctx.largest_mg_by_day
     if not per_day_max:
         return
     start_mg = ctx.regimen.titration.start_mg

@@ -10,7 +10,7 @@ which continues after the plan: it does not stop the drug.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,11 +28,9 @@ class Level:
     doses: int
 
 
-def day_levels(plan: Plan) -> list[Level]:
-    """The plan's days that have doses, in order (a day without doses is a gap)."""
-    largest: dict[int, Decimal] = {}
-    for dose in plan.doses:
-        largest[dose.day] = max(largest.get(dose.day, Decimal(0)), dose.dose_mg)
+def day_levels(plan: Plan, largest: Mapping[int, Decimal]) -> list[Level]:
+    """The plan's days that have doses, in order (a day without doses is a gap);
+    `largest` is each day's largest single dose (`Context.largest_mg_by_day`)."""
     return [
         Level(day.day, largest[day.day], day.total_mg, day.doses)
         for day in plan.days
@@ -62,7 +60,7 @@ def abrupt_stop(ctx: Context) -> Iterator[Hit]:
     stopping = ctx.regimen.stopping
     if stopping is None or ctx.plan.kind == "titration":
         return
-    levels = day_levels(ctx.plan)
+    levels = day_levels(ctx.plan, ctx.largest_mg_by_day)
     if not levels:
         return
     last = levels[-1]
@@ -106,7 +104,7 @@ def taper_too_fast(ctx: Context) -> Iterator[Hit]:
     pace = ctx.regimen.taper
     if pace is None:
         return
-    levels = day_levels(ctx.plan)
+    levels = day_levels(ctx.plan, ctx.largest_mg_by_day)
     pace_basis = BASIS_TEXT[pace.basis]
     level_since = levels[0].day if levels else 0
     final_run_start: int | None = None  # index of the first reduction after the last rise
