@@ -110,7 +110,8 @@ def test_advise_missed_and_audit_under_the_issues_names(tmp_path: Path) -> None:
 def test_trusted_models_equal_validated_ones_in_state_and_json() -> None:
     from datetime import UTC, datetime
 
-    from titrate.model import Amount, Day, Dose, Piece, trusted, trusted_copy
+    from titrate.measure import with_amounts
+    from titrate.model import Amount, Day, Dose, Piece, trusted
 
     values = {
         "number": 3,
@@ -129,8 +130,9 @@ def test_trusted_models_equal_validated_ones_in_state_and_json() -> None:
         trusted(Dose, dict(reversed(list(values.items()))))  # JSON follows the dict's order
     amount = Amount(value=Decimal("1.5"), unit="tablet", text="1½ × 5 mg tablet",
                     pieces=[Piece(strength_mg=Decimal(5), count=Decimal("1.5"))])  # fmt: skip
-    copied = trusted_copy(built, amount=amount)
+    [copied] = with_amounts([built], {Decimal("7.5"): amount})
     assert copied == validated.model_copy(update={"amount": amount})
+    assert copied.__getstate__() == Dose(**{**values, "amount": amount}).__getstate__()
     assert copied.model_dump_json() == Dose(**{**values, "amount": amount}).model_dump_json()
     assert built.amount is None  # the copy is a new model
     day = {"day": 1, "date": date(2026, 12, 1), "step": 1, "doses": 3, "total_mg": Decimal(15)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +20,7 @@ from titrate.api import plan as build_plan
 from titrate.audit import audit_log, match
 from titrate.catalog import get_regimen
 from titrate.doselog import DoseLog, read_log
+from titrate.errors import InputError
 from titrate.model import AuditResult, Finding, LogEntry, Plan, PlanOptions, Regimen
 from titrate.render.audit import audit_schema
 from titrate.rules import catalogue, check_plan
@@ -563,3 +565,105 @@ def test_many_unreadable_rows_keep_stderr_short(tmp_path: Path, plan_file: Path)
     assert len(lines) == 11
     assert lines[-1] == f"titrate: error: {log}: 2 more unreadable row(s), listed in the output"
     assert len(json.loads(result.stdout)["rejected_rows"]) == 12
+
+
+# --- Streaming: bounded memory, same answers ----------------------------------------------
+
+
+def _shuffled_log(tmp_path: Path, plan: Plan) -> Path:
+    """Every dose, one late, one doubled, one split in halves, in scrambled order."""
+    rows = [(dose.at.isoformat(), str(dose.dose_mg)) for dose in plan.doses]
+    rows[4] = ((plan.doses[4].at + timedelta(minutes=150)).isoformat(), rows[4][1])
+    rows.append(rows[7])
+    half = str(plan.doses[10].dose_mg / 2)
+    rows[10] = (rows[10][0], half)
+    rows.append(((plan.doses[10].at + timedelta(minutes=20)).isoformat(), half))
+    order = sorted(range(len(rows)), key=lambda index: (index * 7919) % len(rows))
+    return write_csv(tmp_path / "log.csv", [rows[index] for index in order])
+
+
+def test_streamed_audit_equals_the_in_memory_one(regimen: Regimen, tmp_path: Path) -> None:
+    from titrate.doselog import open_log
+
+    plan = label_plan()
+    log = _shuffled_log(tmp_path, plan)
+    as_of = datetime(2026, 12, 13, 9, tzinfo=UTC)
+    streamed = audit_log(plan, regimen, open_log(log, ZoneInfo("UTC")), as_of)
+    in_memory = audit_log(plan, regimen, read_log(log, ZoneInfo("UTC")), as_of)
+    assert streamed == in_memory
+    assert streamed.summary == {"taken": 35, "late": 1, "missed": 0, "pending": 0, "extra": 1}
+    assert slugs(streamed.findings) == [("double-dose", 3, 8)]
+    split = next(row for row in streamed.doses if row.dose == 11)
+    assert (split.status, len(split.entries)) == ("taken", 2)
+
+
+def test_rejected_rows_beyond_the_listing_cap_are_counted(
+    regimen: Regimen, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from titrate.doselog import open_log
+
+    auditing = importlib.import_module("titrate.audit")  # `titrate.audit` is also a function
+    monkeypatch.setattr(auditing, "MAX_LISTED_REJECTED", 3)
+    rows = [*on_time_rows(label_plan()), *[("2026-12-05T09:00", "x")] * 5]
+    log = write_csv(tmp_path / "log.csv", rows)
+    run_result = auditing.run_audit(label_plan(), regimen, open_log(log, ZoneInfo("UTC")))
+    assert [row.line for row in run_result.result.rejected_rows] == [38, 39, 40]
+    assert (run_result.rejected_total, run_result.first_unlisted) == (5, 41)
+    assert run_result.result.notes[-1] == (
+        "5 rows could not be read; the first 3 are listed, 2 more from line 41 on are not."
+    )
+    assert run_result.result.entries == 41
+
+
+def test_too_many_kept_entries_is_one_clear_error(
+    regimen: Regimen, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from titrate.doselog import open_log
+
+    auditing = importlib.import_module("titrate.audit")
+    monkeypatch.setattr(auditing, "MAX_KEPT_ENTRIES", 10)
+    log = write_csv(tmp_path / "log.csv", on_time_rows(label_plan()))
+    with pytest.raises(InputError) as caught:
+        auditing.run_audit(label_plan(), regimen, open_log(log, ZoneInfo("UTC")))
+    assert str(caught.value) == (
+        f"{log}: more than 10 readable entries to audit (line 12); split the log by period "
+        "and audit each part"
+    )
+
+
+def test_clock_change_notes_are_capped(regimen: Regimen, tmp_path: Path) -> None:
+    """Twelve naive 01:30 rows on a fall-back night: ten notes, then a count."""
+    from titrate.doselog import open_log
+
+    plan = label_plan(date(2026, 10, 24), "Europe/London")
+    rows = [(dose.at.isoformat(), str(dose.dose_mg)) for dose in plan.doses]
+    rows += [("2026-10-25T01:30", "1")] * 12
+    log = write_csv(tmp_path / "log.csv", rows)
+    result = audit_log(plan, regimen, open_log(log, ZoneInfo("Europe/London")))
+    clock = [note for note in result.notes if "happened twice" in note]
+    assert len(clock) == 10
+    assert clock[0] == (
+        "Line 38: 2026-10-25 01:30 happened twice in Europe/London (the clocks went back): "
+        "read as the first, UTC offset +01:00; write 2026-10-25T01:30+00:00 for the second."
+    )
+    assert result.notes[-1] == "2 more row(s) at a skipped or repeated clock time."
+
+
+def test_plan_findings_lead_the_audit(regimen: Regimen, tmp_path: Path) -> None:
+    """A plan over the daily maximum is flagged in its own audit, not silently used."""
+    from titrate.model import Step
+
+    over = build_plan(
+        regimen,
+        PlanOptions(
+            start=date(2026, 12, 1),
+            timezone="UTC",
+            steps=[Step(dose_mg=Decimal(30), per_day=3, days=1)],
+        ),
+    )
+    rows = [(dose.at.isoformat(), str(dose.dose_mg)) for dose in over.doses]
+    result = audit_rows(regimen, over, rows)
+    assert ("over-daily-max", 1, None) in slugs(result.findings)
+    assert any(f.code == "TT101" for f in result.findings)  # the plan rule, not TT505 only
+    assert over.findings
+    assert f"{len(over.findings)} finding(s) are about the plan itself" in " ".join(result.notes)

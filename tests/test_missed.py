@@ -471,3 +471,41 @@ def test_take_exactly_until_halfway(number: int, fraction: object) -> None:
     assert NEVER_DOUBLE in advice.message
     assert advice.now.tzinfo is not None and advice.now.utcoffset() is not None
     assert ZoneInfo(advice.timezone).key == "Europe/London"
+
+
+def test_rule_based_regimen_takes_its_plan_options_but_has_no_missed_dose_data() -> None:
+    """tizanidine titrates by a rule (--target-mg/--step-mg/--every-days are accepted);
+    neither it nor dantrolene has sourced missed-dose wording in the data (no MedlinePlus
+    or Mayo page could be read), so both say so rather than invent a cut-off."""
+    tizanidine = run(
+        *("missed", "tizanidine", "--start", "2026-12-01", "--target-mg", "8"),
+        *("--step-mg", "2", "--every-days", "2", "--dose-number", "1"),
+        *("--now", "2026-12-01T09:00"),
+    )
+    assert tizanidine.exit_code == 2
+    assert tizanidine.stderr == (
+        "titrate: error: regimen 'tizanidine' has no missed-dose rule (`missed_dose:` in its "
+        "data); ask the pharmacist or prescriber\n"
+    )
+    dantrolene = run(
+        "missed",
+        "dantrolene",
+        "--start",
+        "2026-12-01",
+        "--dose-number",
+        "1",
+        "--now",
+        "2026-12-01T09:00",
+    )
+    assert dantrolene.exit_code == 2
+    assert "regimen 'dantrolene' has no missed-dose rule" in dantrolene.stderr
+
+
+def test_step_options_conflict_with_a_plan_file(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    assert run("plan", "baclofen", "--start", "2026-12-01", "-o", str(path)).exit_code == 0
+    result = run("missed", "--plan", str(path), "--dose-number", "1", "--step-mg", "2")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "titrate: error: --step-mg: the plan file already fixes this; give it only with REGIMEN\n"
+    )

@@ -29,6 +29,7 @@ from titrate.doselog import DoseLog
 from titrate.errors import InputError
 from titrate.missed import fixed, fixed_plan, hours_delta, next_time, previous_time, wall
 from titrate.model import (
+    ABSURD_MG,
     AuditResult,
     DayTotal,
     Dose,
@@ -252,7 +253,9 @@ class _Keeper:
     all of them.
     """
 
-    def __init__(self, windows: list[Window], name: str) -> None:
+    def __init__(self, windows: list[Window], name: str, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.day_mg: dict[date, Decimal] = {}
         self.starts = [window.start for window in windows]
         self.ends = [window.end for window in windows]
         self.amounts = [window.dose.dose_mg for window in windows]
@@ -263,7 +266,25 @@ class _Keeper:
         self.sequence = 0
         self.name = name
 
-    def add(self, entry: LogEntry) -> None:
+    def add(self, entry: LogEntry) -> RejectedRow | None:
+        """Keep the entry, or say why not (a total no dose could reach)."""
+        at = entry.taken_at
+        index = bisect.bisect_right(self.starts, at) - 1
+        inside = index >= 0 and at < self.ends[index]
+        on = at.astimezone(self.tz).date()
+        day_total = self.day_mg.get(on, Decimal(0)) + entry.dose_mg
+        window_total = self.kept_mg.get(index, Decimal(0)) + entry.dose_mg if inside else None
+        for total, what in ((day_total, f"on {on.isoformat()}"), (window_total, "for one dose")):
+            if total is not None and total > ABSURD_MG:
+                return RejectedRow(
+                    line=entry.line,
+                    message=(
+                        f"with this row {_mg(total)} mg are logged {what}, more than any "
+                        f"plausible amount ({_mg(ABSURD_MG)} mg): check the log"
+                    ),
+                    text=f"{at.isoformat()},{entry.dose_mg}",
+                )
+        self.day_mg[on] = day_total
         self.sequence += 1
         self.count += 1
         if self.count > MAX_KEPT_ENTRIES:
@@ -272,11 +293,9 @@ class _Keeper:
                 "split the log by period and audit each part",
                 self.name,
             )
-        at = entry.taken_at
-        index = bisect.bisect_right(self.starts, at) - 1
-        if index < 0 or at >= self.ends[index]:
+        if not inside:
             self._extra(entry)
-            return
+            return None
         rows = self.kept.setdefault(index, [])
         bisect.insort(rows, (at, entry.line, self.sequence, entry))
         total = self.kept_mg.get(index, Decimal(0)) + entry.dose_mg
@@ -285,6 +304,7 @@ class _Keeper:
             total -= dropped.dose_mg
             self._extra(dropped)
         self.kept_mg[index] = total
+        return None
 
     def _extra(self, entry: LogEntry) -> None:
         self.extras.append(entry)
@@ -338,7 +358,7 @@ def run_audit(
     windows = dose_windows(fixed_plan(plan), tz)
     if not windows:
         raise InputError("the plan has no doses to audit against")
-    keeper = _Keeper(windows, log.name)
+    keeper = _Keeper(windows, log.name, tz)
     limit = fixed(as_of) if as_of is not None else None
     rejected: list[RejectedRow] = []
     rejected_total = 0
@@ -349,16 +369,19 @@ def run_audit(
         rows_read += 1
         if isinstance(row, LogEntry):
             if limit is None or row.taken_at <= limit:  # aware: compared as instants
-                keeper.add(_fixed_entry(row))
-                continue
-            row = RejectedRow(
-                line=row.line,
-                message=(
-                    f"taken_at {wall(row.taken_at, tz)} is after the audit time "
-                    f"{limit_shown}: check the date, the UTC offset or --now"
-                ),
-                text=f"{fixed(row.taken_at).isoformat()},{row.dose_mg}",
-            )
+                refused = keeper.add(_fixed_entry(row))
+                if refused is None:
+                    continue
+                row = refused
+            else:
+                row = RejectedRow(
+                    line=row.line,
+                    message=(
+                        f"taken_at {wall(row.taken_at, tz)} is after the audit time "
+                        f"{limit_shown}: check the date, the UTC offset or --now"
+                    ),
+                    text=f"{fixed(row.taken_at).isoformat()},{row.dose_mg}",
+                )
         rejected_total += 1
         if len(rejected) < MAX_LISTED_REJECTED:
             rejected.append(row)
@@ -424,6 +447,10 @@ def _notes(regimen: Regimen, tz: ZoneInfo) -> list[str]:
             f"scheduled time (audit.late_after_hours, {thresholds.late_after_hours.basis})."
         )
     return notes
+
+
+def _mg(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 def _hours(value: Decimal) -> str:

@@ -59,7 +59,7 @@ def _walk(root: Any, name: str) -> LineMap:
                 f"document too large or too many aliases (more than {MAX_NODES} nodes)", name
             )
         if len(path) > MAX_DEPTH:
-            raise InputError(f"YAML nested too deeply (limit {MAX_DEPTH} levels)", name)
+            raise InputError(f"nested too deeply (limit {MAX_DEPTH} levels)", name)
         if isinstance(node, str) and _SURROGATE.search(node):
             line = line_for(path, lines)
             raise InputError(
@@ -139,7 +139,7 @@ def parse_yaml(text: str, name: str) -> tuple[Any, LineMap]:
     except YAMLError as exc:
         raise InputError(f"invalid YAML: {str(exc).splitlines()[0]}", name) from None
     except RecursionError:
-        raise InputError("YAML nested too deeply", name) from None
+        raise InputError("nested too deeply", name) from None
     except ValueError as exc:  # e.g. a date that does not exist: 2027-02-29
         raise InputError(f"invalid value: {exc}", _where_bad_date(text, name)) from None
     return data, _walk(data, name)
@@ -171,7 +171,7 @@ def _refuse_deep_nesting(text: str, name: str) -> None:
             depth = max(depth - 1, 0)
     indent = max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0)
     if deepest > MAX_DEPTH or indent > 4 * MAX_DEPTH:
-        raise InputError(f"YAML nested too deeply (limit {MAX_DEPTH} levels)", name)
+        raise InputError(f"nested too deeply (limit {MAX_DEPTH} levels)", name)
 
 
 def _duplicate_key_name(text: str) -> str:

@@ -170,8 +170,9 @@ def _saved_plan(text: str, name: str) -> Plan | None:
         return None
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, ValueError):
-        return None  # the YAML parser reports the syntax error with its line
+    except (json.JSONDecodeError, ValueError, RecursionError):
+        # the YAML parser reports the syntax error with its line (and refuses deep nesting)
+        return None
     if not (isinstance(data, dict) and isinstance(data.get("regimen"), dict)):
         return None
     return parse_plan_json(text, name)

@@ -53,6 +53,11 @@ _NUMBER_AND_UNIT = re.compile(r"^([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*([^\d\s.+-
 
 Row = LogEntry | RejectedRow
 
+# Instants a week inside datetime's range: anything nearer its ends is a typo, and the
+# audit's arithmetic (a day before, halfway to the next dose) must not overflow.
+_EARLIEST = datetime(1, 1, 8, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 24, tzinfo=UTC)
+
 
 @dataclass
 class ClockNotes:
@@ -126,10 +131,14 @@ def parse_instant(text: str, tz: ZoneInfo, where: str) -> datetime:
     try:
         # A fixed offset (not the ZoneInfo) keeps comparisons and differences exact
         # across clock changes; see titrate.missed.fixed.
-        local = parsed.astimezone(UTC).astimezone(tz)
-        return local.replace(tzinfo=timezone(local.utcoffset() or timedelta(0)))
+        instant = parsed.astimezone(UTC)
+        local = instant.astimezone(tz)
     except OverflowError:
-        raise InputError(f"{_quote(value)} is out of range", where) from None
+        instant = None
+    if instant is None or not _EARLIEST <= instant <= _LATEST:
+        # so that a day or two either side, as the audit's rules compute, still exists
+        raise InputError(f"{_quote(value)} is out of range", where)
+    return local.replace(tzinfo=timezone(local.utcoffset() or timedelta(0)))
 
 
 def clock_change(text: str, tz: ZoneInfo) -> str | None:

@@ -34,7 +34,7 @@ from titrate.model import (
     ProductRef,
     Regimen,
     Strength,
-    trusted_copy,
+    trusted,
 )
 
 HALF = Decimal("0.5")
@@ -666,8 +666,9 @@ def _measure(
 
 
 def with_amounts(doses: Sequence[Dose], amounts: Mapping[Decimal, Amount | None]) -> list[Dose]:
-    """The doses with their amounts (`trusted_copy`: the amounts are validated models)."""
-    return [trusted_copy(dose, amount=amounts[dose.dose_mg]) for dose in doses]
+    """Copies of the doses with their amounts: `model_copy(update=...)` without its
+    generic machinery (`trusted`: the doses and the amounts are validated models)."""
+    return [trusted(Dose, {**dose.__dict__, "amount": amounts[dose.dose_mg]}) for dose in doses]
 
 
 def measure_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:

@@ -104,18 +104,21 @@ def inconsistency(plan: Plan, *, totals: bool = True) -> tuple[tuple[str | int, 
         if dose.day not in by_number:
             return (*where, "day"), f"dose {dose.number} is on day {dose.day}, not in `days`"
         day = by_number[dose.day]
-        local = dose.at.astimezone(tz)
-        if local.date() != day.date:
+        # The wall time as written: JSON offsets are whole minutes, so an old zone's
+        # local mean time (-00:01:15) is written truncated; compare at that precision.
+        wall = dose.at.replace(tzinfo=None)
+        if wall.date() != day.date:
             return (
                 (*where, "at"),
-                f"dose {dose.number} at {dose.at.isoformat()} is {local.date().isoformat()} "
-                f"in {tz.key}, outside its day {day.day} ({day.date.isoformat()})",
+                f"dose {dose.number} at {dose.at.isoformat()} is on {wall.date().isoformat()}, "
+                f"outside its day {day.day} ({day.date.isoformat()})",
             )
-        if dose.at.utcoffset() != local.utcoffset():
+        allowed = [wall.replace(tzinfo=tz, fold=fold).utcoffset() for fold in (0, 1)]
+        if _minutes(dose.at.utcoffset()) not in {_minutes(offset) for offset in allowed}:
             return (
                 (*where, "at"),
                 f"dose {dose.number} at {dose.at.isoformat()} does not carry {tz.key}'s UTC "
-                f"offset at that time ({local.isoformat()})",
+                f"offset for that wall time ({_offset(allowed[0])})",
             )
         if dose.step != day.step:
             return (
@@ -138,6 +141,17 @@ def inconsistency(plan: Plan, *, totals: bool = True) -> tuple[tuple[str | int, 
                 f"doses are {counts[day.day]}, {_mg(day_mg[day.day])} mg",
             )
     return None
+
+
+def _minutes(offset: timedelta | None) -> int:
+    """A UTC offset in whole minutes, truncated toward zero as JSON writes it."""
+    return int((offset or timedelta(0)).total_seconds() / 60)
+
+
+def _offset(offset: timedelta | None) -> str:
+    minutes = _minutes(offset)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _mg(value: Decimal) -> str:

@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -107,10 +108,12 @@ def test_log_of_mostly_extra_doses_is_refused_early(plan_file: Path, tmp_path: P
     """100,000 readable doses against a 36-dose plan: not this plan's log. The audit
     stops at the 10,001st extra entry with one line instead of listing them all."""
     log = tmp_path / "extras.csv"
+    start = datetime(2025, 1, 1, tzinfo=UTC)
     with log.open("w") as out:
         out.write("taken_at,dose_mg\n")
-        for minute in range(100_000):
-            out.write(f"2025-01-01T00:00Z,{1 + minute % 20}\n")
+        for minute in range(100_000):  # a dose a minute, the year before the plan
+            at = start + timedelta(minutes=minute)
+            out.write(f"{at.isoformat()},{1 + minute % 20}\n")
     result = run("audit", str(plan_file), str(log), "--now", "2026-12-20T00:00")
     assert result.exit_code == 2
     assert result.stderr == (

@@ -16,15 +16,16 @@ Bounded for CI; set TITRATE_FUZZ_EXAMPLES=5000 (for example) for a longer run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -56,10 +57,12 @@ def setup() -> dict[str, Any]:
     return {"plans": plans, "validator": validator}
 
 
+# One physical line is one row: no \n or \r inside (\x1c, \u2028 … are fine: logs are
+# split on \n only, never with str.splitlines).
 text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x0b\x0c"),
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"),
     max_size=20,
-).filter(lambda value: "\x1c" not in value and "\x1d" not in value and "\x1e" not in value)
+)
 numbers = st.one_of(
     st.sampled_from(["NaN", "nan", "Infinity", "-inf", "1e400", "-0", "0", "0.0001", "5 g"]),
     st.sampled_from(["5 mg", "10mg", "+5", " 7.5 ", "2.5", "1e1", "100000", "100001", ""]),
@@ -82,7 +85,7 @@ def planned_row(draw: st.DrawFn, doses: list[dict[str, Any]]) -> tuple[str, str,
     at += timedelta(minutes=draw(st.sampled_from([0, 0, 0, 5, -20, 61, 90, 200, -400])))
     offset = draw(st.sampled_from(OFFSETS))
     if offset in ("", "Z"):
-        shown = at.astimezone(timezone.utc if offset else at.tzinfo).strftime("%Y-%m-%dT%H:%M")
+        shown = at.astimezone(UTC if offset else at.tzinfo).strftime("%Y-%m-%dT%H:%M")
         shown += offset
     else:
         hours, minutes = int(offset[1:3]), int(offset[4:6])
@@ -101,7 +104,18 @@ def log_case(draw: st.DrawFn, plans: dict[str, Any]) -> tuple[str, str, bytes]:
     plan_name = draw(st.sampled_from(sorted(plans)))
     doses = plans[plan_name][1]["doses"]
     rows: list[tuple[str, str, str | None] | bytes] = []
-    for _ in range(draw(st.integers(0, 25))):
+    if draw(st.integers(0, 7)) == 0:  # now and then, a clean log: every dose, on time
+        for dose in doses:
+            at = datetime.fromisoformat(dose["at"])
+            offset = draw(st.sampled_from(OFFSETS[1:]))
+            shown = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M") + "Z"
+            if offset not in ("Z", "+00:00"):
+                sign = 1 if offset[0] == "+" else -1
+                hours, minutes = int(offset[1:3]), int(offset[4:6])
+                zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
+                shown = at.astimezone(zone).isoformat(timespec="minutes")
+            rows.append((shown, format(dose["dose_mg"], "g"), None))
+    for _ in range(draw(st.integers(0, 25)) if not rows else 0):
         kind = draw(st.sampled_from(["planned"] * 5 + ["garbage", "junk", "bytes", "duplicate"]))
         if kind == "planned":
             rows.append(draw(planned_row(doses)))
@@ -125,10 +139,8 @@ def log_case(draw: st.DrawFn, plans: dict[str, Any]) -> tuple[str, str, bytes]:
         if fmt == "jsonl":
             item: dict[str, Any] = {"taken_at": at, "dose_mg": mg}
             if draw(st.booleans()):
-                try:
+                with contextlib.suppress(ValueError):
                     item["dose_mg"] = json.loads(mg)
-                except ValueError:
-                    pass
             if note is not None:
                 item["note"] = note
             lines.append(json.dumps(item, ensure_ascii=False).encode("utf-8"))
@@ -186,6 +198,7 @@ def test_fuzzed_logs_are_audited_or_refused_clearly(setup: dict[str, Any], case:
     )
     assert result.exit_code in (0, 1, 2), result.stderr
     assert "Traceback" not in result.stderr
+    event(f"exit {result.exit_code}" + ("" if result.stdout else " (refused)"))
     if not result.stdout:  # refused as a whole
         assert result.exit_code == 2
         assert result.stderr.count("\n") == 1, result.stderr
