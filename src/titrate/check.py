@@ -55,7 +55,6 @@ from titrate.model import (
     Plan,
     PlanOptions,
     Regimen,
-    SourceRef,
     Step,
     Strict,
     TimeOfDay,
@@ -65,8 +64,7 @@ from titrate.rules import check_plan
 from titrate.schedule import (
     MAX_PLAN_DAYS,
     local_instant,
-    notice_refs,
-    regimen_ref,
+    regimen_parts,
     review_by,
     zone,
 )
@@ -387,9 +385,10 @@ def _plan_from_doses(
                 total_mg=sum((dose.dose_mg for dose in todays), Decimal(0)),
             )
         )
+    shared = regimen_parts(regimen)
     return Plan(
         kind=proposed.kind,
-        regimen=regimen_ref(regimen),
+        regimen=shared.ref,
         patient=patient,
         start=start,
         timezone=tz.key,
@@ -397,18 +396,9 @@ def _plan_from_doses(
         doses=doses,
         days=days,
         findings=[],
-        sources=[
-            SourceRef(
-                id=source.id,
-                title=source.title,
-                section=source.section,
-                url=source.url,
-                retrieved=source.retrieved,
-            )
-            for source in regimen.sources
-        ],
+        sources=list(shared.sources),
         notes=notes,
-        notices=list(notice_refs(regimen)),
+        notices=list(shared.notices),
         review_by=review_by(regimen, start, proposed.kind),
         disclaimer=DISCLAIMER,
     )
