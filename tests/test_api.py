@@ -164,3 +164,30 @@ def test_measurement_cache_tells_regimens_with_the_same_id_apart() -> None:
     first, second, again = plan(baclofen, options), plan(other, options), plan(baclofen, options)
     assert {p.strength_mg for d in second.doses if d.amount for p in d.amount.pieces} == {5}
     assert first.model_dump_json() == again.model_dump_json() != second.model_dump_json()
+
+
+def test_doses_are_measured_as_they_are_built_and_errors_keep_their_order() -> None:
+    from titrate.adjust import adjust_plan
+    from titrate.cli import plan_options
+    from titrate.measure import measure_plan
+    from titrate.schedule import build_schedule
+
+    baclofen = get_regimen("baclofen")
+    options = PlanOptions(start=START, timezone="UTC", product="suspension")
+    fast = plan(baclofen, options)
+    # the same plan the long way: doses built without amounts, then copied with them
+    slow = measure_plan(adjust_plan(build_schedule(baclofen, options), baclofen, options),
+                        baclofen, options)  # fmt: skip
+    assert fast.model_dump_json() == slow.model_copy(update={"findings": []}).model_dump_json()
+
+    def where(**given: object) -> str | None:
+        base = {"start": "2026-12-01", "times": None, "target_mg": None, "hold_days": 0,
+                "steps": None, "age": None, "patient": None}  # fmt: skip
+        with pytest.raises(InputError) as caught:
+            plan(baclofen, plan_options(zone_name="UTC", **{**base, **given}))  # type: ignore[arg-type]
+        return caught.value.where
+
+    # the schedule's own errors first, then the patient, then the product
+    assert where(start="9999-12-25", product="nope", with_=["unobtainium"]) == "--start"
+    assert where(product="nope", with_=["unobtainium"]) == "--with"
+    assert where(product="nope", strengths="4") == "--product"

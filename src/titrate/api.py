@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from titrate.adjust import adjust_plan
-from titrate.measure import measure_plan
-from titrate.model import Plan, PlanOptions, Regimen
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from titrate.adjust import adjust_plan, check_patient
+from titrate.measure import ladder_amounts, measure_plan
+from titrate.model import Amount, Plan, PlanOptions, Regimen, Step
 from titrate.rules import check_plan
 from titrate.schedule import build_schedule
 
@@ -18,7 +21,17 @@ def plan(regimen: Regimen, options: PlanOptions) -> Plan:
     >>> len(p.doses), [str(d.total_mg) for d in p.days][:4], p.findings
     (36, ['15', '15', '15', '30'], [])
     """
-    # patient context and any renal reduction come before measuring in a product
-    adjusted = adjust_plan(build_schedule(regimen, options), regimen, options)
+    # Patient context and any renal reduction come before measuring in a product.
+    # Without a renal reduction the schedule's doses are final, so they are measured as
+    # the schedule is built and each Dose is made once (measure_plan keeps them); the
+    # patient is checked first so that errors come in the same order either way.
+    amounts_for = None
+    if not options.renal_adjust:
+
+        def amounts_for(steps: Sequence[Step]) -> Mapping[Decimal, Amount | None]:
+            check_patient(regimen, options.patient)
+            return ladder_amounts(regimen, options, steps)
+
+    adjusted = adjust_plan(build_schedule(regimen, options, amounts_for), regimen, options)
     schedule = measure_plan(adjusted, regimen, options)
     return schedule.model_copy(update={"findings": check_plan(schedule, regimen)})

@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
+from typing import NamedTuple, Protocol
 
 from titrate.errors import InputError
 from titrate.model import (
@@ -33,11 +34,33 @@ from titrate.model import (
     Product,
     ProductRef,
     Regimen,
+    Step,
     Strength,
     trusted,
 )
 
 HALF = Decimal("0.5")
+
+
+class MeasuredDose(Protocol):
+    """What dispensing reads from a dose: a Dose, or a MeasuredRow while measuring."""
+
+    @property
+    def step(self) -> int: ...
+    @property
+    def day(self) -> int: ...
+    @property
+    def amount(self) -> Amount | None: ...
+
+
+class MeasuredRow(NamedTuple):
+    step: int
+    day: int
+    amount: Amount | None
+
+
+# (step, day, dose in mg) of every dose of a plan, in order: all that measuring needs.
+Shape = tuple[tuple[int, int, Decimal], ...]
 
 # The combination search is a small knapsack over "quanta" (the greatest common step of
 # the strengths). Real strengths give a few dozen quanta; this bound only stops a regimen
@@ -429,7 +452,7 @@ def _merge_packs(groups: Iterable[Sequence[PackCount]]) -> list[PackCount]:
     return [PackCount(size=size, count=totals[size]) for size in sorted(totals, reverse=True)]
 
 
-def _solid_lines(product: Product, doses: Sequence[Dose]) -> list[DispenseLine]:
+def _solid_lines(product: Product, doses: Sequence[MeasuredDose]) -> list[DispenseLine]:
     unit = product.unit
     wholes: dict[tuple[int | None, Decimal], int] = defaultdict(int)
     halves: dict[tuple[int | None, Decimal], int] = defaultdict(int)
@@ -496,7 +519,7 @@ def _solid_lines(product: Product, doses: Sequence[Dose]) -> list[DispenseLine]:
     return lines
 
 
-def _liquid_lines(product: Product, doses: Sequence[Dose]) -> list[DispenseLine]:
+def _liquid_lines(product: Product, doses: Sequence[MeasuredDose]) -> list[DispenseLine]:
     item = liquid_name(product)
     by_step: dict[int, Decimal] = defaultdict(Decimal)
     by_day: dict[int, Decimal] = defaultdict(Decimal)
@@ -547,7 +570,7 @@ def _liquid_lines(product: Product, doses: Sequence[Dose]) -> list[DispenseLine]
     return lines
 
 
-def dispense_lines(product: Product, doses: Sequence[Dose]) -> list[DispenseLine]:
+def dispense_lines(product: Product, doses: Sequence[MeasuredDose]) -> list[DispenseLine]:
     """Totals per step and for the whole course (step None) of the measured doses."""
     measured = [dose for dose in doses if dose.amount is not None]
     if not measured:
@@ -615,33 +638,47 @@ _MEASURED: dict[tuple[object, ...], Measurement] = {}
 _MEASURED_LIMIT = 256
 
 
+def dose_shape(doses: Iterable[Dose]) -> Shape:
+    return tuple((dose.step, dose.day, dose.dose_mg) for dose in doses)
+
+
+def ladder_shape(steps: Sequence[Step]) -> Shape:
+    """The shape of the doses `schedule.build_schedule` makes from these steps (the same
+    order: step by step, day by day, the day's doses in order)."""
+    shape: list[tuple[int, int, Decimal]] = []
+    day = 0
+    for number, step in enumerate(steps, start=1):
+        amounts = step.amounts
+        for _ in range(step.days):
+            day += 1
+            shape.extend((number, day, dose_mg) for dose_mg in amounts)
+    return tuple(shape)
+
+
 def measurement(
-    regimen: Regimen, product: Product, strengths: Sequence[Strength], doses: Sequence[Dose]
+    regimen: Regimen, product: Product, strengths: Sequence[Strength], shape: Shape
 ) -> Measurement:
-    """The amounts, notes, product and dispensing lines for these doses (cached by shape)."""
-    shape: dict[tuple[int, int, Decimal], int] = defaultdict(int)
-    for dose in doses:
-        shape[(dose.step, dose.day, dose.dose_mg)] += 1
-    key = (id(regimen), product.id, tuple(s.mg for s in strengths), tuple(sorted(shape.items())))
+    """The amounts, notes, product and dispensing lines for doses of this shape (cached)."""
+    key = (id(regimen), product.id, tuple(s.mg for s in strengths), shape)
     found = _MEASURED.get(key)
     if found is None or found.regimen is not regimen:
         if len(_MEASURED) >= _MEASURED_LIMIT:
             _MEASURED.clear()
-        found = _MEASURED[key] = _measure(regimen, product, strengths, doses)
+        found = _MEASURED[key] = _measure(regimen, product, strengths, shape)
     return found
 
 
 def _measure(
-    regimen: Regimen, product: Product, strengths: Sequence[Strength], doses: Sequence[Dose]
+    regimen: Regimen, product: Product, strengths: Sequence[Strength], shape: Shape
 ) -> Measurement:
     notes: list[str] = []
     amounts: dict[Decimal, Amount | None] = {}
     if product.liquid:
-        for dose_mg in sorted({dose.dose_mg for dose in doses}):
+        for dose_mg in sorted({dose_mg for _, _, dose_mg in shape}):
             ml = liquid_ml(dose_mg, product)
             amounts[dose_mg] = liquid_amount(ml) if ml is not None else None
     else:
-        choice = choose_solid(product, strengths, (dose.dose_mg for dose in doses))
+        choice = choose_solid(product, strengths, (dose_mg for _, _, dose_mg in shape))
         for dose_mg, combination in choice.combinations.items():
             amounts[dose_mg] = solid_amount(product, combination) if combination else None
         if choice.single is not None and len(strengths) > 1 and product.single_strength:
@@ -649,8 +686,8 @@ def _measure(
                 f"Every dose uses {plain(choice.single.mg)} mg {product.unit}s: "
                 + (product.single_strength.note or "one strength for the whole course.")
             )
-    measured = with_amounts(doses, amounts)
-    missing = sum(1 for dose in measured if dose.amount is None)
+    measured = [MeasuredRow(step, day, amounts[dose_mg]) for step, day, dose_mg in shape]
+    missing = sum(1 for row in measured if row.amount is None)
     if missing:
         notes.append(
             f"{missing} dose(s) cannot be made exactly from {product.name} "
@@ -663,6 +700,19 @@ def _measure(
         product=product_ref(regimen, product, strengths),
         dispense=tuple(dispense_lines(product, measured)),
     )
+
+
+def ladder_amounts(
+    regimen: Regimen, options: PlanOptions, steps: Sequence[Step]
+) -> Mapping[Decimal, Amount | None]:
+    """Each distinct dose's amount for a plan of these steps, before its doses exist, so
+    `build_schedule` can build every Dose once, with its amount: `measure_plan` then
+    finds the same (cached) amounts on the doses and keeps them instead of copying."""
+    product = resolve_product(regimen, options)
+    if product is None:
+        return {}
+    strengths = allowed_strengths(product, options.strengths)
+    return measurement(regimen, product, strengths, ladder_shape(steps)).amounts
 
 
 def with_amounts(doses: Sequence[Dose], amounts: Mapping[Decimal, Amount | None]) -> list[Dose]:
@@ -680,7 +730,7 @@ def measure_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
     if product is None:
         return plan
     strengths = allowed_strengths(product, options.strengths)
-    measured = measurement(regimen, product, strengths, plan.doses)
+    measured = measurement(regimen, product, strengths, dose_shape(plan.doses))
     amounts = measured.amounts
     if options.strengths is not None and amounts and all(a is None for a in amounts.values()):
         raise InputError(
@@ -695,9 +745,15 @@ def measure_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
             ),
             "--strengths",
         )
+    # Doses built by build_schedule with `ladder_amounts` already hold these very Amount
+    # objects: keep them; otherwise (other plans, renal-adjusted doses) copy.
+    if all(dose.amount is amounts[dose.dose_mg] for dose in plan.doses):
+        doses = list(plan.doses)
+    else:
+        doses = with_amounts(plan.doses, amounts)
     return plan.model_copy(
         update={
-            "doses": with_amounts(plan.doses, amounts),
+            "doses": doses,
             "product": measured.product,
             "dispense": list(measured.dispense),
             "notes": [*plan.notes, *measured.notes],

@@ -9,7 +9,7 @@ happens twice (the repeated hour of a fall-back day) is the first occurrence.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -22,6 +22,7 @@ from titrate.model import (
     BASIS_TEXT,
     DISCLAIMER,
     MG_DECIMAL_PLACES,
+    Amount,
     Day,
     Dose,
     NoticeRef,
@@ -335,21 +336,40 @@ def _local_instant(day: date, clock: time, tz: ZoneInfo, fold: int) -> tuple[dat
     return instant, None
 
 
-def build_schedule(regimen: Regimen, options: PlanOptions) -> Plan:
-    """Expand the regimen into a plan with doses and days (findings come later)."""
+# Given the ladder's steps, each distinct dose's amount in the chosen product.
+AmountsFor = Callable[[Sequence[Step]], Mapping[Decimal, Amount | None]]
+
+
+def build_schedule(
+    regimen: Regimen, options: PlanOptions, amounts_for: AmountsFor | None = None
+) -> Plan:
+    """Expand the regimen into a plan with doses and days (findings come later).
+
+    With `amounts_for` (`api.plan` passes it when no renal reduction will change the
+    doses afterwards) each dose is built with its amount, once; otherwise the amounts
+    are None and `measure.measure_plan` fills them in."""
     tz = zone(options.timezone)
     shared = regimen_parts(regimen)
     ladder = ladder_for(regimen, options)
     notes = list(ladder.notes)
     clock_times = times_by_frequency(regimen, options, ladder.steps, notes)
+    amounts: Mapping[Decimal, Amount | None] = {}
+    deferred: InputError | None = None
+    if amounts_for is not None:
+        try:
+            amounts = amounts_for(ladder.steps)
+        except InputError as exc:
+            # Raised once the schedule is complete, so that its own errors (a plan past
+            # the year 9999) still come first, as when measuring came after it.
+            deferred = exc
     doses: list[Dose] = []
     days: list[Day] = []
     day_number = 0
     try:
         for step_number, step in enumerate(ladder.steps, start=1):
-            # Dose and Day are built with `trusted` (no second validation): the amounts
-            # come from validated Steps (custom ones too), the instants are aware
-            # datetimes, and day and dose numbers count from 1.
+            # Dose and Day are built with `trusted` (no second validation): the doses
+            # come from validated Steps (custom ones too), their amounts are validated
+            # models, the instants are aware datetimes, and numbers count from 1.
             slots = list(zip(clock_times[step.per_day], step.amounts, strict=True))
             total_mg = step.total_mg
             for _ in range(step.days):
@@ -368,7 +388,7 @@ def build_schedule(regimen: Regimen, options: PlanOptions) -> Plan:
                                 "day": day_number,
                                 "step": step_number,
                                 "dose_mg": dose_mg,
-                                "amount": None,
+                                "amount": amounts.get(dose_mg),
                             },
                         )
                     )
@@ -394,6 +414,9 @@ def build_schedule(regimen: Regimen, options: PlanOptions) -> Plan:
             + " (evenly spaced waking hours); use --times to fit the patient's day."
         )
     kind = options.kind or ("custom" if options.steps is not None else "titration")
+    review = review_by(regimen, options.start, kind)
+    if deferred is not None:
+        raise deferred
     return Plan(
         kind=kind,
         regimen=shared.ref,
@@ -410,7 +433,7 @@ def build_schedule(regimen: Regimen, options: PlanOptions) -> Plan:
         sources=list(shared.sources),
         notes=notes,
         notices=list(shared.notices),
-        review_by=review_by(regimen, options.start, kind),
+        review_by=review,
         disclaimer=DISCLAIMER,
     )
 
