@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 
+from titrate.citation import BASIS_TEXT, cite
 from titrate.errors import InputError
 from titrate.model import (
-    BASIS_TEXT,
     MG_DECIMAL_PLACES,
     Day,
     Dose,
@@ -138,7 +138,7 @@ def _reduce_for_kidneys(plan: Plan, regimen: Regimen) -> Plan:
         crcl_ml_min=patient.crcl_ml_min,
         factor=band.dose_factor,
         basis=band.basis,
-        source=regimen.cite(band),
+        source=cite(regimen, band),
         inexact=inexact,
     )
     note = (

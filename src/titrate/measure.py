@@ -22,6 +22,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import NamedTuple, Protocol
 
+from titrate.citation import cite
 from titrate.errors import InputError
 from titrate.model import (
     Amount,
@@ -608,7 +609,7 @@ def product_ref(regimen: Regimen, product: Product, strengths: Sequence[Strength
             product.discard_after_opening.days if product.discard_after_opening else None
         ),
         administration=[note.text for note in product.administration],
-        source=regimen.cite(product),
+        source=cite(regimen, product),
         scored_mg=[s.mg for s in strengths if s.scored],
         measure_step_ml=product.measure_step.ml if product.measure_step else None,
         pack_sizes=list(product.packs.sizes) if product.packs else [],

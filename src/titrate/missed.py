@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from titrate.citation import cite
 from titrate.errors import InputError
 from titrate.model import (
     Advice,
@@ -295,7 +296,7 @@ def advise(plan: Plan, regimen: Regimen, missed_number: int, now: datetime) -> A
         rule=words,
         rule_field=field_name,
         basis=fact.basis,
-        source=regimen.cite(fact),
+        source=cite(regimen, fact),
         message=message,
         never_double=NEVER_DOUBLE,
         notes=notes,

@@ -16,10 +16,10 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from titrate.citation import BASIS_TEXT, cite
 from titrate.errors import InputError
 from titrate.model import (
     ABSURD_MG,
-    BASIS_TEXT,
     DISCLAIMER,
     MG_DECIMAL_PLACES,
     Amount,
@@ -452,7 +452,7 @@ def review_by(regimen: Regimen, start: date, kind: str) -> ReviewBy | None:
         date=on,
         day=review.by_day,
         text=review.text,
-        source=regimen.cite(review),
+        source=cite(regimen, review),
         basis=review.basis,
     )
 
@@ -499,7 +499,7 @@ def notice_refs(regimen: Regimen) -> tuple[NoticeRef, ...]:
     """The regimen's notices, a boxed warning first (otherwise in the data's order)."""
     ordered = sorted(regimen.notices, key=lambda notice: not notice.boxed)
     return tuple(
-        NoticeRef(id=notice.id, text=notice.text, source=regimen.cite(notice), boxed=notice.boxed)
+        NoticeRef(id=notice.id, text=notice.text, source=cite(regimen, notice), boxed=notice.boxed)
         for notice in ordered
     )
 

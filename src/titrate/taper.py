@@ -30,10 +30,10 @@ from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from titrate.api import plan as build_plan
+from titrate.citation import BASIS_TEXT, basis_text
 from titrate.errors import InputError
 from titrate.model import (
     ABSURD_MG,
-    BASIS_TEXT,
     MG_DECIMAL_PLACES,
     Plan,
     PlanOptions,
@@ -221,7 +221,7 @@ def _pace_note(regimen: Regimen, step: Decimal, every: int, overridden: bool) ->
         daily = pace.step_mg_per_day
         chosen = (
             f"; {step} mg is the slower end of the guidance's {daily.min}-{daily.max} mg a "
-            f"day ({regimen.basis_text(daily)}) [{', '.join(daily.source)}]"
+            f"day ({basis_text(regimen, daily)}) [{', '.join(daily.source)}]"
             if daily is not None
             else ""
         )

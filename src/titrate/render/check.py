@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 import textwrap
 
-from titrate.model import BASIS_TEXT, Finding, Patient, Plan
+from titrate.citation import BASIS_TEXT
+from titrate.model import Finding, Patient, Plan
 from titrate.render.common import SEVERITY_LABEL, mg, number
 
 _KIND = {

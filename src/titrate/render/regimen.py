@@ -6,7 +6,8 @@ import json
 import textwrap
 from typing import TYPE_CHECKING, Any
 
-from titrate.model import BASIS_TEXT, Regimen, Sourced
+from titrate.citation import BASIS_TEXT, citations, cite
+from titrate.model import Regimen, Sourced
 from titrate.render.common import mg, number
 
 if TYPE_CHECKING:
@@ -154,8 +155,8 @@ def _enforced(rule: Rule, regimen: Regimen | None) -> dict[str, Any] | None:
         "field": rule.enforces,
         "present": True,
         "basis": node.basis,
-        "source": regimen.cite(node),
-        "citations": regimen.citations(node),
+        "source": cite(regimen, node),
+        "citations": citations(regimen, node),
     }
 
 

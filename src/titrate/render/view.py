@@ -15,7 +15,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from titrate.model import BASIS_TEXT, DispenseLine, Dose, Finding, NoticeRef, Plan, ReviewBy
+from titrate.citation import BASIS_TEXT
+from titrate.model import DispenseLine, Dose, Finding, NoticeRef, Plan, ReviewBy
 from titrate.render import RenderOptions
 from titrate.render.common import SEVERITY_LABEL, finding_line, mg, number, title
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Literal
 
+from titrate.citation import cite
 from titrate.model import SEVERITY_RANK, Finding, Plan, Regimen, Severity, Sourced
 
 Scope = Literal["plan", "log"]
@@ -73,7 +74,7 @@ class Rule:
             day=hit.day,
             dose=hit.dose,
             at=hit.at,
-            source=regimen.cite(hit.fact),
+            source=cite(regimen, hit.fact),
             basis=hit.fact.basis,
         )
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from titrate.adjust import interaction_class, plain, renal_band
-from titrate.model import BASIS_TEXT, InteractionClass
+from titrate.citation import BASIS_TEXT
+from titrate.model import InteractionClass
 from titrate.rules.base import Context, Hit, rule
 
 

@@ -14,7 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from titrate.model import BASIS_TEXT, Plan
+from titrate.citation import BASIS_TEXT
+from titrate.model import Plan
 from titrate.rules.base import Context, Hit, rule
 
 

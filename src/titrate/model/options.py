@@ -1,0 +1,76 @@
+"""Inputs to the planner: the patient and the options that shape a plan."""
+
+# No `from __future__ import annotations` in this package: pydantic would then compile and
+# evaluate every field annotation from its string, which every command pays at start-up.
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+)
+
+from titrate.model.regimen import Step
+from titrate.model.units import (
+    Mg,
+    Number,
+    Strict,
+    TimeOfDay,
+)
+
+# ---------------------------------------------------------------------------------------
+# Inputs to the planner
+
+
+def _printable_text(value: Any) -> Any:
+    # Bytes that are not UTF-8 arrive from argv as lone surrogates; they cannot be
+    # written to any output, so refuse them here rather than crash in a renderer.
+    if isinstance(value, str) and any("\ud800" <= char <= "\udfff" for char in value):
+        raise ValueError("text is not valid UTF-8")
+    return value
+
+
+PrintableText = Annotated[str, BeforeValidator(_printable_text)]
+
+
+class Patient(Strict):
+    name: PrintableText | None = Field(default=None, max_length=10_000)
+    age_years: Number | None = None
+    crcl_ml_min: Number | None = Field(
+        default=None, description="creatinine clearance (Cockcroft–Gault), mL/min"
+    )
+    dialysis: bool = Field(default=False, description="dialysis-dependent")
+    co_medications: list[str] = Field(
+        default_factory=list, description="co-medications or classes as given (--with)"
+    )
+    pregnant: bool = False
+
+
+class PlanOptions(Strict):
+    """Everything that shapes a plan besides the regimen. 'Today' and the zone are
+    resolved by the caller (the CLI edge), so a plan is a pure function of these."""
+
+    start: date
+    timezone: str
+    times: list[TimeOfDay] | None = None
+    target_mg: Mg | None = None
+    step_mg: Mg | None = Field(
+        default=None, description="rule-based titration: rise per dose at each increase"
+    )
+    every_days: int | None = Field(
+        default=None, ge=1, le=365, description="rule-based titration: days between increases"
+    )
+    hold_days: int = Field(default=0, ge=0)
+    steps: list[Step] | None = None
+    kind: Literal["titration", "custom", "taper"] | None = Field(
+        default=None, description="None: custom when steps are given, else titration"
+    )
+    patient: Patient = Field(default_factory=Patient)
+    renal_adjust: bool = Field(
+        default=False, description="apply the regimen's suggested renal dose factor"
+    )
+    product: str | None = Field(default=None, description="product id; None: the default")
+    strengths: list[Mg] | None = Field(
+        default=None, description="restrict a solid product to these strengths (mg)"
+    )

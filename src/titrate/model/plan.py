@@ -1,0 +1,293 @@
+"""Plans and findings, as the planner produces them and `titrate schema` publishes them."""
+
+# No `from __future__ import annotations` in this package: pydantic would then compile and
+# evaluate every field annotation from its string, which every command pays at start-up.
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal, TypeVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+)
+
+from titrate.model.options import Patient
+from titrate.model.units import (
+    Basis,
+    Mg,
+    Number,
+    Quantity,
+    Severity,
+)
+
+# ---------------------------------------------------------------------------------------
+# Building plan models from values that are already valid
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+_set = object.__setattr__
+_FIELD_NAMES: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def trusted(cls: type[ModelT], values: dict[str, Any]) -> ModelT:
+    """`cls(**values)` without validating the values again: for the planner's hot loops,
+    which build dozens of Dose and Day models per plan from values taken from models
+    that were validated at the edge (Step, PlanOptions, Amount) or computed from them
+    (dates, aware datetimes, day numbers counted from 1). `values` becomes the model's
+    own field dict: pass a new dict.
+
+    Every field must be given, in the model's order (the JSON follows the field dict's
+    order). This sets what `model_construct` sets, without its per-field default and
+    alias handling, which in pydantic 2.14 costs more than validating a small model;
+    tests compare the result, its state and its JSON with the validated model, so a
+    pydantic that keeps other per-instance state fails them."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(cls.model_fields)
+    if tuple(values) != names:
+        raise TypeError(f"{cls.__name__}: give every field in order {names}, not {tuple(values)}")
+    instance = cls.__new__(cls)
+    _set(instance, "__dict__", values)
+    _set(instance, "__pydantic_fields_set__", set(names))
+    _set(instance, "__pydantic_extra__", None)
+    _set(instance, "__pydantic_private__", None)
+    return instance
+
+
+# ---------------------------------------------------------------------------------------
+# Plans and findings (published in `titrate schema`)
+
+
+class Finding(BaseModel):
+    """One problem (or note) found in a plan or a dose log."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="short stable id, e.g. TT101")
+    rule: str = Field(description="stable kebab-case slug, e.g. over-daily-max")
+    severity: Severity
+    message: str
+    day: int | None = Field(default=None, description="plan day number the finding concerns")
+    dose: int | None = Field(default=None, description="dose number (1-based) it concerns")
+    at: datetime | None = Field(default=None, description="date-time it concerns")
+    source: str = Field(description="citation of the rule's source in the regimen data")
+    basis: Basis | None = Field(default=None, description="label, implied, convention, …")
+
+
+class Piece(BaseModel):
+    """Part of an amount: `count` units of one strength (count may be 0.5 for a half)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    strength_mg: Mg
+    count: Quantity
+
+
+class Amount(BaseModel):
+    """How much of the chosen product makes one dose (filled in by `measure`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: Quantity = Field(description="tablets, capsules, packets or mL (exact)")
+    unit: Literal["tablet", "capsule", "packet", "mL"]
+    text: str = Field(description="for people, e.g. '1½ × 10 mg tablet', '3 mL'")
+    pieces: list[Piece] = Field(default_factory=list)
+
+
+class ProductRef(BaseModel):
+    """The product a plan is measured in (filled in by `measure`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    form: Literal["tablet", "capsule", "solution", "suspension", "granules"]
+    strengths_mg: list[Mg] = Field(default_factory=list, description="solid forms")
+    concentration_mg_per_ml: Mg | None = Field(default=None, description="liquids")
+    storage: str | None = None
+    discard_after_opening_days: int | None = None
+    administration: list[str] = Field(default_factory=list)
+    source: str = ""
+    scored_mg: list[Mg] = Field(default_factory=list, description="strengths that may be halved")
+    measure_step_ml: Number | None = Field(default=None, description="liquids: finest mL measured")
+    pack_sizes: list[Number] = Field(default_factory=list, description="mL or units per pack")
+    pack_name: str | None = Field(default=None, description="bottle, carton, …")
+    notes: list[str] = Field(default_factory=list, description="conventions and caveats")
+    not_interchangeable_with: list[str] = Field(
+        default_factory=list,
+        description="ids of products that must not be swapped with this one during a course",
+    )
+
+
+class PackCount(BaseModel):
+    """`count` packs of `size` (mL per bottle, packets per carton)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    size: Number
+    count: int = Field(ge=0)
+
+
+class DispenseLine(BaseModel):
+    """How much to dispense of one item, for one step or (step None) the whole course."""
+
+    model_config = ConfigDict(frozen=True)
+
+    step: int | None = Field(default=None, description="None = whole course")
+    item: str = Field(description="e.g. '10 mg tablet', '5 mg/mL suspension'")
+    strength_mg: Mg | None = None
+    quantity: Quantity = Field(description="units to dispense (tablets, packets, mL)")
+    unit: Literal["tablet", "capsule", "packet", "mL"]
+    packs: int | None = Field(default=None, description="bottles/cartons of pack_size")
+    pack_size: Number | None = None
+    text: str
+    pack_counts: list[PackCount] = Field(
+        default_factory=list, description="packs by size (whole course; sizes may mix)"
+    )
+    halves: int | None = Field(default=None, description="tablets: halves taken")
+    halves_left_over: int | None = Field(
+        default=None, description="tablets, whole course: halves split off but not taken"
+    )
+
+
+class Dose(BaseModel):
+    """One scheduled administration."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int = Field(ge=1, description="1-based position in the plan")
+    at: datetime = Field(description="ISO 8601 date-time with UTC offset")
+    day: int = Field(ge=1)
+    step: int = Field(ge=1)
+    dose_mg: Mg
+    amount: Amount | None = Field(default=None, description="set when a product is chosen")
+
+
+class Day(BaseModel):
+    """One calendar day of a plan."""
+
+    model_config = ConfigDict(frozen=True)
+
+    day: int = Field(ge=1)
+    date: date
+    step: int = Field(ge=1)
+    doses: int = Field(ge=0, description="number of administrations that day")
+    total_mg: Quantity = Field(description="sum of the day's doses in mg (exact)")
+
+
+class RegimenRef(BaseModel):
+    """The regimen a plan follows, with the limits it was checked against."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    drug: str
+    route: str
+    summary: str
+    max_daily_mg: Mg
+    max_single_mg: Mg | None = None
+    max_doses_per_day: int | None = None
+
+
+class NoticeRef(BaseModel):
+    """A sourced sentence every output repeats (e.g. never stop suddenly)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    text: str
+    source: str
+    boxed: bool = Field(default=False, description="the label's boxed warning")
+
+
+class ReviewBy(BaseModel):
+    """The date by which the treatment must be reviewed (regimen `review`), counted from
+    the plan's first day; shown even when the plan is shorter."""
+
+    model_config = ConfigDict(frozen=True)
+
+    date: date
+    day: int = Field(ge=1, description="plan day number (day 1 = the start)")
+    text: str
+    source: str
+    basis: Basis
+
+
+class SourceRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str
+    section: str | None = None
+    url: str
+    retrieved: date
+
+
+class InexactDose(BaseModel):
+    """A renal-adjusted dose with no exact decimal value (e.g. 5 mg × 2/3 = 10/3 mg):
+    the plan shows `shown_mg`, and a finding says so beside the day."""
+
+    model_config = ConfigDict(frozen=True)
+
+    step: int = Field(ge=1)
+    day: int = Field(ge=1, description="first plan day of the step")
+    from_mg: Mg = Field(description="the dose before adjustment")
+    exact_mg: str = Field(description="the exact adjusted dose as a fraction, e.g. '10/3'")
+    shown_mg: Mg = Field(description="the value the plan carries (rounded half-even)")
+
+
+class RenalAdjustment(BaseModel):
+    """The renal reduction applied to every dose of the plan (--renal-adjust)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    band: str = Field(description="the kidney-function band, e.g. 'moderate (CrCl 30–50 mL/min)'")
+    crcl_ml_min: Number
+    factor: str = Field(description="exact fraction applied to each dose, e.g. '1/2'")
+    basis: Basis
+    source: str
+    inexact: list[InexactDose] = Field(default_factory=list)
+
+
+class Plan(BaseModel):
+    """A dated, timed schedule and what was found wrong with it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: Literal["1"] = "1"
+    kind: Literal["titration", "custom", "taper"]
+    regimen: RegimenRef
+    patient: Patient
+    start: date
+    timezone: str = Field(description="IANA zone the clock times are in")
+    times: dict[int, list[str]] = Field(description="clock times used, per doses a day")
+    doses: list[Dose]
+    days: list[Day]
+    findings: list[Finding]
+    sources: list[SourceRef]
+    notes: list[str] = Field(default_factory=list, description="conventions and caveats")
+    notices: list[NoticeRef] = Field(default_factory=list, description="sourced advice")
+    product: ProductRef | None = None
+    dispense: list[DispenseLine] = Field(default_factory=list)
+    renal_adjustment: RenalAdjustment | None = Field(
+        default=None, description="set when doses were reduced for kidney function"
+    )
+    review_by: ReviewBy | None = Field(
+        default=None, description="review the treatment by this date (regimen `review`)"
+    )
+    disclaimer: str
+
+    @property
+    def total_mg(self) -> Decimal:
+        return sum((day.total_mg for day in self.days), Decimal(0))
+
+    def findings_for_day(self, day: int) -> list[Finding]:
+        return [finding for finding in self.findings if finding.day == day]
+
+
+DISCLAIMER = (
+    "This schedule supports, and does not replace, the prescriber's instructions. "
+    "Check every dose against the prescription."
+)
