@@ -17,8 +17,8 @@ START = date(2026, 12, 1)
 
 
 def test_public_names_resolve_to_functions_and_models() -> None:
-    import titrate.check
-    import titrate.taper
+    import titrate.core.check
+    import titrate.core.taper
     from titrate import check, taper
 
     for function in (load_regimens, get_regimen, plan, check, taper):
@@ -42,7 +42,7 @@ def test_plan_returns_the_model_the_cli_renders() -> None:
 
 
 def test_plan_reports_findings_and_bad_input_raises_input_error() -> None:
-    from titrate.schedule import parse_steps
+    from titrate.core.schedule import parse_steps
 
     baclofen = get_regimen("baclofen")
     over = plan(baclofen, PlanOptions(start=START, timezone="UTC", steps=parse_steps("25x4:3")))
@@ -57,7 +57,7 @@ def test_plan_reports_findings_and_bad_input_raises_input_error() -> None:
 
 def test_check_a_saved_plan_file(tmp_path: Path) -> None:
     from titrate import check
-    from titrate.schedule import parse_steps
+    from titrate.core.schedule import parse_steps
 
     baclofen = get_regimen("baclofen")
     over = plan(baclofen, PlanOptions(start=START, timezone="UTC", steps=parse_steps("20x4:3")))
@@ -110,7 +110,7 @@ def test_advise_missed_and_audit_under_the_issues_names(tmp_path: Path) -> None:
 def test_trusted_models_equal_validated_ones_in_state_and_json() -> None:
     from datetime import UTC, datetime
 
-    from titrate.measure import with_amounts
+    from titrate.core.measure import with_amounts
     from titrate.model import Amount, Day, Dose, Piece, trusted
 
     values = {
@@ -167,10 +167,10 @@ def test_measurement_cache_tells_regimens_with_the_same_id_apart() -> None:
 
 
 def test_doses_are_measured_as_they_are_built_and_errors_keep_their_order() -> None:
-    from titrate.adjust import adjust_plan
     from titrate.cli import plan_options
-    from titrate.measure import measure_plan
-    from titrate.schedule import build_schedule
+    from titrate.core.adjust import adjust_plan
+    from titrate.core.measure import measure_plan
+    from titrate.core.schedule import build_schedule
 
     baclofen = get_regimen("baclofen")
     options = PlanOptions(start=START, timezone="UTC", product="suspension")

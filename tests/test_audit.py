@@ -1,4 +1,4 @@
-"""Dose-log audit: `titrate audit PLAN LOG`, titrate.doselog, titrate.audit and the log rules."""
+"""Dose-log audit: `titrate audit PLAN LOG`, core.doselog, core.audit and the log rules."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from conftest import run
 from titrate.api import plan as build_plan
-from titrate.audit import audit_log, match
 from titrate.catalog import get_regimen
-from titrate.doselog import DoseLog, read_log
+from titrate.core.audit import audit_log, match
+from titrate.core.doselog import DoseLog, read_log
 from titrate.errors import InputError
 from titrate.model import AuditResult, Finding, LogEntry, Plan, PlanOptions, Regimen
 from titrate.render.audit import audit_schema
@@ -66,7 +66,7 @@ def audit_rows(
     regimen: Regimen, plan: Plan, rows: list[tuple[str, str]], as_of: datetime | None = None
 ) -> AuditResult:
     tz = ZoneInfo(plan.timezone)
-    from titrate.doselog import parse_instant
+    from titrate.core.doselog import parse_instant
 
     entries = [
         LogEntry(line=index, taken_at=parse_instant(at, tz, "test"), dose_mg=Decimal(mg))
@@ -583,7 +583,7 @@ def _shuffled_log(tmp_path: Path, plan: Plan) -> Path:
 
 
 def test_streamed_audit_equals_the_in_memory_one(regimen: Regimen, tmp_path: Path) -> None:
-    from titrate.doselog import open_log
+    from titrate.core.doselog import open_log
 
     plan = label_plan()
     log = _shuffled_log(tmp_path, plan)
@@ -600,9 +600,11 @@ def test_streamed_audit_equals_the_in_memory_one(regimen: Regimen, tmp_path: Pat
 def test_rejected_rows_beyond_the_listing_cap_are_counted(
     regimen: Regimen, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from titrate.doselog import open_log
+    from titrate.core.doselog import open_log
 
-    auditing = importlib.import_module("titrate.audit")  # `titrate.audit` is also a function
+    auditing = importlib.import_module(
+        "titrate.core.audit"
+    )  # `titrate.core.audit` is also a function
     monkeypatch.setattr(auditing, "MAX_LISTED_REJECTED", 3)
     rows = [*on_time_rows(label_plan()), *[("2026-12-05T09:00", "x")] * 5]
     log = write_csv(tmp_path / "log.csv", rows)
@@ -618,9 +620,9 @@ def test_rejected_rows_beyond_the_listing_cap_are_counted(
 def test_too_many_kept_entries_is_one_clear_error(
     regimen: Regimen, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from titrate.doselog import open_log
+    from titrate.core.doselog import open_log
 
-    auditing = importlib.import_module("titrate.audit")
+    auditing = importlib.import_module("titrate.core.audit")
     monkeypatch.setattr(auditing, "MAX_KEPT_ENTRIES", 10)
     log = write_csv(tmp_path / "log.csv", on_time_rows(label_plan()))
     with pytest.raises(InputError) as caught:
@@ -633,7 +635,7 @@ def test_too_many_kept_entries_is_one_clear_error(
 
 def test_clock_change_notes_are_capped(regimen: Regimen, tmp_path: Path) -> None:
     """Twelve naive 01:30 rows on a fall-back night: ten notes, then a count."""
-    from titrate.doselog import open_log
+    from titrate.core.doselog import open_log
 
     plan = label_plan(date(2026, 10, 24), "Europe/London")
     rows = [(dose.at.isoformat(), str(dose.dose_mg)) for dose in plan.doses]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from conftest import run
-from titrate.check import check
+from titrate.core.check import check
 from titrate.errors import InputError
 from titrate.model import Patient
 

@@ -1,4 +1,4 @@
-"""Doses → amounts of a product and dispensing totals (titrate.measure), exactly."""
+"""Doses → amounts of a product and dispensing totals (titrate.core.measure), exactly."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from titrate.api import plan as build_plan
 from titrate.catalog import get_regimen
+from titrate.core.measure import choose_packs, fewest_pieces, in_use_windows, liquid_ml
 from titrate.errors import InputError
-from titrate.measure import choose_packs, fewest_pieces, in_use_windows, liquid_ml
 from titrate.model import Plan, PlanOptions, Product, Step, Strength
 
 BACLOFEN = get_regimen("baclofen")
@@ -34,7 +34,7 @@ def make_plan(
     steps: str | None = None,
     hold_days: int = 0,
 ) -> Plan:
-    from titrate.schedule import parse_steps
+    from titrate.core.schedule import parse_steps
 
     return build_plan(
         BACLOFEN,

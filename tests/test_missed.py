@@ -1,4 +1,4 @@
-"""Missed-dose advice: `titrate missed` and titrate.missed.advise."""
+"""Missed-dose advice: `titrate missed` and titrate.core.missed.advise."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from conftest import run
 from titrate.api import plan as build_plan
 from titrate.catalog import get_regimen
-from titrate.missed import NEVER_DOUBLE, advise
+from titrate.core.missed import NEVER_DOUBLE, advise
 from titrate.model import Amount, Limit, MissedDose, Plan, PlanOptions, Regimen
 from titrate.render.advice import advice_schema
 

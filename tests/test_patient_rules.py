@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import run
-from titrate.adjust import exact_mg, interaction_class, shown_mg
 from titrate.api import plan as build_plan
 from titrate.catalog import get_regimen
+from titrate.core.adjust import exact_mg, interaction_class, shown_mg
 from titrate.errors import InputError
 from titrate.model import Patient, PlanOptions
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from conftest import run
 from titrate.api import plan as build_plan
 from titrate.catalog import get_regimen, load_regimens
+from titrate.core.schedule import parse_steps
 from titrate.model import (
     Escalation,
     PlanOptions,
@@ -28,7 +29,6 @@ from titrate.model import (
     Taper,
     Titration,
 )
-from titrate.schedule import parse_steps
 
 DANTROLENE = ("plan", "dantrolene", "--start", "2026-12-01", "--tz", "UTC")
 TIZANIDINE = ("plan", "tizanidine", "--start", "2026-12-01", "--tz", "UTC")

@@ -432,7 +432,7 @@ def test_view_groups_steps_and_puts_findings_beside_days(over_plan: Plan) -> Non
 
 
 def test_taper_plans_render_in_every_format() -> None:
-    from titrate.taper import taper
+    from titrate.core.taper import taper
 
     tapered = taper(
         get_regimen("baclofen"),

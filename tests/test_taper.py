@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from conftest import run
 from titrate.catalog import get_regimen
+from titrate.core.taper import taper
 from titrate.model import PlanOptions
 from titrate.rules import REGISTRY
-from titrate.taper import taper
 
 TAPER = ("taper", "baclofen", "--start", "2026-12-01", "--tz", "UTC")
 FROM_20_TID = (*TAPER, "--from-mg", "20", "--doses-per-day", "3")

@@ -15,8 +15,6 @@ a script pays only for what it uses.
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -26,13 +24,13 @@ _API = {
     "load_regimens": "titrate.catalog",
     "get_regimen": "titrate.catalog",
     "plan": "titrate.api",
-    "check": "titrate.check",
-    "taper": "titrate.taper",
-    "advise": "titrate.missed",
-    "audit_log": "titrate.audit",
-    "read_log": "titrate.doselog",
-    "advise_missed": "titrate.missed:advise",  # the issue's names for advise and audit_log
-    "audit": "titrate.audit:audit_log",
+    "check": "titrate.core.check",
+    "taper": "titrate.core.taper",
+    "advise": "titrate.core.missed",
+    "audit_log": "titrate.core.audit",
+    "read_log": "titrate.core.doselog",
+    "advise_missed": "titrate.core.missed:advise",  # the issue's names for advise and audit_log
+    "audit": "titrate.core.audit:audit_log",
     "Advice": "titrate.model",
     "AuditResult": "titrate.model",
     "InputError": "titrate.errors",
@@ -67,16 +65,16 @@ __all__ = [
 
 if TYPE_CHECKING:
     from titrate.api import plan
-    from titrate.audit import audit_log
-    from titrate.audit import audit_log as audit
     from titrate.catalog import get_regimen, load_regimens
-    from titrate.check import check
-    from titrate.doselog import read_log
+    from titrate.core.audit import audit_log
+    from titrate.core.audit import audit_log as audit
+    from titrate.core.check import check
+    from titrate.core.doselog import read_log
+    from titrate.core.missed import advise
+    from titrate.core.missed import advise as advise_missed
+    from titrate.core.taper import taper
     from titrate.errors import InputError
-    from titrate.missed import advise
-    from titrate.missed import advise as advise_missed
     from titrate.model import Advice, AuditResult, Finding, Patient, Plan, PlanOptions, Regimen
-    from titrate.taper import taper
 
 
 def __getattr__(name: str) -> Any:
@@ -93,20 +91,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-class _Package(types.ModuleType):
-    """`titrate.check`, `titrate.taper` … are both API functions and the submodules that
-    define them. Importing a submodule would set the package attribute to the module,
-    so `from titrate import check` would give the module once anything had imported
-    `titrate.check`; this keeps the function instead (use `from titrate.check import …`
-    for the module's other names)."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        shadowed = _API.get(name, "").partition(":")[0] == f"{__name__}.{name}"
-        if shadowed and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from titrate.adjust import adjust_plan, check_patient
-from titrate.measure import ladder_amounts, measure_plan
+from titrate.core.adjust import adjust_plan, check_patient
+from titrate.core.measure import ladder_amounts, measure_plan
+from titrate.core.schedule import build_schedule
 from titrate.model import Amount, Plan, PlanOptions, Regimen, Step
 from titrate.rules import check_plan
-from titrate.schedule import build_schedule
 
 
 def plan(regimen: Regimen, options: PlanOptions) -> Plan:

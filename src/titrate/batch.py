@@ -329,8 +329,8 @@ class Planner:
         from titrate.api import plan as build_plan
         from titrate.catalog import get_regimen
         from titrate.cli import plan_options
+        from titrate.core.schedule import zone
         from titrate.rules import at_or_above
-        from titrate.schedule import zone
 
         self.catalog = catalog
         self.default_zone = default_zone
@@ -346,7 +346,7 @@ class Planner:
     def today(self, zone_name: str) -> str:
         found = self._today.get(zone_name)
         if found is None:
-            from titrate.schedule import zone
+            from titrate.core.schedule import zone
 
             found = self._today[zone_name] = self.now.astimezone(zone(zone_name)).date().isoformat()
         return found
@@ -409,7 +409,7 @@ def _whole_number(text: str | None, column: str) -> int | None:
     checks then apply the range, e.g. --every-days 0 is refused as on the command line)."""
     if text is None:
         return None
-    from titrate.schedule import MAX_PLAN_DAYS
+    from titrate.core.schedule import MAX_PLAN_DAYS
 
     value = text.strip()
     if not value.isascii() or not value.isdigit():

@@ -165,7 +165,7 @@ def load_catalog(regimen_files: list[Path] | None) -> dict[str, Regimen]:
 
 def today_in(zone_name: str) -> date:
     """'Today' is resolved once, here at the edge, in the plan's zone."""
-    from titrate.schedule import zone
+    from titrate.core.schedule import zone
 
     return datetime.now(zone(zone_name)).date()
 
@@ -299,8 +299,8 @@ def render_options(
     paper: str | None,
 ) -> RenderOptions:
     """Command-line strings → RenderOptions; 'today' for --printed-on is resolved here."""
+    from titrate.core.schedule import parse_date
     from titrate.render import RenderOptions
-    from titrate.schedule import parse_date
 
     if paper is not None:
         # Only when --paper is given: `plan -f json` must not import the view model.
@@ -505,8 +505,8 @@ def plan_options(
     every_days: int | None = None,
 ) -> PlanOptions:
     """Command-line strings → PlanOptions (each problem names its option)."""
+    from titrate.core.schedule import parse_date, parse_steps, parse_times
     from titrate.model import PlanOptions
-    from titrate.schedule import parse_date, parse_steps, parse_times
 
     return PlanOptions(
         product=product,
@@ -540,7 +540,7 @@ def parse_strengths(text: str) -> list[Decimal]:
 
 
 def zone_or_system(tz: str | None) -> str:
-    from titrate.schedule import zone
+    from titrate.core.schedule import zone
 
     return zone(tz).key if tz else system_timezone()
 
@@ -679,9 +679,9 @@ def taper(
     """
     with input_errors():
         from titrate.catalog import get_regimen
+        from titrate.core.taper import day_after, taper_after
+        from titrate.core.taper import taper as build_taper
         from titrate.rules import at_or_above
-        from titrate.taper import day_after, taper_after
-        from titrate.taper import taper as build_taper
 
         if (from_mg is None) == (from_plan is None):
             fail("give the current dose with exactly one of --from-mg or --from-plan", "--from-mg")
@@ -690,8 +690,8 @@ def taper(
         chosen = get_regimen(regimen, load_catalog(regimen_files))
         step = parse_mg(step_mg, "--step-mg") if step_mg is not None else None
         if from_plan is not None:
-            from titrate.adjust import merge_patient
-            from titrate.planfile import load_plan
+            from titrate.core.adjust import merge_patient
+            from titrate.core.planfile import load_plan
 
             previous = load_plan(from_plan)
             zone_name = zone_or_system(tz) if tz else previous.timezone
@@ -805,9 +805,9 @@ def check(
     Example: titrate check proposed.yaml --crcl 40
     """
     with input_errors():
-        from titrate.check import check as check_file
+        from titrate.core.check import check as check_file
+        from titrate.core.schedule import parse_date
         from titrate.rules import at_or_above
-        from titrate.schedule import parse_date
 
         zone_name = zone_or_system(tz)
         result = check_file(
@@ -926,7 +926,7 @@ def products(
     """
     with input_errors():
         from titrate.catalog import get_regimen
-        from titrate.measure import product_catalogue
+        from titrate.core.measure import product_catalogue
 
         chosen = get_regimen(regimen, load_catalog(regimen_files))
         refs = product_catalogue(chosen)
@@ -1035,7 +1035,7 @@ def schema(
             fail(f"unknown kind {kind!r} (choose plan, advice or audit)", "--kind")
 
 
-# Missed doses and dose-log audits (titrate.missed, titrate.audit)
+# Missed doses and dose-log audits (titrate.core.missed, titrate.core.audit)
 
 NowOpt = Annotated[
     str | None,
@@ -1068,8 +1068,8 @@ def _text_width(output: Path | None) -> tuple[int, bool]:
 
 def _now(text: str | None, zone_name: str) -> datetime:
     """'Now' is resolved once, here at the edge."""
-    from titrate.doselog import parse_instant
-    from titrate.schedule import zone
+    from titrate.core.doselog import parse_instant
+    from titrate.core.schedule import zone
 
     tz = zone(zone_name)
     if text is None:
@@ -1081,7 +1081,7 @@ def _plan_file_regimen(path: Path, regimen_files: list[Path] | None) -> tuple[Pl
     """A plan JSON file and its regimen (by the plan's regimen id), with the plan's
     findings checked afresh against the regimen data."""
     from titrate.catalog import get_regimen
-    from titrate.planfile import load_plan
+    from titrate.core.planfile import load_plan
     from titrate.rules import check_plan
 
     loaded = load_plan(path)
@@ -1141,10 +1141,10 @@ def missed(
     --now 2026-12-02T15:30
     """
     with input_errors():
-        from titrate.missed import advise, dose_at
+        from titrate.core.missed import advise, dose_at
+        from titrate.core.schedule import zone
         from titrate.render.advice import render as render_advice
         from titrate.rules import at_or_above
-        from titrate.schedule import zone
 
         name = _text_format(fmt, output)
         if (dose is None) == (dose_number is None):
@@ -1193,7 +1193,7 @@ def missed(
             )
             chosen_plan = build_plan(chosen, options)
         if dose is not None:
-            from titrate.doselog import parse_instant
+            from titrate.core.doselog import parse_instant
 
             number = dose_at(chosen_plan, parse_instant(dose, zone(chosen_plan.timezone), "--dose"))
             number_of_dose = number.number
@@ -1234,11 +1234,11 @@ def audit(
     Example: titrate audit plan.json doses.csv --now 2026-12-13T09:00
     """
     with input_errors():
-        from titrate.audit import run_audit
-        from titrate.doselog import open_log
+        from titrate.core.audit import run_audit
+        from titrate.core.doselog import open_log
+        from titrate.core.schedule import zone
         from titrate.render.audit import render as render_audit
         from titrate.rules import at_or_above
-        from titrate.schedule import zone
 
         name = _text_format(fmt, output)
         chosen_plan, chosen = _plan_file_regimen(plan_file, regimen_files)

@@ -127,7 +127,7 @@ def test_log_of_mostly_extra_doses_is_refused_early(plan_file: Path, tmp_path: P
 def test_log_over_the_row_cap_is_refused(
     plan_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("titrate.doselog.MAX_LOG_ROWS", 100)
+    monkeypatch.setattr("titrate.core.doselog.MAX_LOG_ROWS", 100)
     log = tmp_path / "long.csv"
     log.write_text("taken_at,dose_mg\n" + "nonsense,5\n" * 101)
     result = run("audit", str(plan_file), str(log), "--now", "2026-12-20T00:00")

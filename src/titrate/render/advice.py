@@ -1,5 +1,5 @@
 """Missed-dose advice as plain text (table format) or JSON. Formats only; the decision,
-cut-off and message come from titrate.missed."""
+cut-off and message come from titrate.core.missed."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def render(advice: Advice, fmt: str, width: int = 88) -> str:
 
 
 def _wall(instant: datetime, advice: Advice) -> str:
-    from titrate.schedule import zone
+    from titrate.core.schedule import zone
 
     return instant.astimezone(zone(advice.timezone)).strftime("%Y-%m-%d %H:%M")
 

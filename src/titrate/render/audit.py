@@ -1,5 +1,5 @@
 """Dose-log audit as a terminal table (rich, imported only for the table) or JSON.
-Formats only: statuses, totals and findings come from titrate.audit and its rules."""
+Formats only: statuses, totals and findings come from titrate.core.audit and its rules."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def render(result: AuditResult, fmt: str, width: int = 100, color: bool = False)
 
 
 def _clock(instant: datetime | None, result: AuditResult, with_date: bool = True) -> str:
-    from titrate.schedule import zone
+    from titrate.core.schedule import zone
 
     if instant is None:
         return ""

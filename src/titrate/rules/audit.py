@@ -1,6 +1,6 @@
 """Log rules: what a dose log shows against its plan (scope "log", run by `audit`).
 
-Each rule reads the matched log (titrate.audit.LogContext): every scheduled dose's
+Each rule reads the matched log (titrate.core.audit.LogContext): every scheduled dose's
 status, the entries in time order with the dose window each falls in, and the day
 totals in the plan's zone.
 """
@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from titrate.audit import LogContext
-from titrate.missed import hours_delta, wall
+from titrate.core.audit import LogContext
+from titrate.core.missed import hours_delta, wall
 from titrate.model import Sourced
 from titrate.rules.base import Hit, rule
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from titrate.adjust import interaction_class, plain, renal_band
 from titrate.citation import BASIS_TEXT
+from titrate.core.adjust import interaction_class, plain, renal_band
 from titrate.model import InteractionClass
 from titrate.rules.base import Context, Hit, rule
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from titrate.measure import in_use_windows, liquid_name, restart_days, why_not_measurable
+from titrate.core.measure import in_use_windows, liquid_name, restart_days, why_not_measurable
 from titrate.rules.base import Context, Hit, rule
 
 

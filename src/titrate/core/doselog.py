@@ -13,7 +13,7 @@ fall-back night) is its first occurrence, as in plans; both are noted in the aud
 the UTC offset (…T01:30+00:00) to mean the second occurrence.
 
 Logs are read as a stream (`iter_rows`): one row in memory at a time, so a log of any
-length is read in flat memory (the audit bounds what it keeps; see titrate.audit).
+length is read in flat memory (the audit bounds what it keeps; see titrate.core.audit).
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def parse_instant(text: str, tz: ZoneInfo, where: str) -> datetime:
         parsed = parsed.replace(tzinfo=tz)
     try:
         # A fixed offset (not the ZoneInfo) keeps comparisons and differences exact
-        # across clock changes; see titrate.missed.fixed.
+        # across clock changes; see titrate.core.missed.fixed.
         instant = parsed.astimezone(UTC)
         local = instant.astimezone(tz)
     except OverflowError:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from titrate.citation import cite
+from titrate.core.schedule import local_instant, zone
 from titrate.errors import InputError
 from titrate.model import (
     Advice,
@@ -26,7 +27,6 @@ from titrate.model import (
     Regimen,
     Sourced,
 )
-from titrate.schedule import local_instant, zone
 
 NEVER_DOUBLE = "Never take two doses at once, and never take extra to make up for a missed dose."
 

@@ -1,7 +1,7 @@
 """`titrate check FILE`: check a proposed plan or regimen against a regimen's rules.
 
 A file may be any of:
-- the plan JSON of `titrate plan -f json` (read with `titrate.planfile`);
+- the plan JSON of `titrate plan -f json` (read with `titrate.core.planfile`);
 - a proposed plan in YAML (or JSON) with `regimen:` and either `steps:` or dated
   `doses:`::
 
@@ -35,7 +35,6 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from titrate.adjust import adjust_plan, merge_patient
 from titrate.api import plan as build_plan
 from titrate.catalog import (
     LineMap,
@@ -44,6 +43,15 @@ from titrate.catalog import (
     parse_yaml,
     read_text,
     validation_error,
+)
+from titrate.core.adjust import adjust_plan, merge_patient
+from titrate.core.planfile import parse_plan_json
+from titrate.core.schedule import (
+    MAX_PLAN_DAYS,
+    local_instant,
+    regimen_parts,
+    review_by,
+    zone,
 )
 from titrate.errors import InputError
 from titrate.model import (
@@ -59,15 +67,7 @@ from titrate.model import (
     Strict,
     TimeOfDay,
 )
-from titrate.planfile import parse_plan_json
 from titrate.rules import check_plan
-from titrate.schedule import (
-    MAX_PLAN_DAYS,
-    local_instant,
-    regimen_parts,
-    review_by,
-    zone,
-)
 
 
 class ProposedDose(Strict):

@@ -77,7 +77,7 @@ def load_plan(path: Path) -> Plan:
 def inconsistency(plan: Plan, *, totals: bool = True) -> tuple[tuple[str | int, ...], str] | None:
     """The first place where a plan contradicts itself, as (JSON path, what is wrong);
     `totals`: also compare each day's dose count and total with its doses."""
-    from titrate.schedule import zone
+    from titrate.core.schedule import zone
 
     try:
         tz = zone(plan.timezone)

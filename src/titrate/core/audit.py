@@ -6,7 +6,7 @@ would be if the daily pattern went on). A log entry belongs to the window it fal
 Within a window, entries count towards the scheduled dose until its amount is reached;
 the rest are extra. The log-scope rules (rules/audit.py) turn this into findings.
 
-Memory stays flat however long the log: rows are streamed (titrate.doselog), rejected
+Memory stays flat however long the log: rows are streamed (titrate.core.doselog), rejected
 rows beyond MAX_LISTED_REJECTED are counted but not listed (a note and the CLI say how
 many, from which line), and only entries that can matter are kept: those counted towards
 a scheduled dose, and at most MAX_EXTRA_ENTRIES extra ones. A log with more extra entries
@@ -25,9 +25,10 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from titrate.doselog import DoseLog
+from titrate.core.doselog import DoseLog
+from titrate.core.missed import fixed, fixed_plan, hours_delta, next_time, previous_time, wall
+from titrate.core.schedule import zone
 from titrate.errors import InputError
-from titrate.missed import fixed, fixed_plan, hours_delta, next_time, previous_time, wall
 from titrate.model import (
     ABSURD_MG,
     AuditResult,
@@ -40,7 +41,6 @@ from titrate.model import (
     Regimen,
     RejectedRow,
 )
-from titrate.schedule import zone
 
 _MINUTE = timedelta(minutes=1)
 
