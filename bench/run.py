@@ -47,12 +47,13 @@ FIRST_START = date(2026, 1, 1)
 TIMES = ("", "07:30,13:30,21:00", "")
 PLAN_ARGS = ("plan", "baclofen", "-f", "json", "--start", "2026-12-01", "--tz", "UTC")
 
-# titrate's own command line (every command, option and help text, so typer introspects
+# titrate's own command line (the invoked command's options and help text, so typer introspects
 # and converts exactly what it does for titrate) with commands that do nothing: the cost
 # of importing typer, building the commands and their parameter adapters, and parsing.
 INTERFACE_STUB = """
-import functools, sys
-import titrate.cli as cli
+import functools, importlib, sys
+from titrate.cli import entry
+from titrate.cli.registry import COMMANDS
 
 def no_work(command):
     @functools.wraps(command)  # same signature and annotations for typer
@@ -60,9 +61,11 @@ def no_work(command):
         sys.stdout.write("{}\\n")
     return stub
 
-for info in cli.app.registered_commands:
+# only the invoked command is built, as the real command line does
+module = importlib.import_module(COMMANDS[sys.argv[1]].module)
+for info in module.app.registered_commands:
     info.callback = no_work(info.callback)
-cli.entry()
+entry()
 """
 
 

@@ -50,7 +50,7 @@ def test_plan_reports_findings_and_bad_input_raises_input_error() -> None:
     assert all(f.source for f in over.findings)
     with pytest.raises(InputError) as caught:
         plan(baclofen, PlanOptions(start=START, timezone="Mars/Olympus"))
-    assert caught.value.where == "--tz"
+    assert caught.value.field == "timezone"
     with pytest.raises(InputError, match="unknown regimen 'baclofn'; did you mean 'baclofen'"):
         get_regimen("baclofn")
 
@@ -167,10 +167,10 @@ def test_measurement_cache_tells_regimens_with_the_same_id_apart() -> None:
 
 
 def test_doses_are_measured_as_they_are_built_and_errors_keep_their_order() -> None:
-    from titrate.cli import plan_options
     from titrate.core.adjust import adjust_plan
     from titrate.core.measure import measure_plan
     from titrate.core.schedule import build_schedule
+    from titrate.requests import PlanRequest
 
     baclofen = get_regimen("baclofen")
     options = PlanOptions(start=START, timezone="UTC", product="suspension")
@@ -180,14 +180,13 @@ def test_doses_are_measured_as_they_are_built_and_errors_keep_their_order() -> N
                         baclofen, options)  # fmt: skip
     assert fast.model_dump_json() == slow.model_copy(update={"findings": []}).model_dump_json()
 
-    def where(**given: object) -> str | None:
-        base = {"start": "2026-12-01", "times": None, "target_mg": None, "hold_days": 0,
-                "steps": None, "age": None, "patient": None}  # fmt: skip
+    def field(**given: object) -> str | None:
+        base = {"regimen": "baclofen", "start": "2026-12-01", "timezone": "UTC"}
         with pytest.raises(InputError) as caught:
-            plan(baclofen, plan_options(zone_name="UTC", **{**base, **given}))  # type: ignore[arg-type]
-        return caught.value.where
+            plan(baclofen, PlanRequest(**{**base, **given}).options())  # type: ignore[arg-type]
+        return caught.value.field
 
     # the schedule's own errors first, then the patient, then the product
-    assert where(start="9999-12-25", product="nope", with_=["unobtainium"]) == "--start"
-    assert where(product="nope", with_=["unobtainium"]) == "--with"
-    assert where(product="nope", strengths="4") == "--product"
+    assert field(start="9999-12-25", product="nope", co_medications=["unobtainium"]) == "start"
+    assert field(product="nope", co_medications=["unobtainium"]) == "co_medications"
+    assert field(product="nope", strengths="4") == "product"

@@ -23,7 +23,7 @@ from titrate.core.doselog import DoseLog, read_log
 from titrate.errors import InputError
 from titrate.model import AuditResult, Finding, LogEntry, Plan, PlanOptions, Regimen
 from titrate.render.audit import audit_schema
-from titrate.rules import catalogue, check_plan
+from titrate.rules import catalogue, checked
 
 AFTER_PLAN = "2026-12-13T09:00"  # the label plan started 2026-12-01 ends 2026-12-12 20:00
 
@@ -168,7 +168,7 @@ def test_rules_list_log_rules_and_plans_do_not_run_them(regimen: Regimen) -> Non
             steps=[Step(dose_mg=Decimal(30), per_day=3, days=1)],
         ),
     )
-    codes = {f.code for f in check_plan(over, regimen)}
+    codes = {f.code for f in checked(over, regimen).findings}
     assert "TT101" in codes and not any(code.startswith("TT5") for code in codes)
 
 
@@ -496,7 +496,7 @@ def test_entries_after_now_are_rejected(tmp_path: Path, plan_file: Path) -> None
     assert result.exit_code == 2
     assert result.stderr == (
         f"titrate: error: {log}:3: taken_at 2026-12-01 14:00 is after the audit time "
-        "2026-12-01 13:00: check the date, the UTC offset or --now\n"
+        "2026-12-01 13:00: check the date, the UTC offset or the audit time\n"
     )
 
 

@@ -247,7 +247,7 @@ def test_python_api_needs_a_start_when_the_file_has_none(tmp_path: Path) -> None
     )
     with pytest.raises(InputError) as caught:
         check(path)
-    assert str(caught.value) == f"{path}:2: `start:` is missing (or give --start)"
+    assert str(caught.value) == f"{path}:2: `start:` is missing (or give start)"
 
 
 def test_python_api_check_returns_the_plan_with_findings(tmp_path: Path) -> None:

@@ -170,7 +170,7 @@ def test_2_5_mg_with_unscored_5_mg_tablets_is_dose_not_measurable() -> None:
 def test_strengths_that_make_none_of_the_doses_are_an_input_error() -> None:
     with pytest.raises(InputError) as caught:
         make_plan("tablets", ["5"], steps="2.5x3:1")
-    assert caught.value.where == "--strengths"
+    assert caught.value.field == "strengths"
     assert "none of the plan's doses" in caught.value.message
 
 

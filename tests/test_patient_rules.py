@@ -61,7 +61,7 @@ def test_renal_adjust_halves_the_label_plan_at_crcl_40() -> None:
     adjustment = plan["renal_adjustment"]
     assert adjustment["factor"] == "1/2" and adjustment["basis"] == "literature"
     assert adjustment["inexact"] == []
-    assert "Doses reduced for kidney function (--renal-adjust)" in plan["notes"][0]
+    assert "Doses reduced for kidney function (renal adjustment asked for)" in plan["notes"][0]
     (renal,) = findings(plan, "renal-impairment")
     assert "doses are reduced: each dose × 1/2" in renal["message"]
     # measured in the chosen product: 2.5 mg of a 5 mg/mL suspension is 0.5 mL
@@ -71,7 +71,8 @@ def test_renal_adjust_halves_the_label_plan_at_crcl_40() -> None:
 def test_renal_adjust_shows_the_halved_doses_in_the_table() -> None:
     result = run(*LABEL, "--crcl", "40", "--renal-adjust")
     assert "2.5 mg" in result.stdout
-    assert "Doses reduced for kidney function (--renal-adjust)" in " ".join(result.stdout.split())
+    shown = " ".join(result.stdout.split())
+    assert "Doses reduced for kidney function (renal adjustment asked for)" in shown
 
 
 def test_halved_doses_the_tablets_cannot_make_are_findings() -> None:

@@ -170,7 +170,7 @@ def test_step_mg_override_too_steep_is_flagged_not_changed() -> None:
     steep = [f for f in plan["findings"] if f["rule"] == "taper-too-fast"]
     assert steep and steep[0]["day"] == 4
     assert "guidance: at most 5 mg" in steep[0]["message"]
-    assert any("as given (--step-mg/--every-days)" in note for note in plan["notes"])
+    assert any("as the prescriber chose" in note for note in plan["notes"])
 
 
 def test_doses_per_day_defaults_to_the_regimens_last_step() -> None:

@@ -1,7 +1,7 @@
 """Batch planning: one request per CSV row or JSON Lines line in, one JSON line out.
 
-A request is read, planned through the same path as `titrate plan` (`cli.plan_options`
-then `api.plan`) and written before the next one is read, so memory stays flat however
+A request is read, planned through the same path as `titrate plan` (`requests.PlanRequest`
+then the plan pipeline) and written before the next one is read, so memory stays flat however
 long the file. Every request gives exactly one output line, in input order:
 
     {"row": 1, "id": "p-001", "plan": {... the document of `titrate plan -f json` ...}}
@@ -26,12 +26,13 @@ from typing import IO, TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from titrate.errors import InputError
+from titrate.requests import PlanRequest
 
 if TYPE_CHECKING:
     from titrate.model import Regimen
 
-# The `plan` options a request may set, by column name (the option name without its
-# dashes, `-` written `_`), in the order of `cli.plan_options`. `id` and `regimen` come
+# The `plan` options a request may set, by column name (a request field, or the
+# command's name for it: `tz`, `age`, `patient`, `crcl`, `with`). `id` and `regimen` come
 # first; the rest may be empty (an empty flag is false).
 OPTION_COLUMNS = (
     "start",
@@ -307,11 +308,9 @@ def _json_value(column: str, value: Any) -> str | None:
 # Planning
 
 
-def _column_for(where: str | None, default: str) -> str:
-    """`--target-mg` (how `plan` names the option) → `target_mg` (the column)."""
-    if where and where.startswith("--"):
-        return column_name(where[2:])
-    return where or default
+def column_for_field(field: str) -> str:
+    """A request field (`crcl_ml_min`) → the column that sets it (`crcl`)."""
+    return MODEL_FIELD_COLUMNS.get(field, field)
 
 
 class Planner:
@@ -326,10 +325,9 @@ class Planner:
         fail_on: str = "error",
         now: datetime | None = None,
     ) -> None:
-        from titrate.api import plan as build_plan
         from titrate.catalog import get_regimen
-        from titrate.cli import plan_options
-        from titrate.core.schedule import zone
+        from titrate.clock import zone
+        from titrate.core.pipeline import plan as build_plan
         from titrate.rules import at_or_above
 
         self.catalog = catalog
@@ -338,7 +336,6 @@ class Planner:
         self.now = now or datetime.now(UTC)
         self._today: dict[str, str] = {}
         self._build_plan = build_plan
-        self._plan_options = plan_options
         self._at_or_above = at_or_above
         self._get_regimen = get_regimen
         self._zone = zone
@@ -346,7 +343,7 @@ class Planner:
     def today(self, zone_name: str) -> str:
         found = self._today.get(zone_name)
         if found is None:
-            from titrate.core.schedule import zone
+            from titrate.clock import zone
 
             found = self._today[zone_name] = self.now.astimezone(zone(zone_name)).date().isoformat()
         return found
@@ -359,12 +356,14 @@ class Planner:
             try:
                 plan_json, failing = self._plan_json(request.fields)
             except InputError as exc:
-                message = f"{_column_for(exc.where, 'regimen')}: {exc.message}"
+                # an error of no particular field is about the row's regimen
+                located = exc.where is not None or exc.field is not None
+                message = exc.describe(column_for_field) if located else f"regimen: {exc}"
             except ValidationError as exc:
                 first = exc.errors(include_url=False)[0]
                 field = str(first["loc"][0]) if first["loc"] else "request"
                 reason = str(first["msg"]).removeprefix("Value error, ")
-                message = f"{MODEL_FIELD_COLUMNS.get(field, field)}: {reason}"
+                message = f"{column_for_field(field)}: {reason}"
             else:
                 summary.failing += failing
                 return f'{{"row":{request.row},"id":{id_json},"plan":{plan_json}}}'
@@ -377,45 +376,48 @@ class Planner:
     def _plan_json(self, fields: Fields) -> tuple[str, bool]:
         regimen_id = fields.get("regimen")
         if not regimen_id:
-            raise InputError("missing: every request needs a regimen id", "regimen")
+            raise InputError("missing: every request needs a regimen id", field="regimen")
         regimen = self._get_regimen(regimen_id, self.catalog)
         tz = fields.get("tz")
         zone_name = self._zone(tz).key if tz else self.default_zone
-        options = self._plan_options(
-            zone_name=zone_name,
-            start=fields.get("start") or self.today(zone_name),
+        start = fields.get("start") or self.today(zone_name)
+        request = PlanRequest(
+            regimen=regimen_id,
+            start=start,
+            timezone=zone_name,
             times=fields.get("times"),
             target_mg=fields.get("target_mg"),
             step_mg=fields.get("step_mg"),
             every_days=_whole_number(fields.get("every_days"), "every_days"),
             hold_days=_whole_number(fields.get("hold_days"), "hold_days") or 0,
             steps=fields.get("steps"),
-            age=fields.get("age"),
-            patient=fields.get("patient"),
+            age_years=fields.get("age"),
+            name=fields.get("patient"),
             product=fields.get("product"),
             strengths=fields.get("strengths"),
-            crcl=fields.get("crcl"),
+            crcl_ml_min=fields.get("crcl"),
             dialysis=_flag(fields.get("dialysis"), "dialysis"),
-            with_=_names(fields.get("with")),
+            co_medications=_names(fields.get("with")),
             pregnant=_flag(fields.get("pregnant"), "pregnant"),
             renal_adjust=_flag(fields.get("renal_adjust"), "renal_adjust"),
         )
+        options = request.options()
         result = self._build_plan(regimen, options)
         return result.model_dump_json(), self._at_or_above(result.findings, self.fail_on)
 
 
 def _whole_number(text: str | None, column: str) -> int | None:
     """A count of days as the command line's integer options take it (the plan's own
-    checks then apply the range, e.g. --every-days 0 is refused as on the command line)."""
+    checks then apply the range, e.g. every_days 0 is refused as on the command line)."""
     if text is None:
         return None
     from titrate.core.schedule import MAX_PLAN_DAYS
 
     value = text.strip()
     if not value.isascii() or not value.isdigit():
-        raise InputError(f"{text!r} is not a whole number of days", column)
+        raise InputError(f"{text!r} is not a whole number of days", field=column)
     if int(value) > MAX_PLAN_DAYS:
-        raise InputError(f"{text!r} days: a plan lasts at most {MAX_PLAN_DAYS} days", column)
+        raise InputError(f"{text!r} days: a plan lasts at most {MAX_PLAN_DAYS} days", field=column)
     return int(value)
 
 
@@ -425,7 +427,7 @@ def _flag(text: str | None, column: str) -> bool:
         return False
     found = FLAG_WORDS.get(text.strip().lower())
     if found is None:
-        raise InputError(f"{text!r} is not true or false (true/false, yes/no, 1/0)", column)
+        raise InputError(f"{text!r} is not true or false (true/false, yes/no, 1/0)", field=column)
     return found
 
 

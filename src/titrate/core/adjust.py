@@ -1,5 +1,5 @@
 """The patient in front of the pharmacist: check the patient context against the
-regimen's data, and (with --renal-adjust) reduce every dose by the regimen's suggested
+regimen's data, and (when asked: `renal_adjust`) reduce every dose by the regimen's suggested
 renal factor.
 
 The factor is an exact fraction from the data ("1/2", "2/3"). A reduced dose that has
@@ -60,7 +60,7 @@ def check_patient(regimen: Regimen, patient: Patient) -> None:
         raise InputError(
             f"regimen {regimen.id!r} lists no sedating co-medication classes, so it "
             "cannot check co-medications",
-            "--with",
+            field="co_medications",
         )
     known = ", ".join(klass.id for klass in regimen.interactions.cns_depressants)
     for typed in patient.co_medications:
@@ -68,7 +68,7 @@ def check_patient(regimen: Regimen, patient: Patient) -> None:
             raise InputError(
                 f"unknown drug or class {typed!r} (known classes: {known}; or a drug name "
                 f"they list, see `titrate show {regimen.id} -f json`)",
-                "--with",
+                field="co_medications",
             )
 
 
@@ -103,32 +103,34 @@ def _reduce_for_kidneys(plan: Plan, regimen: Regimen) -> Plan:
     patient = plan.patient
     renal = regimen.renal
     if renal is None:
-        raise InputError(f"regimen {regimen.id!r} has no renal data to adjust by", "--renal-adjust")
+        raise InputError(
+            f"regimen {regimen.id!r} has no renal data to adjust by", field="renal_adjust"
+        )
     if patient.dialysis:
         dialysis = renal.dialysis
         hint = f" ({dialysis.suggestion}; {BASIS_TEXT[dialysis.basis]})" if dialysis else ""
         raise InputError(
             "no dose factor applies to dialysis" + hint + "; write that schedule with "
-            "--steps (MGxPER_DAY:DAYS) and check it with --dialysis",
-            "--renal-adjust",
+            "<steps> (MGxPER_DAY:DAYS) and check it with <dialysis>",
+            field="renal_adjust",
         )
     if patient.crcl_ml_min is None:
         raise InputError(
-            "needs the patient's kidney function: give --crcl ML_MIN", "--renal-adjust"
+            "needs the patient's kidney function: give <crcl_ml_min> ML_MIN", field="renal_adjust"
         )
     band = renal.band_for(patient.crcl_ml_min)
     if band is None:
         note = (
-            f"--renal-adjust: CrCl {patient.crcl_ml_min} mL/min is above the regimen's "
+            f"Renal reduction asked for: CrCl {patient.crcl_ml_min} mL/min is above the regimen's "
             "kidney-function bands, so no reduction applies; doses are unchanged."
         )
         return plan.model_copy(update={"notes": [*plan.notes, note]})
     if band.dose_factor is None:
         raise InputError(
             f"CrCl {patient.crcl_ml_min} mL/min, {band.name}: the regimen's data gives no dose "
-            f"factor ({band.suggestion}); write the reduced schedule with --steps "
-            "(MGxPER_DAY:DAYS) and check it with --crcl",
-            "--renal-adjust",
+            f"factor ({band.suggestion}); write the reduced schedule with <steps> "
+            "(MGxPER_DAY:DAYS) and check it with <crcl_ml_min>",
+            field="renal_adjust",
         )
     factor = fraction_of(band.dose_factor)
     doses, inexact = _reduced_doses(plan.doses, plan.days, factor)
@@ -142,7 +144,8 @@ def _reduce_for_kidneys(plan: Plan, regimen: Regimen) -> Plan:
         inexact=inexact,
     )
     note = (
-        f"Doses reduced for kidney function (--renal-adjust): CrCl {patient.crcl_ml_min} "
+        "Doses reduced for kidney function (renal adjustment asked for): "
+        f"CrCl {patient.crcl_ml_min} "
         f"mL/min, {band.name}: each dose × {band.dose_factor}, {band.suggestion}. "
         f"Basis: {BASIS_TEXT[band.basis]} [{', '.join(band.source)}]; US labels give no "
         "amounts. Confirm the reduced doses with the prescriber."

@@ -25,9 +25,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from titrate.clock import fixed, fixed_plan, hours_delta, next_time, previous_time, wall, zone
 from titrate.core.doselog import DoseLog
-from titrate.core.missed import fixed, fixed_plan, hours_delta, next_time, previous_time, wall
-from titrate.core.schedule import zone
 from titrate.errors import InputError
 from titrate.model import (
     ABSURD_MG,
@@ -41,6 +40,7 @@ from titrate.model import (
     Regimen,
     RejectedRow,
 )
+from titrate.rules.base import LogContext, Window
 
 _MINUTE = timedelta(minutes=1)
 
@@ -52,15 +52,6 @@ MAX_EXTRA_ENTRIES = 10_000
 # All entries an audit keeps (counted + extra): a ten-year plan at four doses a day, each
 # dose logged in several parts, fits.
 MAX_KEPT_ENTRIES = 100_000
-
-
-@dataclass(frozen=True)
-class Window:
-    """The stretch of time a scheduled dose owns: [start, end)."""
-
-    dose: Dose
-    start: datetime
-    end: datetime
 
 
 def midpoint(earlier: datetime, later: datetime) -> datetime:
@@ -77,33 +68,6 @@ def dose_windows(plan: Plan, tz: ZoneInfo) -> list[Window]:
         )
         for index, dose in enumerate(doses)
     ]
-
-
-@dataclass(frozen=True)
-class LogContext:
-    """What a log rule may look at: the plan, the matched log and the audit time."""
-
-    regimen: Regimen
-    plan: Plan
-    tz: ZoneInfo
-    as_of: datetime
-    windows: list[Window]
-    entries: list[LogEntry]  # readable, at or before as_of, in time order
-    window_of: dict[int, int | None]  # log line → dose number of its window (None: outside)
-    statuses: list[DoseStatus]
-    days: list[DayTotal]
-
-    def window_total(self, dose_number: int) -> Decimal:
-        """Everything logged in a dose's window (its own row plus extras)."""
-        return sum(
-            (row.taken_mg for row in self.statuses if row.dose == dose_number),
-            Decimal(0),
-        )
-
-    def day_of(self, instant: datetime) -> int | None:
-        """Plan day number of an instant's local date (None outside the plan)."""
-        local = instant.astimezone(self.tz).date()
-        return next((day.day for day in self.plan.days if day.date == local), None)
 
 
 def _assign(windows: list[Window], entries: Iterable[LogEntry]) -> dict[int, int | None]:
@@ -338,6 +302,24 @@ class AuditRun:
     first_unlisted: int | None  # line of the first rejected row not listed
 
 
+def rejected_summary(audited: AuditRun, log_name: str, shown: int) -> list[str]:
+    """Lines naming the first `shown` unreadable rows (`LOG:LINE: why`), and how many
+    more there are and where they are listed."""
+    result = audited.result
+    lines = [f"{log_name}:{row.line}: {row.message}" for row in result.rejected_rows[:shown]]
+    if audited.rejected_total > shown:
+        listed = len(result.rejected_rows)
+        where = (
+            "listed in the output"
+            if audited.first_unlisted is None
+            else f"the output lists the first {listed}"
+        )
+        lines.append(
+            f"{log_name}: {audited.rejected_total - shown} more unreadable row(s), {where}"
+        )
+    return lines
+
+
 def audit_log(
     plan: Plan, regimen: Regimen, log: DoseLog, as_of: datetime | None = None
 ) -> AuditResult:
@@ -352,7 +334,7 @@ def run_audit(
 ) -> AuditRun:
     """`audit_log`, streaming the log (see the module's note on memory), with the count
     of rejected rows not listed."""
-    from titrate.rules import catalogue, sort_findings
+    from titrate.rules import run, sort_findings
 
     tz = zone(plan.timezone)
     windows = dose_windows(fixed_plan(plan), tz)
@@ -378,7 +360,7 @@ def run_audit(
                     line=row.line,
                     message=(
                         f"taken_at {wall(row.taken_at, tz)} is after the audit time "
-                        f"{limit_shown}: check the date, the UTC offset or --now"
+                        f"{limit_shown}: check the date, the UTC offset or the audit time"
                     ),
                     text=f"{fixed(row.taken_at).isoformat()},{row.dose_mg}",
                 )
@@ -391,9 +373,7 @@ def run_audit(
     # The plan's own findings come first: a plan that breaks a limit (say, edited by hand
     # to 50 mg a dose) is flagged in its audit, never silently audited against.
     findings: list[Finding] = list(plan.findings)
-    for rule in catalogue():
-        if rule.scope == "log":
-            findings.extend(rule.finding(regimen, hit) for hit in rule.check(context))
+    findings.extend(run("log", context))
     summary = {name: 0 for name in ("taken", "late", "missed", "pending", "extra")}
     for status in context.statuses:
         summary[status.status] += 1

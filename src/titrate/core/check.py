@@ -35,7 +35,6 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from titrate.api import plan as build_plan
 from titrate.catalog import (
     LineMap,
     get_regimen,
@@ -44,15 +43,11 @@ from titrate.catalog import (
     read_text,
     validation_error,
 )
+from titrate.clock import local_instant, zone
 from titrate.core.adjust import adjust_plan, merge_patient
+from titrate.core.pipeline import plan as build_plan
 from titrate.core.planfile import parse_plan_json
-from titrate.core.schedule import (
-    MAX_PLAN_DAYS,
-    local_instant,
-    regimen_parts,
-    review_by,
-    zone,
-)
+from titrate.core.schedule import MAX_PLAN_DAYS, regimen_parts, review_by
 from titrate.errors import InputError
 from titrate.model import (
     DISCLAIMER,
@@ -67,7 +62,7 @@ from titrate.model import (
     Strict,
     TimeOfDay,
 )
-from titrate.rules import check_plan
+from titrate.rules import checked
 
 
 class ProposedDose(Strict):
@@ -176,11 +171,13 @@ def _saved_plan(text: str, name: str) -> Plan | None:
     return parse_plan_json(text, name)
 
 
-def _reference(regimens: dict[str, Regimen], wanted: str, where: str) -> Regimen:
+def _reference(
+    regimens: dict[str, Regimen], wanted: str, where: str | None = None, field: str | None = None
+) -> Regimen:
     try:
         return get_regimen(wanted, regimens)
     except InputError as exc:
-        raise InputError(exc.message, where) from None
+        raise InputError(exc.template, where, field=field) from None
 
 
 def _check_saved(
@@ -197,7 +194,7 @@ def _check_saved(
     # the options only say "no renal adjustment": a saved plan is checked as written
     options = PlanOptions(start=saved.start, timezone=saved.timezone, patient=patient)
     plan = adjust_plan(plan, regimen, options)
-    return plan.model_copy(update={"findings": check_plan(plan, regimen)})
+    return checked(plan, regimen)
 
 
 def _days_match_doses(plan: Plan, name: str) -> None:
@@ -235,7 +232,7 @@ def _check_regimen_file(
         raise InputError(f"holds {len(proposed_all)} regimens; check one regimen per file", name)
     proposed = proposed_all[0]
     if regimen_id is not None:
-        reference = _reference(regimens, regimen_id, "--regimen")
+        reference = _reference(regimens, regimen_id, field="regimen_id")
     elif proposed.id in regimens:
         reference = regimens[proposed.id]
     else:
@@ -243,12 +240,12 @@ def _check_regimen_file(
         if not same_drug:
             raise InputError(
                 f"no known regimen for drug {proposed.drug!r} to check against; "
-                "choose one with --regimen",
+                "choose one with <regimen_id>",
                 name,
             )
         reference = same_drug[0]
     if start is None:
-        raise InputError("a proposed regimen has no start date; give --start", name)
+        raise InputError("a proposed regimen has no start date; give <start>", name)
     if proposed.titration.rule is not None:
         raise InputError(
             f"regimen {proposed.id!r} titrates by a rule, not a fixed ladder, so there are no "
@@ -280,17 +277,21 @@ def _check_proposed(
     timezone: str,
     start: date | None,
 ) -> Plan:
-    where = "--regimen" if regimen_id else _at(name, lines, "regimen")
-    regimen = _reference(regimens, regimen_id or proposed.regimen, where)
+    if regimen_id:
+        regimen = _reference(regimens, regimen_id, field="regimen_id")
+    else:
+        regimen = _reference(regimens, proposed.regimen, _at(name, lines, "regimen"))
     zone_name = (
-        zone(proposed.timezone, _at(name, lines, "timezone")).key if proposed.timezone else timezone
+        zone(proposed.timezone, where=_at(name, lines, "timezone")).key
+        if proposed.timezone
+        else timezone
     )
     patient = merge_patient(proposed.patient or Patient(), given)
     notes = [f"Checked from {name}" + (f": {proposed.title}" if proposed.title else ".")]
     if proposed.steps is not None:
         first = proposed.start or start
         if first is None:
-            raise InputError("`start:` is missing (or give --start)", _at(name, lines, "steps"))
+            raise InputError("`start:` is missing (or give <start>)", _at(name, lines, "steps"))
         options = PlanOptions(
             start=first,
             timezone=zone(zone_name).key,
@@ -303,14 +304,14 @@ def _check_proposed(
             plan = build_plan(regimen, options)
         except InputError as exc:
             # schedule errors name command-line options; here they concern the file
-            raise InputError(exc.message, _at(name, lines, "steps")) from None
+            raise InputError(exc.template, _at(name, lines, "steps")) from None
         return plan.model_copy(update={"notes": [*notes, *plan.notes]})
     assert proposed.doses is not None
     plan = _plan_from_doses(proposed, regimen, patient, zone_name, lines, name)
     options = PlanOptions(start=plan.start, timezone=zone_name, patient=patient)
     plan = adjust_plan(plan, regimen, options)
     plan = plan.model_copy(update={"notes": [*notes, *plan.notes]})
-    return plan.model_copy(update={"findings": check_plan(plan, regimen)})
+    return checked(plan, regimen)
 
 
 def _at(name: str, lines: LineMap, *path: Any) -> str:

@@ -106,7 +106,7 @@ def _line_of(row: Row) -> int:
     return row.line
 
 
-def parse_instant(text: str, tz: ZoneInfo, where: str) -> datetime:
+def parse_instant(text: str, tz: ZoneInfo, field: str) -> datetime:
     """ISO 8601 date-time → aware instant in `tz`. Without a UTC offset the text is wall
     time in `tz` (a wall time skipped by a clock change moves forward by the gap; a
     repeated one is its first occurrence, as in plans)."""
@@ -115,7 +115,7 @@ def parse_instant(text: str, tz: ZoneInfo, where: str) -> datetime:
         raise InputError(
             f"{_quote(value)} is not an ISO 8601 date-time with a time of day "
             "(e.g. 2026-12-02T14:00 or 2026-12-02T14:00+01:00)",
-            where,
+            field=field,
         )
     try:
         parsed = datetime.fromisoformat(value)
@@ -124,7 +124,7 @@ def parse_instant(text: str, tz: ZoneInfo, where: str) -> datetime:
         detail = f": {reason}" if "out of range" in reason or "must be in" in reason else ""
         raise InputError(
             f"{_quote(value)} is not a valid ISO 8601 date-time{detail} (e.g. 2026-12-02T14:00)",
-            where,
+            field=field,
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
@@ -137,7 +137,7 @@ def parse_instant(text: str, tz: ZoneInfo, where: str) -> datetime:
         instant = None
     if instant is None or not _EARLIEST <= instant <= _LATEST:
         # so that a day or two either side, as the audit's rules compute, still exists
-        raise InputError(f"{_quote(value)} is out of range", where)
+        raise InputError(f"{_quote(value)} is out of range", field=field)
     return local.replace(tzinfo=timezone(local.utcoffset() or timedelta(0)))
 
 

@@ -88,24 +88,24 @@ def count_text(count: Decimal) -> str:
 
 
 def resolve_product(regimen: Regimen, options: PlanOptions) -> Product | None:
-    """The product a plan is measured in: `--product`, else the regimen's default."""
+    """The product a plan is measured in: the chosen `product`, else the regimen's default."""
     valid = ", ".join(product.id for product in regimen.products)
     if options.product is not None:
         product = regimen.product(options.product.strip().lower())
         if product is None:
             if not regimen.products:
-                raise InputError(f"regimen {regimen.id!r} lists no products", "--product")
+                raise InputError(f"regimen {regimen.id!r} lists no products", field="product")
             raise InputError(
                 f"unknown product {options.product!r} for {regimen.id} (valid: {valid})",
-                "--product",
+                field="product",
             )
         return product
     if regimen.default_product is None:
         if options.strengths is not None:
             raise InputError(
-                f"regimen {regimen.id!r} has no default product; choose one with --product"
+                f"regimen {regimen.id!r} has no default product; choose one with <product>"
                 + (f" ({valid})" if valid else ""),
-                "--strengths",
+                field="strengths",
             )
         return None
     return regimen.product(regimen.default_product)
@@ -118,9 +118,9 @@ def allowed_strengths(product: Product, wanted: Sequence[Decimal] | None) -> lis
     else:
         if product.liquid:
             raise InputError(
-                f"{product.id} is a {product.form} measured in mL; --strengths applies to "
+                f"{product.id} is a {product.form} measured in mL; <strengths> applies to "
                 "tablets, capsules and packets",
-                "--strengths",
+                field="strengths",
             )
         valid = ", ".join(plain(strength.mg) for strength in product.strengths)
         chosen = []
@@ -129,7 +129,7 @@ def allowed_strengths(product: Product, wanted: Sequence[Decimal] | None) -> lis
             if strength is None:
                 raise InputError(
                     f"{product.id} has no {plain(mg)} mg strength (valid: {valid} mg)",
-                    "--strengths",
+                    field="strengths",
                 )
             if strength not in chosen:
                 chosen.append(strength)
@@ -744,7 +744,7 @@ def measure_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
                 if product.form == "tablet"
                 else ""
             ),
-            "--strengths",
+            field="strengths",
         )
     # Doses built by build_schedule with `ladder_amounts` already hold these very Amount
     # objects: keep them; otherwise (other plans, renal-adjusted doses) copy.

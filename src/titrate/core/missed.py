@@ -10,13 +10,12 @@ dose: N is where the next dose would be if the daily pattern went on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from titrate.citation import cite
-from titrate.core.schedule import local_instant, zone
+from titrate.clock import add_fraction, add_hours, fixed, fixed_plan, next_time, wall, zone
 from titrate.errors import InputError
 from titrate.model import (
     Advice,
@@ -34,69 +33,6 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 # ---------------------------------------------------------------------------------------
-# Instants. Python compares and subtracts two datetimes that share one ZoneInfo by their
-# wall clocks (a spring-forward night would look 12 hours long, not 11), so every time
-# used in arithmetic carries a fixed UTC offset instead: exact, and still local in JSON.
-
-
-def fixed(value: datetime) -> datetime:
-    """The same instant with a fixed UTC offset (the one in force at that instant)."""
-    offset = value.utcoffset()
-    if offset is None:
-        raise ValueError("a naive date-time cannot be placed in time")
-    return value.replace(tzinfo=timezone(offset), fold=0)
-
-
-def fixed_plan(plan: Plan) -> Plan:
-    """The plan with every dose time carrying a fixed UTC offset (see `fixed`)."""
-    doses = [dose.model_copy(update={"at": fixed(dose.at)}) for dose in plan.doses]
-    return plan.model_copy(update={"doses": doses})
-
-
-# ---------------------------------------------------------------------------------------
-# Neighbouring dose times (shared with the audit's dose windows)
-
-
-def previous_time(doses: Sequence[Dose], index: int, tz: ZoneInfo) -> datetime:
-    """The time of the dose before `doses[index]`; for the first dose of a plan, where it
-    would be if the first day's pattern had started a day earlier (its last clock time,
-    the day before)."""
-    if index > 0:
-        return doses[index - 1].at
-    first = doses[index]
-    same_day = [dose for dose in doses if dose.day == first.day]
-    last = same_day[-1].at.astimezone(tz)
-    return fixed(local_instant(last.date() - timedelta(days=1), last.time(), tz)[0])
-
-
-def next_time(doses: Sequence[Dose], index: int, tz: ZoneInfo) -> datetime:
-    """The time of the dose after `doses[index]`; for the last dose of a plan, where it
-    would be if the last day's pattern went on (its first clock time, the next day)."""
-    if index + 1 < len(doses):
-        return doses[index + 1].at
-    last = doses[index]
-    same_day = [dose for dose in doses if dose.day == last.day]
-    first = same_day[0].at.astimezone(tz)
-    return fixed(local_instant(first.date() + timedelta(days=1), first.time(), tz)[0])
-
-
-def add_fraction(start: datetime, end: datetime, fraction: Decimal) -> datetime:
-    """start + fraction × (end − start), exact to the microsecond (rounded down)."""
-    span = (end.astimezone(UTC) - start.astimezone(UTC)) // _MICROSECOND
-    offset = int(Decimal(span) * fraction)
-    return fixed(start) + timedelta(microseconds=offset)
-
-
-def hours_delta(hours: Decimal) -> timedelta:
-    """Exact Decimal hours → timedelta (to the microsecond, rounded down)."""
-    return timedelta(microseconds=int(hours * 3600 * 1_000_000))
-
-
-def add_hours(start: datetime, hours: Decimal) -> datetime:
-    return fixed(start) + hours_delta(hours)
-
-
-# ---------------------------------------------------------------------------------------
 # Finding the missed dose
 
 
@@ -106,7 +42,7 @@ def dose_by_number(plan: Plan, number: int) -> Dose:
             return dose
     raise InputError(
         f"dose {number} is not in the plan (it has doses 1 to {len(plan.doses)})",
-        "--dose-number",
+        field="dose_number",
     )
 
 
@@ -119,24 +55,19 @@ def dose_at(plan: Plan, scheduled: datetime) -> Dose:
             return dose
     tz = zone(plan.timezone)
     if not plan.doses:
-        raise InputError("the plan has no doses", "--dose")
+        raise InputError("the plan has no doses", field="dose")
     nearest = sorted(plan.doses, key=lambda dose: abs(dose.at - scheduled))[:2]
     named = " and ".join(
         f"dose {dose.number} at {wall(dose.at, tz)}" for dose in sorted(nearest, key=_by_time)
     )
     raise InputError(
         f"no dose is scheduled at {wall(scheduled, tz)} ({tz.key}); the nearest: {named}",
-        "--dose",
+        field="dose",
     )
 
 
 def _by_time(dose: Dose) -> tuple[datetime, int]:
     return dose.at, dose.number
-
-
-def wall(instant: datetime, tz: ZoneInfo) -> str:
-    """`2026-12-02 14:00` in the plan's zone."""
-    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 # ---------------------------------------------------------------------------------------
@@ -220,7 +151,7 @@ def advise(plan: Plan, regimen: Regimen, missed_number: int, now: datetime) -> A
         raise InputError(
             f"dose {missed.number} is scheduled at {wall(missed.at, tz)}, after now "
             f"({wall(now, tz)}); it is not missed yet",
-            "--now",
+            field="now",
         )
     passed = [missed, *(dose for dose in doses[start + 1 :] if dose.at < now)]
     latest = passed[-1]

@@ -1,7 +1,7 @@
 """Read a plan JSON file written by `titrate plan -f json` back into a Plan.
 
-A plan file is trusted only as far as it is consistent: `audit`, `missed --plan`,
-`taper --from-plan` and `check` act on its doses, so a file edited by hand (or damaged)
+A plan file is trusted only as far as it is consistent: `audit`, `missed` and
+`taper` from a plan file, and `check` act on its doses, so a file edited by hand (or damaged)
 until its days no longer match its doses is refused with the file, line and field rather
 than used. Checked: every dose belongs to a listed day, falls on that day's date in the
 plan's zone with that zone's UTC offset, and carries that day's step; dose numbers run
@@ -66,7 +66,7 @@ def _refuse_constant(token: str) -> float:
 
 
 def load_plan(path: Path) -> Plan:
-    """A plan file to act on (audit, missed --plan, taper --from-plan): fully checked."""
+    """A plan file to act on (audit, and missed or taper from a plan file): fully checked."""
     return parse_plan_json(read_text(path, "plan file"), str(path), totals=True)
 
 
@@ -77,7 +77,7 @@ def load_plan(path: Path) -> Plan:
 def inconsistency(plan: Plan, *, totals: bool = True) -> tuple[tuple[str | int, ...], str] | None:
     """The first place where a plan contradicts itself, as (JSON path, what is wrong);
     `totals`: also compare each day's dose count and total with its doses."""
-    from titrate.core.schedule import zone
+    from titrate.clock import zone
 
     try:
         tz = zone(plan.timezone)

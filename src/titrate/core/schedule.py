@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from titrate.citation import BASIS_TEXT, cite
+from titrate.clock import local_instant, zone
 from titrate.errors import InputError
 from titrate.model import (
     ABSURD_MG,
@@ -36,78 +35,84 @@ from titrate.model import (
     trusted,
 )
 
-# A plan longer than this is almost certainly a typo (--hold-days 1000000000); ten years
+# A plan longer than this is almost certainly a typo (hold_days of 1000000000); ten years
 # of daily doses is still only tens of thousands of rows.
 MAX_PLAN_DAYS = 3660
 
 _STEP_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*[xX×]\s*([0-9]+)\s*:\s*([0-9]+)\s*$")
 
 
-def parse_steps(spec: str, where: str = "--steps") -> list[Step]:
+def parse_steps(spec: str, field: str = "steps", where: str | None = None) -> list[Step]:
     """Parse `"5x3:3,10x3:3"` (mg × doses per day : days) into steps."""
     steps: list[Step] = []
     parts = [part for part in spec.split(",")]
     if not spec.strip():
-        raise InputError("empty; expected e.g. '5x3:3,10x3:3' (mg x doses a day : days)", where)
+        raise InputError(
+            "empty; expected e.g. '5x3:3,10x3:3' (mg x doses a day : days)", where, field=field
+        )
     for index, part in enumerate(parts, start=1):
         match = _STEP_RE.match(part)
         if match is None:
             raise InputError(
-                f"step {index} {part.strip()!r} is not MGxPER_DAY:DAYS (e.g. '5x3:3')", where
+                f"step {index} {part.strip()!r} is not MGxPER_DAY:DAYS (e.g. '5x3:3')",
+                where,
+                field=field,
             )
         try:
             dose_mg = Decimal(match.group(1))
         except InvalidOperation:  # pragma: no cover - the regex admits only numbers
-            raise InputError(f"step {index}: {match.group(1)!r} is not a number", where) from None
+            raise InputError(
+                f"step {index}: {match.group(1)!r} is not a number", where, field=field
+            ) from None
         per_day, days = int(match.group(2)), int(match.group(3))
         if dose_mg <= 0:
-            raise InputError(f"step {index}: the dose must be more than 0 mg", where)
+            raise InputError(f"step {index}: the dose must be more than 0 mg", where, field=field)
         if dose_mg > ABSURD_MG:
-            raise InputError(f"step {index}: {dose_mg} mg is not a plausible dose", where)
+            raise InputError(
+                f"step {index}: {dose_mg} mg is not a plausible dose", where, field=field
+            )
         if not 1 <= per_day <= 24:
-            raise InputError(f"step {index}: doses a day must be 1 to 24, got {per_day}", where)
+            raise InputError(
+                f"step {index}: doses a day must be 1 to 24, got {per_day}", where, field=field
+            )
         if not 1 <= days <= MAX_PLAN_DAYS:
-            raise InputError(f"step {index}: days must be 1 to {MAX_PLAN_DAYS}, got {days}", where)
+            raise InputError(
+                f"step {index}: days must be 1 to {MAX_PLAN_DAYS}, got {days}", where, field=field
+            )
         if -dose_mg.as_tuple().exponent > MG_DECIMAL_PLACES:  # type: ignore[operator]
             raise InputError(
                 f"step {index}: {dose_mg} mg has more than {MG_DECIMAL_PLACES} decimal places",
                 where,
+                field=field,
             )
         steps.append(Step(dose_mg=dose_mg, per_day=per_day, days=days))
     return steps
 
 
-def parse_times(spec: str, where: str = "--times") -> list[time]:
+def parse_times(spec: str, field: str = "times", where: str | None = None) -> list[time]:
     """Parse `"08:00,14:00,20:00"` into clock times (24-hour HH:MM)."""
     times: list[time] = []
     for part in spec.split(","):
         text = part.strip()
         if not re.fullmatch(r"[0-9]{1,2}:[0-9]{2}", text):
-            raise InputError(f"{text!r} is not a 24-hour time HH:MM (e.g. 08:00)", where)
+            raise InputError(
+                f"{text!r} is not a 24-hour time HH:MM (e.g. 08:00)", where, field=field
+            )
         hour, minute = (int(piece) for piece in text.split(":"))
         if hour > 23 or minute > 59:
-            raise InputError(f"{text!r} is not a time of day (00:00 to 23:59)", where)
+            raise InputError(f"{text!r} is not a time of day (00:00 to 23:59)", where, field=field)
         times.append(time(hour, minute))
     if sorted(times) != times or len(set(times)) != len(times):
-        raise InputError("times must be distinct and in order through the day", where)
+        raise InputError("times must be distinct and in order through the day", where, field=field)
     return times
 
 
-def parse_date(text: str, where: str = "--start") -> date:
+def parse_date(text: str, field: str = "start", where: str | None = None) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(f"{text!r} is not a date YYYY-MM-DD that exists", where) from None
-
-
-def zone(name: str, where: str = "--tz") -> ZoneInfo:
-    try:
-        if not name or name.startswith(("/", ".")) or ".." in name:
-            raise ValueError(name)
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InputError(
-            f"unknown time zone {name!r} (use an IANA name, e.g. Europe/London)", where
+            f"{text!r} is not a date YYYY-MM-DD that exists", where, field=field
         ) from None
 
 
@@ -128,12 +133,12 @@ def ladder_for(regimen: Regimen, options: PlanOptions) -> Ladder:
     if chosen and (options.steps is not None or regimen.titration.rule is None):
         raise InputError(
             (
-                "applies to the regimen's own titration, not to --steps"
+                "applies to the regimen's own titration, not to <steps>"
                 if options.steps is not None
-                else f"regimen {regimen.id!r} has a fixed ladder; --step-mg and --every-days "
-                "apply to rule-based titration (write another schedule with --steps)"
+                else f"regimen {regimen.id!r} has a fixed ladder; <step_mg> and <every_days> "
+                "apply to rule-based titration (write another schedule with <steps>)"
             ),
-            "--step-mg" if options.step_mg is not None else "--every-days",
+            field="step_mg" if options.step_mg is not None else "every_days",
         )
     if options.steps is not None:
         steps = list(options.steps)
@@ -149,13 +154,13 @@ def ladder_for(regimen: Regimen, options: PlanOptions) -> Ladder:
         steps[-1] = last.model_copy(update={"days": last.days + options.hold_days})
         notes.append(
             f"The last step ({last.dose_mg} mg {last.per_day}× a day) continues "
-            f"{options.hold_days} more day(s) (--hold-days)."
+            f"{options.hold_days} more day(s)."
         )
     total_days = sum(step.days for step in steps)
     if total_days > MAX_PLAN_DAYS:
         raise InputError(
             f"the plan would last {total_days} days; the limit is {MAX_PLAN_DAYS} days",
-            "--hold-days" if options.hold_days else "--steps",
+            field="hold_days" if options.hold_days else "steps",
         )
     return Ladder(steps, notes)
 
@@ -175,19 +180,19 @@ def _by_rule(regimen: Regimen, options: PlanOptions, notes: list[str]) -> list[S
     missing = [
         option
         for option, value in (
-            ("--target-mg", options.target_mg),
-            ("--step-mg", options.step_mg),
-            ("--every-days", options.every_days),
+            ("target_mg", options.target_mg),
+            ("step_mg", options.step_mg),
+            ("every_days", options.every_days),
         )
         if value is None
     ]
     if missing:
         raise InputError(
             f"regimen {regimen.id!r} titrates by a rule, not a fixed ladder: the prescriber "
-            f"chooses the target dose (--target-mg), the rise per dose (--step-mg, labeled "
-            f"{step_range} mg) and the days between rises (--every-days, labeled {day_range}); "
-            f"missing {', '.join(missing)}",
-            missing[0],
+            f"chooses the target dose (<target_mg>), the rise per dose (<step_mg>, labeled "
+            f"{step_range} mg) and the days between rises (<every_days>, labeled {day_range}); "
+            f"missing {', '.join(f'<{name}>' for name in missing)}",
+            field=missing[0],
         )
     target, step, every = options.target_mg, options.step_mg, options.every_days
     assert target is not None and step is not None and every is not None
@@ -208,7 +213,7 @@ def _by_rule(regimen: Regimen, options: PlanOptions, notes: list[str]) -> list[S
             raise InputError(
                 f"reaching {target} mg by {step} mg every {every} day(s) would take more than "
                 f"{MAX_PLAN_DAYS} days",
-                "--step-mg",
+                field="step_mg",
             )
     notes.append(
         f"Titration by the regimen's rule ({BASIS_TEXT[regimen.titration.basis]}): start "
@@ -223,9 +228,9 @@ def _by_rule(regimen: Regimen, options: PlanOptions, notes: list[str]) -> list[S
         )
     slower = []
     if low is not None and step < low:
-        slower.append(f"--step-mg {step} is below the labeled {low} mg")
+        slower.append(f"a rise of {step} mg is below the labeled {low} mg")
     if late is not None and every > late:
-        slower.append(f"--every-days {every} is above the labeled {late} days")
+        slower.append(f"{every} days between rises is above the labeled {late} days")
     if slower:
         notes.append(" and ".join(slower) + ": slower than the labeled titration (not a finding).")
     return steps
@@ -254,7 +259,7 @@ def _to_target(
         raise InputError(
             f"target {target} mg is above the regimen's ladder and the regimen gives no "
             "increment to continue by",
-            "--target-mg",
+            field="target_mg",
         )
     last = kept[-1]
     days = max(escalation.min_days_between_increases, 1)
@@ -282,7 +287,7 @@ def times_by_frequency(
             raise InputError(
                 f"{per_day} time(s) given but no step is taken {per_day}× a day "
                 f"(steps use {', '.join(map(str, used))}× a day)",
-                "--times",
+                field="times",
             )
         table[per_day] = list(options.times)
     used_times: dict[int, list[time]] = {}
@@ -311,29 +316,6 @@ def spread_times(table: dict[int, list[time]], per_day: int) -> list[time]:
         start_minute, window = 0, 24 * 60 - 1
     minutes = [start_minute + (window * index) // (per_day - 1) for index in range(per_day)]
     return [time(minute // 60, minute % 60) for minute in minutes]
-
-
-def local_instant(day: date, clock: time, tz: ZoneInfo) -> tuple[datetime, str | None]:
-    """Wall time → aware instant, with a note when the wall time does not exist."""
-    return _local_instant(day, clock, tz, clock.fold)
-
-
-# A pure function of its arguments, called for every dose: plans of one batch share most
-# of their dates, clock times and zones. `fold` is in the key because times that differ
-# only in fold compare (and hash) equal.
-@lru_cache(maxsize=8192)
-def _local_instant(day: date, clock: time, tz: ZoneInfo, fold: int) -> tuple[datetime, str | None]:
-    wall = datetime.combine(day, clock, tzinfo=tz)
-    if wall.utcoffset() == wall.replace(fold=1).utcoffset():
-        return wall, None  # neither skipped nor repeated: the common case, kept cheap
-    instant = wall.astimezone(UTC).astimezone(tz)  # normalises a skipped wall time
-    if instant.replace(tzinfo=None) != wall.replace(tzinfo=None):
-        note = (
-            f"{day.isoformat()} {clock.strftime('%H:%M')} does not exist in {tz.key} "
-            f"(clocks go forward); that dose is at {instant.strftime('%H:%M')}."
-        )
-        return instant, note
-    return instant, None
 
 
 # Given the ladder's steps, each distinct dose's amount in the chosen product.
@@ -405,7 +387,7 @@ def build_schedule(
                     )
                 )
     except OverflowError:
-        raise InputError("the plan runs past the year 9999", "--start") from None
+        raise InputError("the plan runs past the year 9999", field="start") from None
     basis = regimen.dose_times.basis
     if options.times is None and basis != "label":
         notes.append(
@@ -447,7 +429,7 @@ def review_by(regimen: Regimen, start: date, kind: str) -> ReviewBy | None:
     try:
         on = start + timedelta(days=review.by_day - 1)
     except OverflowError:
-        raise InputError("the review date runs past the year 9999", "--start") from None
+        raise InputError("the review date runs past the year 9999", field="start") from None
     return ReviewBy(
         date=on,
         day=review.by_day,

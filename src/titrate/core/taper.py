@@ -20,7 +20,7 @@ A pace written as a fall in the day's total (`taper.step_mg_per_day`, e.g. "2 to
 per day") lowers one dose at a time instead: each interval takes the step off the largest
 dose (the latest of equal doses first; a dose that reaches zero is dropped), until the
 day's total is at or below the stopping threshold. The default step is the slower end of
-the range; `--step-mg` then means the fall in the day's total.
+the range; a given `step_mg` then means the fall in the day's total.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
-from titrate.api import plan as build_plan
 from titrate.citation import BASIS_TEXT, basis_text
+from titrate.core.pipeline import plan as build_plan
 from titrate.errors import InputError
 from titrate.model import (
     ABSURD_MG,
@@ -41,7 +41,7 @@ from titrate.model import (
     Step,
 )
 
-# A taper longer than this is a typo (--every-days 1000 with many steps).
+# A taper longer than this is a typo (every_days of 1000 with many steps).
 MAX_TAPER_DAYS = 3660
 
 
@@ -69,8 +69,8 @@ def taper_ladder(
     every = every_days if every_days is not None else (pace.every_days if pace else None)
     if step is None or every is None:
         raise InputError(
-            f"regimen {regimen.id!r} has no taper pace; give both --step-mg and --every-days",
-            "--step-mg" if step is None else "--every-days",
+            f"regimen {regimen.id!r} has no taper pace; give both <step_mg> and <every_days>",
+            field="step_mg" if step is None else "every_days",
         )
     _check_inputs(from_mg, step, every, doses_per_day)
     reductions = (from_mg / step).to_integral_value(rounding=ROUND_CEILING)
@@ -78,7 +78,7 @@ def taper_ladder(
         raise InputError(
             f"{int(reductions)} reductions of {step} mg every {every} day(s) would last more than "
             f"{MAX_TAPER_DAYS} days",
-            "--step-mg",
+            field="step_mg",
         )
     notes = [_pace_note(regimen, step, every, step_mg is not None or every_days is not None)]
     dose = from_mg
@@ -113,21 +113,23 @@ def taper_ladder(
     if total_days > MAX_TAPER_DAYS:
         raise InputError(
             f"the taper would last {total_days} days; the limit is {MAX_TAPER_DAYS} days",
-            "--every-days",
+            field="every_days",
         )
     return TaperLadder(steps, notes)
 
 
 def _check_inputs(from_mg: Decimal, step: Decimal, every: int, doses_per_day: int) -> None:
-    for value, option in ((from_mg, "--from-mg"), (step, "--step-mg")):
+    for value, option in ((from_mg, "from_mg"), (step, "step_mg")):
         if value <= 0 or value > ABSURD_MG:
-            raise InputError(f"{value} mg is not a plausible dose", option)
+            raise InputError(f"{value} mg is not a plausible dose", field=option)
         if -value.as_tuple().exponent > MG_DECIMAL_PLACES:  # type: ignore[operator]
-            raise InputError(f"{value} mg has more than {MG_DECIMAL_PLACES} decimal places", option)
+            raise InputError(
+                f"{value} mg has more than {MG_DECIMAL_PLACES} decimal places", field=option
+            )
     if not 1 <= every <= 365:
-        raise InputError(f"must be 1 to 365 days, got {every}", "--every-days")
+        raise InputError(f"must be 1 to 365 days, got {every}", field="every_days")
     if not 1 <= doses_per_day <= 24:
-        raise InputError(f"must be 1 to 24, got {doses_per_day}", "--doses-per-day")
+        raise InputError(f"must be 1 to 24, got {doses_per_day}", field="doses_per_day")
 
 
 def _per_day_ladder(
@@ -149,7 +151,7 @@ def _per_day_ladder(
         raise InputError(
             f"{int(reductions)} reductions of {step} mg a day every {every} day(s) would last "
             f"more than {MAX_TAPER_DAYS} days",
-            "--step-mg",
+            field="step_mg",
         )
     notes = [_pace_note(regimen, step, every, step_mg is not None or every_days is not None)]
     stopping = regimen.stopping
@@ -236,10 +238,10 @@ def _pace_note(regimen: Regimen, step: Decimal, every: int, overridden: bool) ->
             else f"{pace.step_mg_per_dose} mg"
         )
         return (
-            f"{text}, as given (--step-mg/--every-days); the regimen's pace is "
+            f"{text}, as the prescriber chose; the regimen's pace is "
             f"{regimen_pace} every {pace.every_days} day(s) ({BASIS_TEXT[pace.basis]})."
         )
-    return f"{text}, as given (--step-mg/--every-days)."
+    return f"{text}, as the prescriber chose."
 
 
 def _held_to_minimum(
@@ -301,18 +303,19 @@ def taper(
     return result.model_copy(update={"notes": [*ladder.notes, *result.notes]})
 
 
-def current_dose(previous: Plan, where: str) -> tuple[Decimal, int]:
+def current_dose(previous: Plan, where: str | None) -> tuple[Decimal, int]:
     """The dose and doses a day of a plan's last day with doses (what a taper starts from)."""
     last_day = max((dose.day for dose in previous.doses), default=None)
     if last_day is None:
-        raise InputError("the plan has no doses to taper from", where)
+        raise InputError("the plan has no doses to taper from", where, field="from_plan")
     doses = [dose.dose_mg for dose in previous.doses if dose.day == last_day]
     if len(set(doses)) != 1:
         listed = " + ".join(f"{dose} mg" for dose in doses)
         raise InputError(
-            f"the plan's last day has unequal doses ({listed}); give --from-mg and "
-            "--doses-per-day instead",
+            f"the plan's last day has unequal doses ({listed}); give <from_mg> and "
+            "<doses_per_day> instead",
             where,
+            field="from_plan",
         )
     return doses[0], len(doses)
 
@@ -330,12 +333,14 @@ def taper_after(
     *,
     step_mg: Decimal | None = None,
     every_days: int | None = None,
-    where: str = "--from-plan",
+    where: str | None = None,
 ) -> Plan:
     """A taper from the last day of `previous` (e.g. the JSON of `titrate plan`)."""
     if previous.regimen.id != regimen.id:
         raise InputError(
-            f"the plan is for regimen {previous.regimen.id!r}, not {regimen.id!r}", where
+            f"the plan is for regimen {previous.regimen.id!r}, not {regimen.id!r}",
+            where,
+            field="from_plan",
         )
     from_mg, per_day = current_dose(previous, where)
     result = taper(

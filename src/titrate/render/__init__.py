@@ -74,7 +74,9 @@ def renderer(name: str) -> Renderer:
     """Import the renderer for `name` (lazily: heavy libraries load only when used)."""
     fmt = FORMATS.get(name)
     if fmt is None:
-        raise InputError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})", "--format")
+        raise InputError(
+            f"unknown format {name!r} (choose from {', '.join(FORMATS)})", field="format"
+        )
     try:
         module = importlib.import_module(fmt.module)
     except ModuleNotFoundError as exc:
@@ -82,7 +84,7 @@ def renderer(name: str) -> Renderer:
             raise InputError(
                 f"format {name!r} needs the optional extra: pip install 'titrate[{fmt.extra}]'"
                 f" ({exc.name} is not installed)",
-                "--format",
+                field="format",
             ) from None
         raise
     render: Renderer = module.render

@@ -27,7 +27,7 @@ def render(advice: Advice, fmt: str, width: int = 88) -> str:
 
 
 def _wall(instant: datetime, advice: Advice) -> str:
-    from titrate.core.schedule import zone
+    from titrate.clock import zone
 
     return instant.astimezone(zone(advice.timezone)).strftime("%Y-%m-%d %H:%M")
 

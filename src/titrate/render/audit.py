@@ -23,7 +23,7 @@ def render(result: AuditResult, fmt: str, width: int = 100, color: bool = False)
 
 
 def _clock(instant: datetime | None, result: AuditResult, with_date: bool = True) -> str:
-    from titrate.core.schedule import zone
+    from titrate.clock import zone
 
     if instant is None:
         return ""

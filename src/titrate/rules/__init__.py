@@ -1,6 +1,7 @@
 """Rules, like linter rules: each module holds a family of small registered functions.
 
-`check_plan` runs every plan rule; `catalogue` lists them for `titrate rules`.
+`run(scope, context)` is the only way findings are made (for plans, checked files,
+tapers, audits and the API); `catalogue` lists the rules for `titrate rules`.
 """
 
 from __future__ import annotations
@@ -14,9 +15,27 @@ from titrate.rules import (  # noqa: F401  (registers rules)
     product,
     stopping,
 )
-from titrate.rules.base import REGISTRY, Context, Rule, at_or_above, sort_findings
+from titrate.rules.base import (
+    REGISTRY,
+    Context,
+    LogContext,
+    Rule,
+    Scope,
+    at_or_above,
+    sort_findings,
+)
 
-__all__ = ["REGISTRY", "Rule", "at_or_above", "catalogue", "check_plan", "sort_findings"]
+__all__ = [
+    "REGISTRY",
+    "Context",
+    "LogContext",
+    "Rule",
+    "at_or_above",
+    "catalogue",
+    "checked",
+    "run",
+    "sort_findings",
+]
 
 
 def catalogue() -> list[Rule]:
@@ -24,12 +43,18 @@ def catalogue() -> list[Rule]:
     return [REGISTRY[code] for code in sorted(REGISTRY)]
 
 
-def check_plan(plan: Plan, regimen: Regimen) -> list[Finding]:
-    """Run every plan rule against the plan."""
-    context = Context(regimen=regimen, plan=plan)
-    found: list[Finding] = []
-    for rule in catalogue():
-        if rule.scope != "plan":
-            continue
-        found.extend(rule.finding(regimen, hit) for hit in rule.check(context))
+def run(scope: Scope, context: Context | LogContext) -> list[Finding]:
+    """Every rule of `scope` against `context`, as findings in plan order."""
+    regimen = context.regimen
+    found = [
+        rule.finding(regimen, hit)
+        for rule in catalogue()
+        if rule.scope == scope
+        for hit in rule.check(context)
+    ]
     return sort_findings(found)
+
+
+def checked(plan: Plan, regimen: Regimen) -> Plan:
+    """The plan with its findings: every plan rule run afresh (earlier ones replaced)."""
+    return plan.model_copy(update={"findings": run("plan", Context(regimen=regimen, plan=plan))})

@@ -1,6 +1,6 @@
 """Log rules: what a dose log shows against its plan (scope "log", run by `audit`).
 
-Each rule reads the matched log (titrate.core.audit.LogContext): every scheduled dose's
+Each rule reads the matched log (rules.base.LogContext, built by core.audit): every dose's
 status, the entries in time order with the dose window each falls in, and the day
 totals in the plan's zone.
 """
@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from titrate.core.audit import LogContext
-from titrate.core.missed import hours_delta, wall
+from titrate.clock import hours_delta, wall
 from titrate.model import Sourced
-from titrate.rules.base import Hit, rule
+from titrate.rules.base import Hit, LogContext, rule
 
 
 def _mg(value: Decimal) -> str:

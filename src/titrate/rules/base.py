@@ -11,9 +11,21 @@ from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from titrate.citation import cite
-from titrate.model import SEVERITY_RANK, Finding, Plan, Regimen, Severity, Sourced
+from titrate.model import (
+    SEVERITY_RANK,
+    DayTotal,
+    Dose,
+    DoseStatus,
+    Finding,
+    LogEntry,
+    Plan,
+    Regimen,
+    Severity,
+    Sourced,
+)
 
 Scope = Literal["plan", "log"]
 
@@ -46,6 +58,42 @@ class Context:
             if known is None or dose.dose_mg > known:
                 largest[dose.day] = dose.dose_mg
         return dict(sorted(largest.items()))
+
+
+@dataclass(frozen=True)
+class Window:
+    """The stretch of time a scheduled dose owns: [start, end)."""
+
+    dose: Dose
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class LogContext:
+    """What a log rule may look at: the plan, the matched log and the audit time."""
+
+    regimen: Regimen
+    plan: Plan
+    tz: ZoneInfo
+    as_of: datetime
+    windows: list[Window]
+    entries: list[LogEntry]  # readable, at or before as_of, in time order
+    window_of: dict[int, int | None]  # log line → dose number of its window (None: outside)
+    statuses: list[DoseStatus]
+    days: list[DayTotal]
+
+    def window_total(self, dose_number: int) -> Decimal:
+        """Everything logged in a dose's window (its own row plus extras)."""
+        return sum(
+            (row.taken_mg for row in self.statuses if row.dose == dose_number),
+            Decimal(0),
+        )
+
+    def day_of(self, instant: datetime) -> int | None:
+        """Plan day number of an instant's local date (None outside the plan)."""
+        local = instant.astimezone(self.tz).date()
+        return next((day.day for day in self.plan.days if day.date == local), None)
 
 
 Check = Callable[[Context], Iterable[Hit]]

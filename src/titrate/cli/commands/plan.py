@@ -1,0 +1,113 @@
+"""`titrate plan`: build the dated, timed schedule for a regimen and check it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from titrate.cli.edge import exit_for, input_errors
+from titrate.cli.options import (
+    AgeOpt,
+    CrclOpt,
+    DialysisOpt,
+    EveryDaysOpt,
+    FailOn,
+    FailOnOpt,
+    FindingsCsvOpt,
+    HoldOpt,
+    OutputOpt,
+    PaperOpt,
+    PatientOpt,
+    PharmacyOpt,
+    PlanFormatOpt,
+    PregnantOpt,
+    PrescriberOpt,
+    PrintedOnOpt,
+    ProductOpt,
+    RegimenArg,
+    RegimenFiles,
+    RemindMinutesOpt,
+    RenalAdjustOpt,
+    StartOpt,
+    StepMgOpt,
+    StepsOpt,
+    StrengthsOpt,
+    TargetOpt,
+    TimesOpt,
+    TzOpt,
+    WithOpt,
+    build,
+)
+from titrate.cli.output import emit, load_catalog, render_options, write_findings_csv
+
+app = typer.Typer()
+
+HELP = """Build the dated, timed schedule for REGIMEN and check it against its limits.
+
+Example: titrate plan baclofen --start 2026-12-01 --times 08:00,14:00,20:00
+
+A regimen that titrates by a rule (see `titrate show REGIMEN`) needs the prescriber's
+choices: --target-mg, --step-mg and --every-days.
+
+Printable: titrate plan baclofen --patient "A. Patient" -o plan.html (or .pdf, .csv,
+.md, .ics, .fhir.json)
+"""
+
+
+@app.command(help=HELP)
+def plan(
+    regimen: RegimenArg,
+    start: StartOpt = None,
+    times: TimesOpt = None,
+    tz: TzOpt = None,
+    target_mg: TargetOpt = None,
+    step_mg: StepMgOpt = None,
+    every_days: EveryDaysOpt = None,
+    hold_days: HoldOpt = 0,
+    steps: StepsOpt = None,
+    age: AgeOpt = None,
+    patient: PatientOpt = None,
+    product: ProductOpt = None,
+    strengths: StrengthsOpt = None,
+    crcl: CrclOpt = None,
+    dialysis: DialysisOpt = False,
+    with_: WithOpt = None,
+    pregnant: PregnantOpt = False,
+    renal_adjust: RenalAdjustOpt = False,
+    fmt: PlanFormatOpt = None,
+    output: OutputOpt = None,
+    prescriber: PrescriberOpt = None,
+    pharmacy: PharmacyOpt = None,
+    printed_on: PrintedOnOpt = None,
+    remind_minutes: RemindMinutesOpt = 10,
+    paper: PaperOpt = None,
+    findings_csv: FindingsCsvOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    regimen_files: RegimenFiles = None,
+) -> None:
+    _run(dict(locals()))
+
+
+def _run(params: dict[str, Any]) -> None:
+    from titrate.requests import PlanRequest
+
+    with input_errors():
+        request = build(PlanRequest, params)
+        catalog = load_catalog(params["regimen_files"])
+        chosen = request.regimen_from(catalog)
+        options = request.options()
+        shown = render_options(
+            zone_name=options.timezone,
+            prescriber=params["prescriber"],
+            pharmacy=params["pharmacy"],
+            printed_on=params["printed_on"],
+            remind_minutes=params["remind_minutes"],
+            paper=params["paper"],
+        )
+        from titrate.core.pipeline import plan as build_plan
+
+        result = build_plan(chosen, options)
+        emit(result, params["fmt"], params["output"], shown)
+        write_findings_csv(result, params["findings_csv"])
+    exit_for(result.findings, params["fail_on"].value)

@@ -1,0 +1,37 @@
+"""The plan pipeline: schedule → patient adjustments → product amounts → findings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from titrate.core.adjust import adjust_plan, check_patient
+from titrate.core.measure import ladder_amounts, measure_plan
+from titrate.core.schedule import build_schedule
+from titrate.model import Amount, Plan, PlanOptions, Regimen, Step
+from titrate.rules import checked
+
+
+def plan(regimen: Regimen, options: PlanOptions) -> Plan:
+    """Build a dated, timed plan for `regimen` and attach every finding.
+
+    >>> from datetime import date
+    >>> from titrate import get_regimen, PlanOptions
+    >>> p = plan(get_regimen("baclofen"), PlanOptions(start=date(2026, 12, 1), timezone="UTC"))
+    >>> len(p.doses), [str(d.total_mg) for d in p.days][:4], p.findings
+    (36, ['15', '15', '15', '30'], [])
+    """
+    # Patient context and any renal reduction come before measuring in a product.
+    # Without a renal reduction the schedule's doses are final, so they are measured as
+    # the schedule is built and each Dose is made once (measure_plan keeps them); the
+    # patient is checked first so that errors come in the same order either way.
+    amounts_for = None
+    if not options.renal_adjust:
+
+        def amounts_for(steps: Sequence[Step]) -> Mapping[Decimal, Amount | None]:
+            check_patient(regimen, options.patient)
+            return ladder_amounts(regimen, options, steps)
+
+    adjusted = adjust_plan(build_schedule(regimen, options, amounts_for), regimen, options)
+    schedule = measure_plan(adjusted, regimen, options)
+    return checked(schedule, regimen)
