@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from titrate.api import plan as build_plan
 from titrate.catalog import get_regimen
-from titrate.core.measure import choose_packs, fewest_pieces, in_use_windows, liquid_ml
+from titrate.core.amounts import fewest_pieces, liquid_ml
+from titrate.core.measure import choose_packs, in_use_windows
 from titrate.errors import InputError
 from titrate.model import Plan, PlanOptions, Product, Step, Strength
 

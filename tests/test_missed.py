@@ -24,8 +24,10 @@ from titrate.render.advice import advice_schema
 LABEL = ("baclofen", "--start", "2026-12-01", "--tz", "UTC", "--times", "08:00,14:00,20:00")
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")

@@ -137,10 +137,10 @@ def test_damaged_compiled_copy_falls_back_to_the_yaml(data_folder: Path) -> None
 def test_compile_command_check_mode() -> None:
     current = catalog._data_file(COMPILED_NAME).read_text("utf-8") == catalog.compile_builtin()
     done = subprocess.run(
-        [sys.executable, "-m", "titrate.catalog", "--check"], capture_output=True, text=True
+        [sys.executable, "-m", "titrate.catalog", "check"], capture_output=True, text=True
     )
     assert done.returncode == (0 if current else 1), done.stderr
-    assert current or "is out of date: run `python -m titrate.catalog --compile`" in done.stderr
+    assert current or "is out of date: run `python -m titrate.catalog compile`" in done.stderr
     usage = subprocess.run(
         [sys.executable, "-m", "titrate.catalog", "--bogus"], capture_output=True, text=True
     )

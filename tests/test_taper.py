@@ -91,7 +91,7 @@ def test_custom_steps_ending_at_10_mg_tid_report_abrupt_stop() -> None:
     assert len(abrupt) == 1
     assert abrupt[0]["code"] == "TT301" and abrupt[0]["day"] == 6
     assert "30 mg a day" in abrupt[0]["message"]
-    assert "titrate taper baclofen --from-mg 10 --doses-per-day 3" in abrupt[0]["message"]
+    assert "Taper down first, from 10 mg 3 times a day" in abrupt[0]["message"]
     assert abrupt[0]["basis"] == "convention"
 
 

@@ -214,7 +214,7 @@ def parse_regimen_file(text: str, name: str) -> list[Regimen]:
 # and a test tells the developer to regenerate the copy with COMPILE_COMMAND.
 COMPILED_NAME = "regimens.compiled.json"
 COMPILED_FORMAT = 1
-COMPILE_COMMAND = "python -m titrate.catalog --compile"
+COMPILE_COMMAND = "python -m titrate.catalog compile"
 
 
 def _data_file(name: str) -> Traversable:
@@ -280,11 +280,11 @@ def compile_builtin() -> str:
 
 
 def _main(argv: Sequence[str]) -> int:
-    """`python -m titrate.catalog --compile` writes the compiled copy next to the YAML;
-    `--check` exits 1 if it is out of date."""
+    """`python -m titrate.catalog compile` writes the compiled copy next to the YAML;
+    `python -m titrate.catalog check` exits 1 if it is out of date."""
     target = Path(__file__).parent / "data" / COMPILED_NAME
-    if list(argv) not in (["--compile"], ["--check"]):
-        sys.stderr.write("usage: python -m titrate.catalog --compile | --check\n")
+    if list(argv) not in (["compile"], ["check"]):
+        sys.stderr.write("usage: python -m titrate.catalog compile | check\n")
         return 2
     try:
         text = compile_builtin()
@@ -292,7 +292,7 @@ def _main(argv: Sequence[str]) -> int:
         sys.stderr.write(f"titrate: error: {exc}\n")
         return 2
     current = target.read_text("utf-8") if target.exists() else None
-    if argv[0] == "--check":
+    if argv[0] == "check":
         if current != text:
             sys.stderr.write(f"{target} is out of date: run `{COMPILE_COMMAND}`\n")
             return 1

@@ -2,8 +2,8 @@
 
 The library names what was wrong by its field (`step_mg`, `timezone`), never by a
 command-line flag: the same request comes from the CLI, a batch row, a checked file or a
-Python call, and each edge says it in its own words (`--step-mg`, the `step_mg` column,
-`proposed.yaml:4`).
+Python call, and each edge says it in its own words (the CLI's flag, the batch
+column, `proposed.yaml:4`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ class InputError(Exception):
     >>> error = InputError("give <step_mg> with <every_days>", field="step_mg")
     >>> str(error)
     'step_mg: give step_mg with every_days'
-    >>> error.describe(lambda name: "--" + name.replace("_", "-"))
-    '--step-mg: give --step-mg with --every-days'
+    >>> error.describe(str.upper)
+    'STEP_MG: give STEP_MG with EVERY_DAYS'
     """
 
     def __init__(self, message: str, where: str | None = None, *, field: str | None = None):

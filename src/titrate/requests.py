@@ -2,8 +2,9 @@
 
 One object per kind of request. Each is built alike by every edge and validates its own
 values; every problem is an `InputError` naming the field (`step_mg`), which the edge
-words its own way (`--step-mg`, the `step_mg` column). Values may be given as text (as
-typed or read from a file) or already typed (`Decimal`, `date`, a list of steps).
+words its own way (a flag on the command line, a column in a batch). Values may be
+given as text (as typed or read from a file) or already typed (`Decimal`, `date`, a list
+of steps).
 
 >>> request = PlanRequest(regimen="baclofen", start="2026-12-01", timezone="UTC")
 >>> options = request.options()

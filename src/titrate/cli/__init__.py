@@ -9,7 +9,6 @@ that runs is imported.
 
 from __future__ import annotations
 
-from titrate.cli.app import app
-from titrate.cli.edge import entry
+from titrate.cli.app import app, entry
 
 __all__ = ["app", "entry"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from typing import Annotated
 
 import typer
@@ -73,3 +74,22 @@ def main(
 ) -> None:
     """titrate: turn a titration regimen into a checked, dated dosing schedule."""
     edge.DEBUG = debug or bool(os.environ.get("TITRATE_DEBUG"))
+
+
+def entry() -> None:
+    """Console-script entry point: an unexpected crash exits 3, never 1 (= findings)."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("titrate: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:
+        if edge.DEBUG or os.environ.get("TITRATE_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"titrate: internal error: {type(exc).__name__}: {exc} "
+            "(run with --debug for the traceback; please report it)\n"
+        )
+        sys.exit(3)

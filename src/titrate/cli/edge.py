@@ -3,7 +3,6 @@ an unexpected crash → status 3. Fields are named here as the user typed them (
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -70,24 +69,3 @@ def exit_for(findings: Iterable[Finding], fail_on: str) -> None:
 
     if at_or_above(findings, fail_on):
         raise typer.Exit(1)
-
-
-def entry() -> None:
-    """Console-script entry point: an unexpected crash exits 3, never 1 (= findings)."""
-    from titrate.cli.app import app
-
-    try:
-        app()
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        sys.stderr.write("titrate: interrupted\n")
-        sys.exit(130)
-    except Exception as exc:
-        if DEBUG or os.environ.get("TITRATE_DEBUG"):
-            raise
-        sys.stderr.write(
-            f"titrate: internal error: {type(exc).__name__}: {exc} "
-            "(run with --debug for the traceback; please report it)\n"
-        )
-        sys.exit(3)

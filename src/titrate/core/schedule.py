@@ -393,7 +393,7 @@ def build_schedule(
         notes.append(
             "Clock times are "
             + ("a convention" if basis == "convention" else f"{basis}")
-            + " (evenly spaced waking hours); use --times to fit the patient's day."
+            + " (evenly spaced waking hours); choose times that fit the patient's day."
         )
     kind = options.kind or ("custom" if options.steps is not None else "titration")
     review = review_by(regimen, options.start, kind)

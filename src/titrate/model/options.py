@@ -42,7 +42,7 @@ class Patient(Strict):
     )
     dialysis: bool = Field(default=False, description="dialysis-dependent")
     co_medications: list[str] = Field(
-        default_factory=list, description="co-medications or classes as given (--with)"
+        default_factory=list, description="co-medications or classes as given"
     )
     pregnant: bool = False
 

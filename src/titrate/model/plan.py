@@ -239,7 +239,7 @@ class InexactDose(BaseModel):
 
 
 class RenalAdjustment(BaseModel):
-    """The renal reduction applied to every dose of the plan (--renal-adjust)."""
+    """The renal reduction applied to every dose of the plan (when `renal_adjust` is asked)."""
 
     model_config = ConfigDict(frozen=True)
 

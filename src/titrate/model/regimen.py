@@ -99,8 +99,8 @@ class Count(Sourced):
 
 class TitrationRule(Strict):
     """Rule-based titration instead of a fixed ladder: start at `start_mg` taken
-    `per_day` times a day, then raise each dose by the prescriber's step (--step-mg) every
-    so many days (--every-days) up to the prescriber's target (--target-mg). The labeled
+    `per_day` times a day, then raise each dose by the prescriber's step (`step_mg`) every
+    so many days (`every_days`) up to the prescriber's target (`target_mg`). The labeled
     ranges for the step and the interval are `limits.escalation`, which the rule
     `escalation-too-fast` enforces; the titration block's source and basis cover
     `start_mg`."""

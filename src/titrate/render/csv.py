@@ -122,7 +122,7 @@ def render(plan: Plan, options: RenderOptions) -> str:
 
 
 def render_findings(plan: Plan) -> str:
-    """The findings as their own CSV (`--findings-csv FILE`); a header row even when empty."""
+    """The findings as their own CSV; a header row even when there are none."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(FINDING_COLUMNS)

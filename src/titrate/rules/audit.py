@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from titrate.clock import hours_delta, wall
 from titrate.model import Sourced
-from titrate.rules.base import Hit, LogContext, rule
+from titrate.rules.base import Example, Hit, LogContext, LogExample, rule
 
 
 def _mg(value: Decimal) -> str:
@@ -30,14 +30,33 @@ def _never_double_fact(ctx: LogContext) -> Sourced:
     return ctx.regimen.missed_dose or ctx.regimen.titration
 
 
-@rule("TT501", "missed-dose", "warning", "missed_dose", scope="log")
+@rule(
+    "TT501",
+    "missed-dose",
+    "warning",
+    "missed_dose",
+    scope="log",
+    passes=[
+        Example(
+            "a log with an entry at every scheduled time up to the audit time.",
+            log=LogExample(now="2026-12-05T09:00"),
+        )
+    ],
+    fails=[
+        Example(
+            "a log with nothing between 11:00 and 17:00 for the 14:00 dose.",
+            log=LogExample(now="2026-12-05T09:00", skip=("2026-12-02T14:00",)),
+        )
+    ],
+)
 def missed_dose(ctx: LogContext) -> Iterator[Hit]:
     """A scheduled dose with no log entry in its window (once the window has closed).
 
-    Passes: a log with an entry near every scheduled time up to the audit time.
-    Fails:  a log with nothing between 11:00 and 17:00 for the 14:00 dose.
-    Several in a row (missed_dose.contact_prescriber_after) also say to contact the
-    prescriber.
+    What it does: every scheduled dose owns a window (halfway from the dose before to
+    halfway to the next); a closed window with no entry is a missed dose. Several in a row
+    (`missed_dose.contact_prescriber_after`) also say to contact the prescriber.
+    Why it matters: missed doses lower the drug level; for baclofen several in a row are
+    the start of an abrupt stop.
     """
     fact = _never_double_fact(ctx)
     contact = ctx.regimen.missed_dose.contact_prescriber_after if ctx.regimen.missed_dose else None
@@ -62,12 +81,36 @@ def missed_dose(ctx: LogContext) -> Iterator[Hit]:
         yield Hit(message, fact, day=row.day, dose=row.dose, at=row.scheduled_at)
 
 
-@rule("TT502", "double-dose", "error", "missed_dose", scope="log")
+@rule(
+    "TT502",
+    "double-dose",
+    "error",
+    "missed_dose",
+    scope="log",
+    passes=[
+        Example(
+            "10 mg logged at 14:05 for a 10 mg dose at 14:00.",
+            log=LogExample(
+                now="2026-12-05T09:00",
+                skip=("2026-12-04T14:00",),
+                extra=(("2026-12-04T14:05", "10"),),
+            ),
+        )
+    ],
+    fails=[
+        Example(
+            "10 mg logged at 14:00 and again at 15:30 for the same 10 mg dose.",
+            log=LogExample(now="2026-12-05T09:00", extra=(("2026-12-04T15:30", "10"),)),
+        )
+    ],
+)
 def double_dose(ctx: LogContext) -> Iterator[Hit]:
     """More logged within one dose window than the dose scheduled for it.
 
-    Passes: 10 mg logged at 14:05 for a 10 mg dose at 14:00 (or 5 mg twice).
-    Fails:  10 mg logged at 14:00 and again at 15:30 for the same 10 mg dose.
+    What it does: adds up what the log records in each dose window and compares it with
+    the scheduled dose.
+    Why it matters: taking a forgotten dose on top of the next, or twice by mistake, is
+    the double dose the missed-dose advice forbids.
     """
     fact = _never_double_fact(ctx)
     for row in ctx.statuses:
@@ -93,13 +136,40 @@ def double_dose(ctx: LogContext) -> Iterator[Hit]:
             )
 
 
-@rule("TT503", "doses-too-close", "warning", "audit.min_interval_hours", scope="log")
+@rule(
+    "TT503",
+    "doses-too-close",
+    "warning",
+    "audit.min_interval_hours",
+    scope="log",
+    passes=[
+        Example(
+            "a late 14:00 dose taken at 16:30, then the 20:00 dose on time (3h30 apart).",
+            log=LogExample(
+                now="2026-12-05T09:00",
+                skip=("2026-12-04T14:00",),
+                extra=(("2026-12-04T16:30", "10"),),
+            ),
+        )
+    ],
+    fails=[
+        Example(
+            "the 14:00 dose taken at 16:59 and the 20:00 dose at 17:30 (31 minutes apart).",
+            log=LogExample(
+                now="2026-12-05T09:00",
+                skip=("2026-12-04T14:00", "2026-12-04T20:00"),
+                extra=(("2026-12-04T16:59", "10"), ("2026-12-04T17:30", "10")),
+            ),
+        )
+    ],
+)
 def doses_too_close(ctx: LogContext) -> Iterator[Hit]:
     """Two logged doses, for different scheduled doses, closer than the minimum interval.
 
-    Passes: a late 14:00 dose taken at 16:30, then the 20:00 dose on time (3h30 apart).
-    Fails:  the 14:00 dose taken at 16:59 and the 20:00 dose at 17:30 (31 minutes apart).
-    Two entries in the same dose window are a double dose, not this.
+    What it does: compares each logged dose with the one before it when they belong to
+    different dose windows (two entries in one window are a double dose, not this).
+    Why it matters: a late dose followed by the next on time stacks two doses within
+    minutes: in effect a double dose, though each looks right on its own.
     """
     audit = ctx.regimen.audit
     if audit is None or audit.min_interval_hours is None:
@@ -123,13 +193,35 @@ def doses_too_close(ctx: LogContext) -> Iterator[Hit]:
             )
 
 
-@rule("TT504", "dose-differs", "warning", "titration", scope="log")
+@rule(
+    "TT504",
+    "dose-differs",
+    "warning",
+    "titration",
+    scope="log",
+    passes=[Example("10 mg logged for each 10 mg dose.", log=LogExample(now="2026-12-05T09:00"))],
+    fails=[
+        Example(
+            "5 mg logged for a 10 mg dose.",
+            log=LogExample(
+                now="2026-12-05T09:00",
+                skip=("2026-12-04T14:00",),
+                extra=(("2026-12-04T14:00", "5"),),
+            ),
+        ),
+        Example(
+            "a dose logged the day after the plan ends.",
+            log=LogExample(now="2026-12-14T09:00", extra=(("2026-12-13T08:00", "20"),)),
+        ),
+    ],
+)
 def dose_differs(ctx: LogContext) -> Iterator[Hit]:
     """Less logged for a scheduled dose than planned, or doses logged outside the plan.
 
-    (More than planned within a dose window is a double dose.)
-    Passes: 10 mg logged for each 10 mg dose.
-    Fails:  5 mg logged for a 10 mg dose; a dose logged the day after the plan ends.
+    What it does: compares what was logged in each dose window with the scheduled dose
+    (more than planned is a double dose), and reports entries outside every window.
+    Why it matters: a patient who takes less than planned is not on the plan; the next
+    step up then starts from a different dose than the one the plan assumes.
     """
     fact = ctx.regimen.titration
     for row in ctx.statuses:
@@ -169,12 +261,32 @@ def _at(row: object) -> datetime:
     return at
 
 
-@rule("TT505", "over-daily-max", "error", "limits.max_daily_mg", scope="log")
+@rule(
+    "TT505",
+    "over-daily-max",
+    "error",
+    "limits.max_daily_mg",
+    scope="log",
+    passes=[
+        Example(
+            "20 mg logged three times on one day (60 mg; the maximum is 80 mg).",
+            log=LogExample(now="2026-12-11T09:00"),
+        )
+    ],
+    fails=[
+        Example(
+            "20 mg three times and 30 mg more on the same day (90 mg).",
+            log=LogExample(now="2026-12-11T09:00", extra=(("2026-12-10T17:00", "30"),)),
+        )
+    ],
+)
 def over_daily_max_logged(ctx: LogContext) -> Iterator[Hit]:
     """A calendar day's logged total (in the plan's zone) exceeds the daily maximum.
 
-    Passes: 20 mg logged three times on one day (60 mg; the maximum is 80 mg).
-    Fails:  20 mg three times and 30 mg more on the same day (90 mg).
+    What it does: adds up the log's entries by calendar day in the plan's zone and compares
+    each day's total with the regimen's daily maximum.
+    Why it matters: whatever the schedule said, what was taken is what acts; a day over
+    the ceiling needs the same attention as a plan over it.
     """
     limit = ctx.regimen.limits.max_daily_mg
     for day in ctx.days:
@@ -188,15 +300,33 @@ def over_daily_max_logged(ctx: LogContext) -> Iterator[Hit]:
             )
 
 
-@rule("TT506", "abrupt-stop", "error", "audit.abrupt_stop_after_hours", scope="log")
+@rule(
+    "TT506",
+    "abrupt-stop",
+    "error",
+    "audit.abrupt_stop_after_hours",
+    scope="log",
+    passes=[
+        Example(
+            "a log that follows the plan to its last dose.",
+            log=LogExample(now="2026-12-13T09:00"),
+        )
+    ],
+    fails=[
+        Example(
+            "a log on 20 mg three times a day that stops on day 10 of 12, audited on day 12.",
+            log=LogExample(now="2026-12-12T21:00", until="2026-12-10T20:00"),
+        )
+    ],
+)
 def abrupt_stop_logged(ctx: LogContext) -> Iterator[Hit]:
     """The log ends mid-plan from a non-trivial dose with nothing after it for too long.
 
-    Non-trivial: more than stopping.max_daily_mg_to_stop_from logged in the 24 hours
-    up to the last entry. Too long: more than audit.abrupt_stop_after_hours until the
-    audit time, with scheduled doses missed since.
-    Passes: a log that follows the plan to its last dose.
-    Fails:  a log on 20 mg three times a day that stops on day 10 of 12, audited on day 12.
+    What it does: non-trivial is more than `stopping.max_daily_mg_to_stop_from` logged in
+    the 24 hours up to the last entry; too long is more than
+    `audit.abrupt_stop_after_hours` until the audit time, with scheduled doses missed since.
+    Why it matters: a log that simply stops may be a patient who stopped; for baclofen that
+    is the withdrawal the plan exists to prevent, and someone should call.
     """
     audit, stopping = ctx.regimen.audit, ctx.regimen.stopping
     if audit is None or audit.abrupt_stop_after_hours is None or stopping is None:

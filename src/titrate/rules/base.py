@@ -1,11 +1,13 @@
 """The rule machinery: a registry of small functions, each with a code, a slug, a
-severity, a docstring with a passing and a failing example, and the regimen fact it
-enforces (whose sources every finding cites)."""
+severity, a docstring (What it does / Why it matters), passing and failing examples
+written as data (a test runs each), and the regimen fact it enforces (whose sources
+every finding cites)."""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable
+import textwrap
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -100,6 +102,51 @@ Check = Callable[[Context], Iterable[Hit]]
 
 
 @dataclass(frozen=True)
+class LogExample:
+    """A dose log against an example's plan: every scheduled dose taken on time, up to
+    `until` (default: every dose), except those scheduled at a time in `skip`, plus the
+    `extra` rows (taken_at, mg); audited at `now`. Times without an offset are UTC."""
+
+    now: str
+    until: str | None = None
+    skip: tuple[str, ...] = ()
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Example:
+    """A documented case, as data a test runs against its rule: `says` is what the docs
+    print; `request` holds `PlanRequest` fields as typed (default: baclofen, starting
+    2026-12-01, in UTC), or `TaperRequest` fields when `taper` is set; log rules add
+    `log`."""
+
+    says: str
+    request: Mapping[str, object] = field(default_factory=dict)
+    taper: bool = False
+    log: LogExample | None = None
+
+
+def _example_lines(label: str, examples: Iterable[Example]) -> list[str]:
+    lines: list[str] = []
+    for example in examples:
+        lines += textwrap.wrap(
+            example.says, 88, initial_indent=label.ljust(8), subsequent_indent=" " * 8
+        )
+    return lines
+
+
+def compose_doc(
+    docstring: str, enforces: str, passes: Iterable[Example], fails: Iterable[Example]
+) -> str:
+    """A rule's documentation: its docstring, then Passes, Fails and Source."""
+    lines = [inspect.cleandoc(docstring), ""]
+    lines += _example_lines("Passes:", passes)
+    lines += _example_lines("Fails:", fails)
+    lines.append(f"Source: the regimen's `{enforces}` data; each finding cites its sources.")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
 class Rule:
     code: str
     slug: str
@@ -108,6 +155,8 @@ class Rule:
     check: Callable[..., Iterable[Hit]]
     scope: Scope = "plan"
     doc: str = field(default="")
+    passes: tuple[Example, ...] = ()
+    fails: tuple[Example, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -131,9 +180,17 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def rule(
-    code: str, slug: str, severity: Severity, enforces: str, scope: Scope = "plan"
+    code: str,
+    slug: str,
+    severity: Severity,
+    enforces: str,
+    scope: Scope = "plan",
+    *,
+    passes: Iterable[Example] = (),
+    fails: Iterable[Example] = (),
 ) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
-    """Register a rule function under a stable code and slug."""
+    """Register a rule function under a stable code and slug, with its examples."""
+    passing, failing = tuple(passes), tuple(fails)
 
     def register(function: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
         # A slug may have one rule per scope (over-daily-max checks plans and logs).
@@ -146,7 +203,9 @@ def rule(
             enforces=enforces,
             check=function,
             scope=scope,
-            doc=inspect.cleandoc(function.__doc__ or ""),
+            doc=compose_doc(function.__doc__ or "", enforces, passing, failing),
+            passes=passing,
+            fails=failing,
         )
         return function
 

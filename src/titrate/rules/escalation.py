@@ -4,23 +4,47 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from titrate.rules.base import Context, Hit, rule
+from titrate.rules.base import Context, Example, Hit, rule
 
 
-@rule("TT104", "escalation-too-fast", "warning", "limits.escalation")
+@rule(
+    "TT104",
+    "escalation-too-fast",
+    "warning",
+    "limits.escalation",
+    passes=[
+        Example(
+            "baclofen 5 → 10 → 15 mg three times a day, 3 days each.",
+            {"steps": "5x3:3,10x3:3,15x3:3"},
+        ),
+        Example(
+            "tizanidine by its rule (2 to 4 mg more per dose, 1 to 4 days apart): "
+            "2 → 4 → 6 mg every 3 days.",
+            {"regimen": "tizanidine", "target_mg": "6", "step_mg": "2", "every_days": 3},
+        ),
+    ],
+    fails=[
+        Example(
+            "baclofen 5 mg for 1 day, then 15 mg (10 mg more per dose, after 1 day).",
+            {"steps": "5x3:1,15x3:3"},
+        ),
+        Example(
+            "tizanidine 2 → 8 mg (6 mg more per dose).",
+            {"regimen": "tizanidine", "steps": "2x3:3,8x3:3"},
+        ),
+    ],
+)
 def escalation_too_fast(ctx: Context) -> Iterator[Hit]:
     """A step rises by more, or sooner, than the labeled titration.
 
-    Compares the largest single dose of each day with the day before; the first day is
-    compared with the labeled starting dose (a plan that starts higher is flagged).
-    Works the same for a fixed ladder and for rule-based titration: `limits.escalation`
-    holds the fastest labeled rise (the largest increment, the fewest days), and for a
-    labeled range ("2 to 4 mg per dose, 1 to 4 days between increases") any rise within
-    it passes; a smaller or later rise is slower than labeled and passes too.
-    Passes: baclofen 5 → 10 → 15 mg three times a day, 3 days each.
-    Fails:  baclofen 5 mg for 1 day, then 15 mg (10 mg more per dose, after 1 day).
-    Passes: a rule of 2-4 mg per dose every 1-4 days, 2 → 4 → 6 mg every 3 days.
-    Fails:  the same rule, 2 → 8 mg (6 mg more per dose).
+    What it does: compares the largest single dose of each day with the day before; the
+    first day is compared with the labeled starting dose (a plan that starts higher is
+    flagged). `limits.escalation` holds the fastest labeled rise (the largest increment,
+    the fewest days); for a labeled range ("2 to 4 mg per dose, 1 to 4 days between
+    increases") any rise within it passes, and a smaller or later rise is slower than
+    labeled and passes too. The same for a fixed ladder and for rule-based titration.
+    Why it matters: the slow start is what lets the patient adapt; rising faster than
+    labeled brings on the drowsiness, dizziness and weakness the titration exists to avoid.
     """
     escalation = ctx.regimen.limits.escalation
     if escalation is None or ctx.plan.kind == "taper":

@@ -6,15 +6,30 @@ from collections.abc import Iterator
 from datetime import timedelta
 from itertools import pairwise
 
-from titrate.rules.base import Context, Hit, rule
+from titrate.rules.base import Context, Example, Hit, rule
 
 
-@rule("TT101", "over-daily-max", "error", "limits.max_daily_mg")
+@rule(
+    "TT101",
+    "over-daily-max",
+    "error",
+    "limits.max_daily_mg",
+    passes=[
+        Example("baclofen 20 mg four times a day (80 mg, the maximum itself).", {"steps": "20x4:3"})
+    ],
+    fails=[
+        Example(
+            "baclofen 25 mg four times a day (100 mg on each of those days).", {"steps": "25x4:3"}
+        )
+    ],
+)
 def over_daily_max(ctx: Context) -> Iterator[Hit]:
     """A day's total exceeds the regimen's daily maximum.
 
-    Passes: baclofen 20 mg four times a day (80 mg, the maximum itself).
-    Fails:  baclofen 25 mg four times a day (100 mg on each of those days).
+    What it does: adds up each plan day's doses and compares the total with the regimen's
+    daily maximum; every day over it is a finding.
+    Why it matters: the daily maximum is the ceiling the label sets; above it, dose-related
+    harm (for baclofen: sedation, weakness, confusion) is more likely and unstudied.
     """
     limit = ctx.regimen.limits.max_daily_mg
     for day in ctx.plan.days:
@@ -27,13 +42,27 @@ def over_daily_max(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("TT102", "over-single-dose", "warning", "limits.max_single_mg")
+@rule(
+    "TT102",
+    "over-single-dose",
+    "warning",
+    "limits.max_single_mg",
+    passes=[Example("baclofen 20 mg per dose.", {"steps": "20x3:3"})],
+    fails=[
+        Example(
+            "baclofen 25 mg per dose (the label's largest is 20 mg, implied by "
+            '"20 mg four times a day").',
+            {"steps": "25x3:3"},
+        )
+    ],
+)
 def over_single_dose(ctx: Context) -> Iterator[Hit]:
     """One administration exceeds the largest labeled single dose.
 
-    Passes: baclofen 20 mg per dose.
-    Fails:  baclofen 25 mg per dose (the label's largest is 20 mg, implied by
-            "20 mg four times a day").
+    What it does: compares every dose with the regimen's largest single dose; one finding
+    per day that has a dose over it.
+    Why it matters: a day can stay under its maximum while one dose is larger than any the
+    label describes, so the peak effect after that dose is unstudied.
     """
     limit = ctx.regimen.limits.max_single_mg
     if limit is None:
@@ -52,12 +81,20 @@ def over_single_dose(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("TT103", "too-many-doses-per-day", "warning", "limits.max_doses_per_day")
+@rule(
+    "TT103",
+    "too-many-doses-per-day",
+    "warning",
+    "limits.max_doses_per_day",
+    passes=[Example("baclofen four times a day.", {"steps": "5x4:3"})],
+    fails=[Example("baclofen five times a day.", {"steps": "5x5:3"})],
+)
 def too_many_doses_per_day(ctx: Context) -> Iterator[Hit]:
     """More administrations in a day than the regimen allows.
 
-    Passes: baclofen four times a day.
-    Fails:  baclofen five times a day.
+    What it does: counts each plan day's doses against the regimen's most doses a day.
+    Why it matters: more doses than labeled crowd the day, shorten the gaps between doses
+    and make doses easier to confuse or double.
     """
     limit = ctx.regimen.limits.max_doses_per_day
     if limit is None:
@@ -71,15 +108,32 @@ def too_many_doses_per_day(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("TT105", "doses-too-close", "warning", "limits.min_hours_between_doses")
+@rule(
+    "TT105",
+    "doses-too-close",
+    "warning",
+    "limits.min_hours_between_doses",
+    passes=[
+        Example(
+            "tizanidine three times a day at 08:00, 14:00 and 20:00 (6-hour minimum).",
+            {"regimen": "tizanidine", "steps": "2x3:3", "times": "08:00,14:00,20:00"},
+        )
+    ],
+    fails=[
+        Example(
+            "tizanidine three times a day at 08:00, 12:00 and 16:00 (6-hour minimum).",
+            {"regimen": "tizanidine", "steps": "2x3:3", "times": "08:00,12:00,16:00"},
+        )
+    ],
+)
 def doses_too_close(ctx: Context) -> Iterator[Hit]:
     """Two scheduled doses closer than the regimen's minimum interval between doses.
 
-    Checks each dose against the one before it, across midnight too (clock times given
-    with --times, or spread for a frequency the regimen gives no times for). One finding
-    per day.
-    Passes: three doses a day at 08:00, 14:00 and 20:00 with a 6-hour minimum.
-    Fails:  three doses a day at 08:00, 12:00 and 16:00 with a 6-hour minimum.
+    What it does: checks each dose against the one before it, across midnight too, for
+    clock times given by the prescriber or spread for a frequency the regimen gives no
+    times for. One finding per day.
+    Why it matters: doses bunched together stack their peaks (for tizanidine: low blood
+    pressure and sedation) and leave a long gap without cover later in the day.
     """
     limit = ctx.regimen.limits.min_hours_between_doses
     if limit is None:

@@ -8,15 +8,28 @@ from collections.abc import Iterator
 from titrate.citation import BASIS_TEXT
 from titrate.core.adjust import interaction_class, plain, renal_band
 from titrate.model import InteractionClass
-from titrate.rules.base import Context, Hit, rule
+from titrate.rules.base import Context, Example, Hit, rule
 
 
-@rule("TT201", "age-below-minimum", "error", "population.min_age_years")
+@rule(
+    "TT201",
+    "age-below-minimum",
+    "error",
+    "population.min_age_years",
+    passes=[Example("baclofen for a patient aged 12.", {"age_years": "12"})],
+    fails=[
+        Example(
+            "baclofen for a patient aged 10 (safety below 12 years not established).",
+            {"age_years": "10"},
+        )
+    ],
+)
 def age_below_minimum(ctx: Context) -> Iterator[Hit]:
     """Patient younger than the regimen's population.
 
-    Passes: baclofen for a patient aged 12 or older.
-    Fails:  baclofen for a patient aged 10 (safety below 12 years not established).
+    What it does: compares the patient's age, when given, with the regimen's minimum age.
+    Why it matters: below that age the label has no evidence for the doses and the pace;
+    the plan may still be right, but a prescriber has to own that choice.
     """
     population = ctx.regimen.population
     age = ctx.plan.patient.age_years
@@ -30,19 +43,41 @@ def age_below_minimum(ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("TT202", "renal-impairment", "warning", "renal")
+@rule(
+    "TT202",
+    "renal-impairment",
+    "warning",
+    "renal",
+    passes=[Example("baclofen for a patient with CrCl 90 mL/min.", {"crcl_ml_min": "90"})],
+    fails=[
+        Example(
+            "baclofen for a patient with CrCl 40 mL/min (suggested: about half the dose).",
+            {"crcl_ml_min": "40"},
+        ),
+        Example(
+            'tizanidine\'s band "CrCl < 25 mL/min: reduce individual doses" for CrCl 20 '
+            "(no factor given).",
+            {
+                "regimen": "tizanidine",
+                "target_mg": "4",
+                "step_mg": "2",
+                "every_days": 3,
+                "crcl_ml_min": "20",
+            },
+        ),
+    ],
+)
 def renal_impairment(ctx: Context) -> Iterator[Hit]:
     """Reduced kidney function: the label's caution and a suggested reduction.
 
-    The suggestion comes from the regimen's `renal` bands (baclofen: published
-    literature, not US labeling) or, for dialysis, its `renal.dialysis` dose (baclofen:
-    non-US labels). A band from a label that gives no amount ("reduce the individual
-    doses") is reported with its suggestion and no factor. With --renal-adjust the plan's
-    doses are already reduced; a reduced dose with no exact value in milligrams is
-    reported beside its first day.
-    Passes: baclofen for a patient with CrCl 90 mL/min.
-    Fails:  baclofen for a patient with CrCl 40 mL/min (suggested: about half the dose).
-    Fails:  a band "CrCl < 25 mL/min: reduce individual doses" for CrCl 20 (no factor).
+    What it does: finds the regimen's `renal` band for the patient's creatinine clearance
+    (or its `renal.dialysis` advice) and reports its caution and suggestion (baclofen:
+    published literature, not US labeling). A band from a label that gives no amount
+    ("reduce the individual doses") is reported with no factor. When the renal reduction
+    was asked for, the plan's doses are already reduced; a reduced dose with no exact value
+    in milligrams is reported beside its first day.
+    Why it matters: a drug cleared by the kidneys accumulates when they work less; the
+    label-sized doses can then act like an overdose (for baclofen: confusion, coma).
     """
     renal = ctx.regimen.renal
     patient = ctx.plan.patient
@@ -75,16 +110,16 @@ def renal_impairment(ctx: Context) -> Iterator[Hit]:
         yield Hit(
             f"CrCl {patient.crcl_ml_min} mL/min, {band.name}: {renal.caution} Suggested: "
             f"{band.suggestion} ({BASIS_TEXT[band.basis]}; no amount is given, so "
-            "--renal-adjust cannot apply it). This plan's doses are not reduced.",
+            "it cannot be applied as a factor). This plan's doses are not reduced.",
             band,
         )
         return
     if adjustment is not None:
         applied = (
-            f"This plan's doses are reduced: each dose × {adjustment.factor} (--renal-adjust)."
+            f"This plan's doses are reduced: each dose × {adjustment.factor} (renal adjustment)."
         )
     else:
-        applied = "This plan's doses are not reduced; --renal-adjust applies the suggestion."
+        applied = "This plan's doses are not reduced; a renal adjustment would apply the factor."
     yield Hit(
         f"CrCl {patient.crcl_ml_min} mL/min, {band.name}: {renal.caution} Suggested: "
         f"{band.suggestion}, each dose × {band.dose_factor} ({BASIS_TEXT[band.basis]}). "
@@ -103,13 +138,26 @@ def renal_impairment(ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("TT203", "cns-depressant", "warning", "interactions")
+@rule(
+    "TT203",
+    "cns-depressant",
+    "warning",
+    "interactions",
+    passes=[Example("baclofen with no sedating co-medication.")],
+    fails=[
+        Example(
+            "baclofen with oxycodone (opioids: additive CNS depression).",
+            {"co_medications": ["oxycodone"]},
+        )
+    ],
+)
 def cns_depressant(ctx: Context) -> Iterator[Hit]:
-    """A co-medication or alcohol (--with) that adds to the drug's CNS depression.
+    """A co-medication or alcohol that adds to the drug's CNS depression.
 
-    One finding per class the patient's co-medications fall in (regimen `interactions`).
-    Passes: baclofen with no sedating co-medication.
-    Fails:  baclofen with oxycodone (opioids: additive CNS depression).
+    What it does: matches the patient's co-medications (drug names or classes) against the
+    regimen's `interactions`; one finding per class they fall in.
+    Why it matters: two sedating drugs together depress breathing and alertness more than
+    either alone; the combination needs a prescriber's decision and a warning.
     """
     found: dict[str, tuple[InteractionClass, list[str]]] = {}
     for typed in ctx.plan.patient.co_medications:
@@ -124,13 +172,21 @@ def cns_depressant(ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("TT204", "pregnancy", "warning", "pregnancy")
+@rule(
+    "TT204",
+    "pregnancy",
+    "warning",
+    "pregnancy",
+    passes=[Example("baclofen for a patient who is not pregnant.")],
+    fails=[Example("baclofen for a pregnant patient.", {"pregnant": True})],
+)
 def pregnancy(ctx: Context) -> Iterator[Hit]:
-    """The patient is pregnant: the regimen's pregnancy warning (baclofen: withdrawal
-    signs in the newborn).
+    """The patient is pregnant: the regimen's pregnancy warning.
 
-    Passes: baclofen for a patient who is not pregnant.
-    Fails:  baclofen for a pregnant patient (--pregnant).
+    What it does: when the patient is pregnant, reports the regimen's pregnancy data (for
+    baclofen: withdrawal signs in the newborn).
+    Why it matters: the risk reaches a second patient who is not in the plan; the
+    prescriber needs to weigh it and plan the birth with it in mind.
     """
     warning = ctx.regimen.pregnancy
     if warning is None or not ctx.plan.patient.pregnant:

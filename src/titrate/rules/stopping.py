@@ -1,10 +1,10 @@
 """Stopping rules: a course must not end from a high dose, and a taper must not be
 shorter or steeper than the regimen's guidance.
 
-What "ends" means: a custom schedule (`--steps`, a `titrate check` file) and a taper
+What "ends" means: a custom schedule (`steps`, a `titrate check` file) and a taper
 are *courses*: every dose the patient will take is listed, so the day after the last
-dose is the day the drug stops. A titration plan (the regimen's ladder, `--target-mg`,
-`--hold-days`; a checked file with `kind: titration`) ends on its maintenance step,
+dose is the day the drug stops. A titration plan (the regimen's ladder, a `target_mg`,
+`hold_days`; a checked file with `kind: titration`) ends on its maintenance step,
 which continues after the plan: it does not stop the drug.
 """
 
@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from titrate.citation import BASIS_TEXT
 from titrate.model import Plan
-from titrate.rules.base import Context, Hit, rule
+from titrate.rules.base import Context, Example, Hit, rule
 
 
 @dataclass(frozen=True)
@@ -46,17 +46,33 @@ def _pattern(plan: Plan, day: int) -> str:
     return " + ".join(f"{dose} mg" for dose in doses)
 
 
-@rule("TT301", "abrupt-stop", "error", "stopping")
+@rule(
+    "TT301",
+    "abrupt-stop",
+    "error",
+    "stopping",
+    passes=[
+        Example(
+            "baclofen 5x3:3,10x3:3,5x3:4 (ends from 15 mg a day).", {"steps": "5x3:3,10x3:3,5x3:4"}
+        )
+    ],
+    fails=[
+        Example(
+            "baclofen 5x3:3,10x3:3 (ends from 30 mg a day, 10 mg three times).",
+            {"steps": "5x3:3,10x3:3"},
+        )
+    ],
+)
 def abrupt_stop(ctx: Context) -> Iterator[Hit]:
     """A course that ends from more than the regimen's stopping threshold (no taper).
 
-    Applies to courses: custom schedules (--steps, checked files) and tapers, whose last
-    listed dose is the last dose taken. A titration plan ends on its maintenance step,
-    which continues after the plan, so it is not a stop. The threshold is the regimen's
-    `stopping.max_daily_mg_to_stop_from` (baclofen: 15 mg a day, a convention: the
-    labels say to reduce the dose slowly and give no numbers).
-    Passes: baclofen --steps "5x3:3,10x3:3,5x3:4" (ends from 15 mg a day).
-    Fails:  baclofen --steps "5x3:3,10x3:3" (ends from 30 mg a day, 10 mg three times).
+    What it does: for courses (custom schedules, checked files and tapers, whose last
+    listed dose is the last dose taken), compares the last day's total with the regimen's
+    `stopping.max_daily_mg_to_stop_from` (baclofen: 15 mg a day, a convention: the labels
+    say to reduce the dose slowly and give no numbers). A titration plan ends on its
+    maintenance step, which continues after the plan, so it is not a stop.
+    Why it matters: stopping baclofen abruptly can cause hallucinations, seizures, high
+    fever and rebound spasticity; stopping from a high dose is the most dangerous.
     """
     stopping = ctx.regimen.stopping
     if stopping is None or ctx.plan.kind == "titration":
@@ -71,9 +87,8 @@ def abrupt_stop(ctx: Context) -> Iterator[Hit]:
     yield Hit(
         f"The plan ends after day {last.day} from {last.total_mg} mg a day "
         f"({_pattern(ctx.plan, last.day)}) with no taper: ending from more than {limit} mg "
-        f"a day is an abrupt stop ({BASIS_TEXT[stopping.basis]}). Taper down first, e.g. "
-        f"`titrate taper {ctx.regimen.id} --from-mg {_largest_dose(ctx.plan, last.day)} "
-        f"--doses-per-day {last.doses}`.",
+        f"a day is an abrupt stop ({BASIS_TEXT[stopping.basis]}). Taper down first, from "
+        f"{_largest_dose(ctx.plan, last.day)} mg {last.doses} times a day.",
         stopping,
         day=last.day,
     )
@@ -83,24 +98,50 @@ def _largest_dose(plan: Plan, day: int) -> Decimal:
     return max(dose.dose_mg for dose in plan.doses if dose.day == day)
 
 
-@rule("TT302", "taper-too-fast", "warning", "taper")
+@rule(
+    "TT302",
+    "taper-too-fast",
+    "warning",
+    "taper",
+    passes=[
+        Example(
+            "baclofen taper 20 → 15 → 10 → 5 mg three times a day, 3 days each.",
+            {"from_mg": "20", "doses_per_day": 3, "step_mg": "5", "every_days": 3},
+            taper=True,
+        ),
+        Example(
+            "tizanidine from 8 mg three times a day at its pace of 2 to 4 mg a day less.",
+            {"regimen": "tizanidine", "from_mg": "8", "doses_per_day": 3},
+            taper=True,
+        ),
+    ],
+    fails=[
+        Example(
+            "the same baclofen taper with 1 day per step (reductions after 1 day).",
+            {"from_mg": "20", "doses_per_day": 3, "step_mg": "5", "every_days": 1},
+            taper=True,
+        ),
+        Example(
+            "tizanidine 8 mg three times a day, then 6 mg three times a day (6 mg a day less).",
+            {"regimen": "tizanidine", "steps": "8x3:3,6x3:3,4x3:3,2x3:3,2x1:3"},
+        ),
+    ],
+)
 def taper_too_fast(ctx: Context) -> Iterator[Hit]:
     """A taper shorter or steeper than the regimen's taper guidance.
 
-    Every reduction (a day whose total is below the day before) may lower each dose by
-    at most the regimen's `taper.step_mg_per_dose` (and the day's total by at most that
-    times the doses a day) or, for a pace written per day, the day's total by at most
-    `taper.step_mg_per_day.max`; no sooner than `taper.every_days` after the last change.
-    A course that stops from above the stopping threshold must taper for at least
-    `taper.min_duration.min_days`: a taper plan counts from its first day; a custom
-    course from the last level held before its final run of reductions (at most one
-    taper interval of it, so weeks of maintenance do not count as tapering).
-    Baclofen: 5 mg per dose every 3 days (a convention; US labels give no numbers), at
-    least 7 days (non-US labels: about 1-2 weeks).
-    Passes: baclofen taper 20 → 15 → 10 → 5 mg three times a day, 3 days each.
-    Fails:  the same taper with 1 day per step (reductions after 1 day; 4 days in all).
-    Passes: a pace of 2-4 mg a day, daily: 8+8+8 → 8+8+6 → 8+6+6 mg.
-    Fails:  the same pace, 8 mg three times a day → 6 mg three times a day (6 mg a day less).
+    What it does: every reduction (a day whose total is below the day before) may lower
+    each dose by at most the regimen's `taper.step_mg_per_dose` (and the day's total by at
+    most that times the doses a day) or, for a pace written per day, the day's total by at
+    most `taper.step_mg_per_day.max`; no sooner than `taper.every_days` after the last
+    change. A course that stops from above the stopping threshold must taper for at least
+    `taper.min_duration.min_days`: a taper plan counts from its first day; a custom course
+    from the last level held before its final run of reductions (at most one taper
+    interval of it, so weeks of maintenance do not count as tapering). Baclofen: 5 mg per
+    dose every 3 days (a convention; US labels give no numbers), at least 7 days (non-US
+    labels: about 1-2 weeks).
+    Why it matters: a taper that is too quick is an abrupt stop in slow motion: withdrawal
+    and rebound come back, and the patient cannot tell a bad step from a relapse.
     """
     pace = ctx.regimen.taper
     if pace is None:
