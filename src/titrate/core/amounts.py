@@ -23,6 +23,7 @@ from titrate.model import (
     Regimen,
     Strength,
 )
+from titrate.model.units import decimal_text
 
 HALF = Decimal("0.5")
 
@@ -52,8 +53,7 @@ _MAX_SEARCH_CELLS = 5_000_000
 
 def plain(value: Decimal) -> str:
     """An exact Decimal without exponent or trailing zeros (2.50 → 2.5, 1E+1 → 10)."""
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "") else text
+    return decimal_text(value)
 
 
 def count_text(count: Decimal) -> str:

@@ -40,6 +40,7 @@ from titrate.model import (
     Regimen,
     RejectedRow,
 )
+from titrate.model.units import decimal_text
 from titrate.rules.base import LogContext, Window
 
 _MINUTE = timedelta(minutes=1)
@@ -430,9 +431,9 @@ def _notes(regimen: Regimen, tz: ZoneInfo) -> list[str]:
 
 
 def _mg(value: Decimal) -> str:
-    return format(value.normalize(), "f")
+    return decimal_text(value)
 
 
 def _hours(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
+    text = decimal_text(value)
     return f"{text} hour" + ("" if value == 1 else "s")

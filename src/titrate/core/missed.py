@@ -26,6 +26,7 @@ from titrate.model import (
     Regimen,
     Sourced,
 )
+from titrate.model.units import decimal_text
 
 NEVER_DOUBLE = "Never take two doses at once, and never take extra to make up for a missed dose."
 
@@ -80,8 +81,7 @@ def _amount(dose: Dose) -> str:
 
 
 def _mg(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return decimal_text(value)
 
 
 def _clock(instant: datetime, tz: ZoneInfo, today: datetime) -> str:

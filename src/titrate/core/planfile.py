@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from titrate.catalog import LineMap, line_for, read_text
 from titrate.errors import InputError
 from titrate.model import Plan
+from titrate.model.units import decimal_text
 
 
 def parse_plan_json(text: str, name: str, *, totals: bool = False) -> Plan:
@@ -155,7 +156,7 @@ def _offset(offset: timedelta | None) -> str:
 
 
 def _mg(value: Decimal) -> str:
-    return format(value.normalize(), "f")
+    return decimal_text(value)
 
 
 # ---------------------------------------------------------------------------------------

@@ -24,6 +24,17 @@ SCHEMA_VERSION = "1"  # keep equal to Plan.schema_version
 ABSURD_MG = Decimal(100_000)
 
 
+def decimal_text(value: Decimal) -> str:
+    """An exact Decimal as plain text, for display: 15, 2.5, 0.125 (never 1E+1, never
+    trailing zeros, never rounded).
+
+    >>> decimal_text(Decimal("2.50")), decimal_text(Decimal("1E+1")), decimal_text(Decimal("-0"))
+    ('2.5', '10', '0')
+    """
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
 def json_number(value: Decimal) -> int | float:
     """Decimal → JSON number: integers stay integers (15, not 15.0); display rounding is
     the renderers' job, so nothing is rounded here."""

@@ -22,6 +22,7 @@ import io
 from decimal import Decimal
 
 from titrate.model import Plan
+from titrate.model.units import decimal_text
 from titrate.render import RenderOptions
 from titrate.render.common import finding_line
 from titrate.render.view import (
@@ -55,8 +56,7 @@ def text_cell(text: str) -> str:
 
 def exact(value: Decimal) -> str:
     """An exact plain number: 15, 2.5, 0.125 (never 1E+1, never rounded)."""
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "") else text
+    return decimal_text(value)
 
 
 def render(plan: Plan, options: RenderOptions) -> str:

@@ -13,11 +13,12 @@ from decimal import Decimal
 
 from titrate.clock import hours_delta, wall
 from titrate.model import Sourced
+from titrate.model.units import decimal_text
 from titrate.rules.base import Example, Hit, LogContext, LogExample, rule
 
 
 def _mg(value: Decimal) -> str:
-    return format(value.normalize(), "f") + " mg"
+    return decimal_text(value) + " mg"
 
 
 def _duration(delta: timedelta) -> str:
