@@ -456,16 +456,9 @@ def _opened(path: Path | None) -> Iterator[IO[bytes]]:
 
         yield sys.stdin.buffer
         return
-    try:
-        if path.is_dir():
-            raise InputError("is a directory, expected a CSV or JSON Lines file", str(path))
-        handle = path.open("rb")
-    except FileNotFoundError:
-        raise InputError("no such file", str(path)) from None
-    except PermissionError:
-        raise InputError("cannot read: permission denied", str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from None
+    from titrate.io import open_input
+
+    handle = open_input(path, expected="CSV or JSON Lines file")
     with handle:
         yield handle
 

@@ -93,21 +93,9 @@ def line_for(loc: Sequence[Any], lines: LineMap) -> int | None:
 
 def read_text(path: Path, what: str = "file") -> str:
     """Read a small UTF-8 text file, turning every OS problem into one clear line."""
-    try:
-        if path.is_dir():
-            raise InputError(f"is a directory, expected a {what}", str(path))
-        size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise InputError(
-                f"{what} is {size} bytes; the limit is {MAX_INPUT_BYTES} bytes", str(path)
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"no such {what}", str(path)) from None
-    except PermissionError:
-        raise InputError(f"cannot read {what}: permission denied", str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror or exc}", str(path)) from None
+    from titrate.io import read_input
+
+    data = read_input(path, what, MAX_INPUT_BYTES)
     try:
         text = data.decode("utf-8-sig")  # tolerate a BOM
     except UnicodeDecodeError as exc:

@@ -21,6 +21,39 @@ from typing import BinaryIO
 from titrate.errors import InputError
 
 
+@contextlib.contextmanager
+def _reading(path: Path, what: str, expected: str | None) -> Iterator[None]:
+    """Every OS problem reading `path` → one InputError naming the file."""
+    reading = "cannot read" if what == "file" else f"cannot read {what}"
+    try:
+        if path.is_dir():
+            raise InputError(f"is a directory, expected a {expected or what}", str(path))
+        yield
+    except FileNotFoundError:
+        raise InputError(f"no such {what}", str(path)) from None
+    except PermissionError:
+        raise InputError(f"{reading}: permission denied", str(path)) from None
+    except OSError as exc:
+        raise InputError(f"{reading}: {exc.strerror or exc}", str(path)) from None
+
+
+def open_input(path: Path, what: str = "file", expected: str | None = None) -> BinaryIO:
+    """Open an input file for reading bytes (streamed: batch rows, dose logs)."""
+    with _reading(path, what, expected):
+        return path.open("rb")
+    raise AssertionError("unreachable")  # pragma: no cover - _reading raises or yields
+
+
+def read_input(path: Path, what: str, limit: int) -> bytes:
+    """A whole small input file (regimens, plans, proposals), refused over `limit` bytes."""
+    with _reading(path, what, None):
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(f"{what} is {size} bytes; the limit is {limit} bytes", str(path))
+        return path.read_bytes()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _target(path: Path) -> tuple[Path, bool]:
     """(where to write, whether it can be replaced atomically), or InputError."""
     try:

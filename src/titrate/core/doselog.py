@@ -229,16 +229,9 @@ def log_format(path: Path, first_line: str | None) -> LogFormat:
 
 def _lines(path: Path) -> Iterator[tuple[int, str | None]]:
     """(line number, text) for each physical line; text None when it is not UTF-8."""
-    try:
-        if path.is_dir():
-            raise InputError("is a directory, expected a dose log", str(path))
-        handle = path.open("rb")
-    except FileNotFoundError:
-        raise InputError("no such dose log", str(path)) from None
-    except PermissionError:
-        raise InputError("cannot read dose log: permission denied", str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read dose log: {exc.strerror or exc}", str(path)) from None
+    from titrate.io import open_input
+
+    handle = open_input(path, "dose log")
     with handle:
         for number, raw in enumerate(handle, start=1):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
