@@ -161,8 +161,7 @@ class PatientFields:
     def patient(self) -> Patient:
         from titrate.model import Patient
 
-        check_text(self.name, "name")
-        given: dict[str, object] = {}
+        given: dict[str, object] = {}  # the model checks the name's text itself
         if self.name is not None:
             given["name"] = self.name
         if self.age_years not in (None, ""):
@@ -415,8 +414,10 @@ class MissedRequest:
                 raise InputError(
                     "give REGIMEN (and its plan options) or <plan_file> FILE", field="regimen"
                 )
+            from titrate.core.pipeline import plan as build_plan
+
             regimen = self.plan_request.regimen_from(catalog)
-            plan = self.plan_request.plan(catalog, default_zone)
+            plan = build_plan(regimen, self.plan_request.options(default_zone))
         tz = zone(plan.timezone)
         if self.dose is not None:
             number = dose_at(plan, instant(self.dose, tz.key, "dose")).number
