@@ -26,6 +26,7 @@ from typing import IO, TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from titrate.errors import InputError
+from titrate.io.jsontext import JSONTextError, loads
 from titrate.requests import PlanRequest
 
 if TYPE_CHECKING:
@@ -114,28 +115,16 @@ def column_name(text: str) -> str:
 
 def _text_lines(stream: IO[bytes], name: str, progress: Progress | None) -> Iterator[str]:
     """Decode a byte stream line by line (so a bad byte names its line), BOM tolerated."""
+    from titrate.io.lines import read_lines
+
     read = 0
-    number = 0
-    while True:
-        try:
-            raw = stream.readline()
-        except OSError as exc:
-            raise InputError(
-                f"cannot read: {exc.strerror or exc}", f"{name}:{number + 1}"
-            ) from None
-        if not raw:
-            break
-        number += 1
-        read += len(raw)
-        try:
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"not UTF-8 text (byte {exc.start + 1} of the line)", f"{name}:{number}"
-            ) from None
-        if progress is not None and number % PROGRESS_EVERY == 0:
+    for line in read_lines(stream, name):
+        read = line.bytes_read
+        if line.text is None:
+            raise InputError(line.problem or "cannot read", f"{name}:{line.number}")
+        if progress is not None and line.number % PROGRESS_EVERY == 0:
             progress(read)
-        yield text
+        yield line.text + "\n"
     if progress is not None:
         progress(read)
 
@@ -237,10 +226,6 @@ def _csv_id(values: list[str], id_index: int | None) -> str | None:
     return values[id_index].strip() or None
 
 
-def _refuse_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not a number a request may contain")
-
-
 def _json_requests(lines: Iterator[str], skipped: int) -> Iterator[Request]:
     row = 0
     for number, line in enumerate(lines, start=skipped + 1):
@@ -249,9 +234,9 @@ def _json_requests(lines: Iterator[str], skipped: int) -> Iterator[Request]:
         row += 1
         try:
             # Numbers are kept as written (Decimal), so 7.5 mg stays exactly 7.5 mg.
-            data = json.loads(line, parse_float=Decimal, parse_constant=_refuse_constant)
-        except ValueError as exc:
-            message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            data = loads(line, holder="a request")
+        except JSONTextError as exc:
+            message = exc.message.removeprefix("not valid JSON: ")
             yield Request(row, None, {}, f"line {number}: not valid JSON: {message}")
             continue
         if not isinstance(data, dict):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import re
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, time
@@ -24,164 +23,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from titrate.errors import InputError
+from titrate.io.yamltext import parse_yaml, read_text, validation_error
 from titrate.model import Regimen, RegimenFile
 
 BUILTIN_NAME = "regimens.yaml"
-
-# Regimen and plan files are small; refusing anything larger keeps a hostile or
-# mistaken file (a log passed as a regimen, a YAML bomb) from eating memory.
-MAX_INPUT_BYTES = 2 * 1024 * 1024
-
-LineMap = dict[tuple[Any, ...], int]
-
-
-# A regimen or plan file has a few hundred nodes; aliases can make a tiny file expand
-# to billions ("billion laughs"), so walks stop at this many visits.
-MAX_NODES = 100_000
-# "\ud800" escapes in double-quoted YAML give strings that cannot be written as UTF-8.
-_SURROGATE = re.compile("[\ud800-\udfff]")
-MAX_DEPTH = 64
-
-
-def _walk(root: Any, name: str) -> LineMap:
-    """Map every key/index path of a round-trip document to its 1-based line, refusing
-    tags, alias bombs and absurd nesting on the way."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-
-    lines: LineMap = {}
-    visits = 0
-    stack: list[tuple[Any, tuple[Any, ...]]] = [(root, ())]
-    while stack:
-        node, path = stack.pop()
-        visits += 1
-        if visits > MAX_NODES:
-            raise InputError(
-                f"document too large or too many aliases (more than {MAX_NODES} nodes)", name
-            )
-        if len(path) > MAX_DEPTH:
-            raise InputError(f"nested too deeply (limit {MAX_DEPTH} levels)", name)
-        if isinstance(node, str) and _SURROGATE.search(node):
-            line = line_for(path, lines)
-            raise InputError(
-                "text contains an invalid character (an unpaired UTF-16 surrogate escape)",
-                f"{name}:{line}" if line else name,
-            )
-        tag = getattr(getattr(node, "tag", None), "value", None)
-        if isinstance(node, TaggedScalar) or tag:
-            raise InputError(f"YAML tags are not allowed ({tag or '?'})", name)
-        if isinstance(node, CommentedMap):
-            for key, value in node.items():
-                try:
-                    lines[(*path, key)] = node.lc.key(key)[0] + 1
-                except KeyError:  # a key merged in with `<<:` has no position of its own
-                    lines[(*path, key)] = node.lc.line + 1
-                stack.append((value, (*path, key)))
-        elif isinstance(node, CommentedSeq):
-            for index, value in enumerate(node):
-                lines[(*path, index)] = node.lc.item(index)[0] + 1
-                stack.append((value, (*path, index)))
-    return lines
-
-
-def line_for(loc: Sequence[Any], lines: LineMap) -> int | None:
-    """The line of the nearest enclosing node that has one (a missing field → its parent)."""
-    key = tuple(loc)
-    while key and key not in lines:
-        key = key[:-1]
-    return lines.get(key)
-
-
-def read_text(path: Path, what: str = "file") -> str:
-    """Read a small UTF-8 text file, turning every OS problem into one clear line."""
-    from titrate.io import read_input
-
-    data = read_input(path, what, MAX_INPUT_BYTES)
-    try:
-        text = data.decode("utf-8-sig")  # tolerate a BOM
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"not UTF-8 text (byte {exc.start}: {data[exc.start : exc.start + 1]!r})", str(path)
-        ) from None
-    if not text.strip():
-        raise InputError(f"{what} is empty", str(path))
-    return text
-
-
-def parse_yaml(text: str, name: str) -> tuple[Any, LineMap]:
-    """Parse YAML 1.2 safely (no object-building tags) and map paths to lines."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    _refuse_deep_nesting(text, name)
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    try:
-        data = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
-        if "duplicate key" in problem.lower() or "found duplicate key" in str(exc).lower():
-            problem = "duplicate key " + _duplicate_key_name(str(exc))
-        raise InputError(problem, f"{name}{line}") from None
-    except YAMLError as exc:
-        raise InputError(f"invalid YAML: {str(exc).splitlines()[0]}", name) from None
-    except RecursionError:
-        raise InputError("nested too deeply", name) from None
-    except ValueError as exc:  # e.g. a date that does not exist: 2027-02-29
-        raise InputError(f"invalid value: {exc}", _where_bad_date(text, name)) from None
-    return data, _walk(data, name)
-
-
-def _where_bad_date(text: str, name: str) -> str:
-    """The loader reports an impossible date without a position: find its line."""
-    import re
-    from datetime import date
-
-    for number, line in enumerate(text.splitlines(), start=1):
-        for match in re.finditer(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", line):
-            try:
-                date(*(int(part) for part in match.groups()))
-            except ValueError:
-                return f"{name}:{number}"
-    return name
-
-
-def _refuse_deep_nesting(text: str, name: str) -> None:
-    """Cheap pre-scan: the parser recurses per level and takes seconds to fail on a
-    document nested thousands deep, so refuse it before parsing."""
-    depth = deepest = 0
-    for char in text:
-        if char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth = max(depth - 1, 0)
-    indent = max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0)
-    if deepest > MAX_DEPTH or indent > 4 * MAX_DEPTH:
-        raise InputError(f"nested too deeply (limit {MAX_DEPTH} levels)", name)
-
-
-def _duplicate_key_name(text: str) -> str:
-    for line in text.splitlines():
-        if "found duplicate key" in line:
-            return line.split("found duplicate key", 1)[1].split(" with value")[0].strip()
-    return ""
-
-
-def validation_error(exc: ValidationError, name: str, lines: LineMap) -> InputError:
-    """The first validation problem as one `FILE:LINE: path: message` error."""
-    first = exc.errors(include_url=False)[0]
-    loc = first["loc"]
-    line = line_for(loc, lines)
-    where = f"{name}:{line}" if line else name
-    path = ".".join(str(part) for part in loc) or "(top level)"
-    message = first["msg"]
-    if first["type"] == "extra_forbidden":
-        message = "unknown field (check the spelling)"
-    more = len(exc.errors()) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return InputError(f"{path}: {message}{suffix}", where)
 
 
 def parse_regimen_file(text: str, name: str) -> list[Regimen]:

@@ -166,11 +166,11 @@ def test_disk_full_leaves_the_previous_file(
         def half_writer(*args: Any, **kwargs: Any) -> HalfWriter:
             return HalfWriter(real_fdopen(*args, **kwargs))
 
-        monkeypatch.setattr(titrate.io.os, "fdopen", half_writer)
+        monkeypatch.setattr(titrate.io.files.os, "fdopen", half_writer)
     elif when == "fsync":
-        monkeypatch.setattr(titrate.io.os, "fsync", _raise(errno.ENOSPC))
+        monkeypatch.setattr(titrate.io.files.os, "fsync", _raise(errno.ENOSPC))
     else:
-        monkeypatch.setattr(titrate.io.os, "replace", _raise(errno.EXDEV))
+        monkeypatch.setattr(titrate.io.files.os, "replace", _raise(errno.EXDEV))
     result = call(out_dir / "out")
     reason = "invalid cross-device link" if when == "rename" else "no space left on device"
     one_line(result, target, f"cannot write: {reason}")

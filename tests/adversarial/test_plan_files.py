@@ -93,7 +93,7 @@ def test_directory_instead_of_a_plan(tmp_path: Path) -> None:
 
 
 def test_plan_file_over_the_size_cap(tmp_path: Path) -> None:
-    """catalog.read_text caps regimen and plan files at 2 MiB (MAX_INPUT_BYTES)."""
+    """io.yamltext.read_text caps regimen and plan files at 2 MiB (MAX_INPUT_BYTES)."""
     path = tmp_path / "padded.json"
     path.write_text("{" + " " * (3 * 1024 * 1024) + "}")
     result = run(*commands(path, tmp_path)["audit"])

@@ -35,20 +35,14 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from titrate.catalog import (
-    LineMap,
-    get_regimen,
-    parse_regimen_file,
-    parse_yaml,
-    read_text,
-    validation_error,
-)
+from titrate.catalog import get_regimen, parse_regimen_file
 from titrate.clock import local_instant, zone
 from titrate.core.adjust import adjust_plan, merge_patient
 from titrate.core.pipeline import plan as build_plan
 from titrate.core.planfile import parse_plan_json
 from titrate.core.schedule import MAX_PLAN_DAYS, regimen_parts, review_by
 from titrate.errors import InputError
+from titrate.io.yamltext import LineMap, parse_yaml, read_text, validation_error
 from titrate.model import (
     DISCLAIMER,
     Day,

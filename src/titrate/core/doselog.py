@@ -19,7 +19,6 @@ length is read in flat memory (the audit bounds what it keeps; see titrate.core.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,6 +29,8 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from titrate.errors import InputError
+from titrate.io.jsontext import JSONTextError, loads
+from titrate.io.lines import Line, read_lines
 from titrate.model import ABSURD_MG, MG_DECIMAL_PLACES, LogEntry, RejectedRow
 
 LogFormat = Literal["csv", "jsonl"]
@@ -227,19 +228,14 @@ def log_format(path: Path, first_line: str | None) -> LogFormat:
     return "jsonl" if first_line is not None and first_line.lstrip().startswith("{") else "csv"
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str | None]]:
-    """(line number, text) for each physical line; text None when it is not UTF-8."""
+def _lines(path: Path) -> Iterator[Line]:
+    """Each physical line (text None, with the problem, when it cannot be read)."""
     from titrate.io import open_input
 
     handle = open_input(path, "dose log")
     with handle:
-        for number, raw in enumerate(handle, start=1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]  # tolerate a UTF-8 byte-order mark
-            try:
-                yield number, raw.decode("utf-8").rstrip("\r\n")
-            except UnicodeDecodeError:
-                yield number, None
+        # 4 bytes per character at most: a line over the cap in bytes is over it in text
+        yield from read_lines(handle, str(path), 4 * MAX_LINE_CHARS)
 
 
 def iter_rows(path: Path, tz: ZoneInfo, clock: ClockNotes | None = None) -> Iterator[Row]:
@@ -247,12 +243,12 @@ def iter_rows(path: Path, tz: ZoneInfo, clock: ClockNotes | None = None) -> Iter
     file, unknown CSV column, too many rows, no rows at all, no readable row) raise
     InputError; row problems are RejectedRows and the other rows are still read."""
     lines = _lines(path)
-    pending: list[tuple[int, str | None]] = []
+    pending: list[Line] = []
     first_text: str | None = None
-    for number, text in lines:  # find the first non-blank line to pick the format
-        pending.append((number, text))
-        if text is None or text.strip():
-            first_text = text
+    for line in lines:  # find the first non-blank line to pick the format
+        pending.append(line)
+        if line.text is None or line.text.strip():
+            first_text = line.text
             break
     fmt = log_format(path, first_text)
     rows = _chain(pending, lines)
@@ -297,9 +293,7 @@ def read_log(path: Path, tz: ZoneInfo) -> DoseLog:
     return log
 
 
-def _chain(
-    head: list[tuple[int, str | None]], tail: Iterator[tuple[int, str | None]]
-) -> Iterator[tuple[int, str | None]]:
+def _chain(head: list[Line], tail: Iterator[Line]) -> Iterator[Line]:
     yield from head
     yield from tail
 
@@ -329,22 +323,26 @@ def _shorten(text: str) -> str:
     return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
 
 
+def _line_problem(problem: str | None) -> str:
+    if problem is None or problem.startswith("not UTF-8"):
+        return "not UTF-8 text"
+    return f"line longer than {MAX_LINE_CHARS} characters"
+
+
 def _readable(
-    rows: Iterator[tuple[int, str | None]],
+    rows: Iterator[Line],
 ) -> Iterator[tuple[int, str | RejectedRow]]:
     """Skip blank lines; turn undecodable and over-long lines into rejections."""
-    for number, text in rows:
+    for number, text, problem, _ in rows:
         if text is None:
-            yield number, _reject(number, "not UTF-8 text", "")
+            yield number, _reject(number, _line_problem(problem), "")
         elif len(text) > MAX_LINE_CHARS:
             yield number, _reject(number, f"line longer than {MAX_LINE_CHARS} characters", text)
         elif text.strip():
             yield number, text
 
 
-def _csv_rows(
-    rows: Iterator[tuple[int, str | None]], name: str
-) -> Iterator[tuple[int, RawRow | RejectedRow]]:
+def _csv_rows(rows: Iterator[Line], name: str) -> Iterator[tuple[int, RawRow | RejectedRow]]:
     columns: tuple[str, ...] = COLUMNS
     first = True
     for number, text in _readable(rows):
@@ -419,13 +417,7 @@ def _csv_fields(
     }
 
 
-def _refuse_constant(token: str) -> Decimal:
-    raise ValueError(f"{token} is not a number")
-
-
-def _jsonl_rows(
-    rows: Iterator[tuple[int, str | None]], name: str
-) -> Iterator[tuple[int, RawRow | RejectedRow]]:
+def _jsonl_rows(rows: Iterator[Line], name: str) -> Iterator[tuple[int, RawRow | RejectedRow]]:
     for number, text in _readable(rows):
         if isinstance(text, RejectedRow):
             yield number, text
@@ -435,11 +427,9 @@ def _jsonl_rows(
 
 def _json_fields(number: int, text: str) -> RawRow | RejectedRow:
     try:
-        data = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        return _reject(number, f"not valid JSON: {exc.msg}", text)
-    except ValueError as exc:
-        return _reject(number, str(exc), text)
+        data = loads(text)
+    except JSONTextError as exc:
+        return _reject(number, exc.message, text)
     if not isinstance(data, dict):
         return _reject(number, "expected a JSON object with taken_at and dose_mg", text)
     unknown = sorted(set(data) - set(COLUMNS))

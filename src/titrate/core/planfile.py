@@ -12,8 +12,6 @@ breaks a limit is not refused: its findings are computed afresh from the regimen
 
 from __future__ import annotations
 
-import json
-import re
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
@@ -22,8 +20,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from titrate.catalog import LineMap, line_for, read_text
 from titrate.errors import InputError
+from titrate.io.jsontext import JSONTextError, json_lines, loads
+from titrate.io.yamltext import line_for, read_text
 from titrate.model import Plan
 from titrate.model.units import decimal_text
 
@@ -34,14 +33,10 @@ def parse_plan_json(text: str, name: str, *, totals: bool = False) -> Plan:
     `totals`: also refuse days whose dose count or total disagrees with their doses
     (`load_plan` does; `titrate check` checks that itself, with advice of its own)."""
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", f"{name}:{exc.lineno}") from None
-    except RecursionError:
-        raise InputError("JSON nested too deeply to be a plan", name) from None
-    except ValueError as exc:
-        line = _literal_line(text, ("NaN", "Infinity", "-Infinity"))
-        raise InputError(str(exc), f"{name}:{line}" if line else name) from None
+        data = loads(text, exact=False, holder="a plan")
+    except JSONTextError as exc:
+        message = "JSON nested too deeply to be a plan" if "nested" in exc.message else exc.message
+        raise InputError(message, f"{name}:{exc.lineno}" if exc.lineno else name) from None
     if not isinstance(data, dict) or "doses" not in data:
         raise InputError("not a titrate plan (expected the JSON of `titrate plan -f json`)", name)
     try:
@@ -60,10 +55,6 @@ def parse_plan_json(text: str, name: str, *, totals: bool = False) -> Plan:
             _where(text, name, loc),
         )
     return plan
-
-
-def _refuse_constant(token: str) -> float:
-    raise ValueError(f"{token} is not a number a plan may contain")
 
 
 def load_plan(path: Path) -> Plan:
@@ -157,64 +148,6 @@ def _offset(offset: timedelta | None) -> str:
 
 def _mg(value: Decimal) -> str:
     return decimal_text(value)
-
-
-# ---------------------------------------------------------------------------------------
-# Line numbers: which line of the file a JSON path (`doses.4.at`) starts on
-
-
-_TOKEN = re.compile(r'\s*(?:([\[\]{}:,])|("(?:[^"\\]|\\.)*")|([^\s\[\]{}:,"]+))', re.DOTALL)
-
-
-def json_lines(text: str) -> LineMap:
-    """Map each key/index path of valid JSON text to the 1-based line its value starts
-    on. Iterative (no recursion), so any nesting json.loads accepted is fine."""
-    lines: LineMap = {}
-    # frames: [is_object, path, pending key (objects) or next index (arrays), expecting_key]
-    stack: list[list[Any]] = []
-    position, line, length = 0, 1, len(text)
-    root: tuple[Any, ...] = ()
-    while position < length:
-        match = _TOKEN.match(text, position)
-        if match is None:
-            break
-        start = match.start(match.lastindex or 0)
-        line += text.count("\n", position, start)
-        position = match.end()
-        punct, string = match.group(1), match.group(2)
-        frame = stack[-1] if stack else None
-        if punct in ("]", "}"):
-            stack.pop()
-        elif punct == ":":
-            if frame is not None:
-                frame[3] = False
-        elif punct == ",":
-            if frame is not None:
-                if frame[0]:
-                    frame[3] = True
-                else:
-                    frame[2] += 1
-        elif frame is not None and frame[0] and frame[3] and string is not None:
-            frame[2] = json.loads(string)
-        else:
-            path = root if frame is None else (*frame[1], frame[2])
-            lines[path] = line
-            if punct == "{":
-                stack.append([True, path, None, True])
-            elif punct == "[":
-                stack.append([False, path, 0, False])
-    return lines
-
-
-def _literal_line(text: str, literals: tuple[str, ...]) -> int | None:
-    """The line of the first bare (unquoted) token that is one of `literals`."""
-    position, line = 0, 1
-    while (match := _TOKEN.match(text, position)) is not None:
-        line += text.count("\n", position, match.start(match.lastindex or 0))
-        position = match.end()
-        if match.group(3) in literals:
-            return line
-    return None
 
 
 def _where(text: str, name: str, loc: tuple[Any, ...] | list[Any]) -> str:
