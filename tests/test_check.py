@@ -105,8 +105,9 @@ def test_the_plan_json_with_patient_options_reports_them(tmp_path: Path) -> None
 
 def test_custom_plan_json_ending_at_10_mg_tid_is_an_abrupt_stop(tmp_path: Path) -> None:
     custom = run(
-        "plan", "baclofen", "--start", "2026-12-01", "--steps", "5x3:3,10x3:3", "-f", "json"
-    )
+        "plan", "baclofen", "--start", "2026-12-01", "--steps", "5x3:3,10x3:3", "--then", "stop",
+        "-f", "json",
+    )  # fmt: skip
     path = write(tmp_path, "custom.json", custom.stdout)
     code, plan = check_json(str(path))
     assert code == 1

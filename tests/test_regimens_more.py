@@ -422,7 +422,7 @@ def test_tizanidine_taper_too_fast_and_abrupt_stop() -> None:
     fast = [f for f in plan["findings"] if f["rule"] == "taper-too-fast"]
     assert [f["day"] for f in fast] == [3, 5]
     assert "at most 4 mg a day" in fast[0]["message"]
-    code, stop = plan_json(*TIZANIDINE, "--steps", "2x3:3")
+    code, stop = plan_json(*TIZANIDINE, "--steps", "2x3:3", "--then", "stop")
     assert code == 1 and "abrupt-stop" in rules_of(stop)
 
 

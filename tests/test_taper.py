@@ -83,8 +83,9 @@ def test_taper_too_fast_fails_the_command_with_fail_on_warning() -> None:
 
 def test_custom_steps_ending_at_10_mg_tid_report_abrupt_stop() -> None:
     result = run(
-        "plan", "baclofen", "--start", "2026-12-01", "--steps", "5x3:3,10x3:3", "-f", "json"
-    )
+        "plan", "baclofen", "--start", "2026-12-01", "--steps", "5x3:3,10x3:3", "--then", "stop",
+        "-f", "json",
+    )  # fmt: skip
     assert result.exit_code == 1  # abrupt-stop is an error
     plan = json.loads(result.stdout)
     abrupt = [f for f in plan["findings"] if f["rule"] == "abrupt-stop"]
@@ -113,8 +114,9 @@ def test_custom_course_that_tapers_down_to_15_mg_a_day_is_not_an_abrupt_stop() -
 
 def test_custom_course_tapering_from_30_mg_a_day_in_6_days_is_too_short() -> None:
     code, plan = plan_json(
-        "plan", "baclofen", "--start", "2026-12-01", "--steps", "5x3:3,10x3:3,5x3:3"
-    )
+        "plan", "baclofen", "--start", "2026-12-01", "--steps", "5x3:3,10x3:3,5x3:3",
+        "--then", "stop",
+    )  # fmt: skip
     assert code == 0  # a warning: the default --fail-on is error
     assert rules_of(plan) == ["taper-too-fast"]
     assert plan["findings"][0]["day"] == 9
@@ -123,8 +125,9 @@ def test_custom_course_tapering_from_30_mg_a_day_in_6_days_is_too_short() -> Non
 
 def test_custom_course_dropping_10_mg_per_dose_is_too_steep() -> None:
     _, plan = plan_json(
-        "plan", "baclofen", "--start", "2026-12-01", "--steps", "5x3:3,10x3:3,15x3:3,5x3:3"
-    )
+        "plan", "baclofen", "--start", "2026-12-01", "--steps", "5x3:3,10x3:3,15x3:3,5x3:3",
+        "--then", "stop",
+    )  # fmt: skip
     steep = [f for f in plan["findings"] if f["rule"] == "taper-too-fast"]
     assert [f["day"] for f in steep] == [10, 12]
     assert "lowers each dose by 10 mg" in steep[0]["message"]
@@ -264,3 +267,65 @@ def test_default_taper_never_rises_ends_low_and_has_no_stopping_findings(
     assert regimen.stopping is not None
     assert totals[-1] <= regimen.stopping.max_daily_mg_to_stop_from
     assert not {"abrupt-stop", "taper-too-fast"} & {f.rule for f in plan.findings}
+
+
+# -- how a plan ends (`then`) -------------------------------------------------------------
+
+
+def test_a_custom_plan_at_the_cap_continues_and_is_no_abrupt_stop() -> None:
+    _, plan = plan_json("plan", "baclofen", "--start", "2026-12-01", "--steps", "20x4:14")
+    assert "abrupt-stop" not in rules_of(plan)
+    assert plan["then"] == {
+        "action": "continue",
+        "from": "2026-12-15",
+        "after": "2026-12-14T20:00:00Z",
+        "dose_mg": 20,
+        "per_day": 4,
+        "daily_total_mg": 80,
+    }
+
+
+def test_the_label_plan_continues_at_20_mg_three_times_a_day_from_13_dec() -> None:
+    _, plan = plan_json("plan", "baclofen", "--start", "2026-12-01", "--tz", "Europe/London")
+    then = plan["then"]
+    assert (then["action"], then["from"], then["dose_mg"], then["per_day"]) == (
+        "continue",
+        "2026-12-13",
+        20,
+        3,
+    )
+
+
+def test_a_taper_stops_after_its_last_dose() -> None:
+    _, plan = plan_json(
+        "taper", "baclofen", "--from-mg", "20", "--doses-per-day", "3",
+        "--start", "2026-12-01", "-f", "json",
+    )  # fmt: skip
+    last = plan["doses"][-1]
+    assert plan["then"] == {"action": "stop", "from": _day_after(plan["days"][-1]["date"]),
+                            "after": last["at"], "dose_mg": None, "per_day": None,
+                            "daily_total_mg": None}  # fmt: skip
+
+
+def test_then_stop_on_a_custom_plan_is_checked_for_an_abrupt_stop() -> None:
+    code, plan = plan_json(
+        "plan", "baclofen", "--start", "2026-12-01", "--steps", "5x3:3,10x3:3", "--then", "stop"
+    )  # fmt: skip
+    assert code == 1 and rules_of(plan) == ["abrupt-stop"]
+    code, plan = plan_json("plan", "baclofen", "--start", "2026-12-01", "--steps", "5x3:3,10x3:3")
+    assert code == 0 and "abrupt-stop" not in rules_of(plan)
+
+
+def test_an_unknown_ending_is_one_line_naming_the_option() -> None:
+    result = run("plan", "baclofen", "--then", "pause")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "titrate: error: --then: 'pause' is not how a plan can end "
+        "(choose continue, stop or review)\n"
+    )
+
+
+def _day_after(text: str) -> str:
+    from datetime import date, timedelta
+
+    return (date.fromisoformat(text) + timedelta(days=1)).isoformat()

@@ -30,7 +30,7 @@ from titrate.errors import InputError
 
 if TYPE_CHECKING:
     from titrate.core.audit import AuditRun
-    from titrate.model import Advice, Patient, Plan, PlanOptions, Regimen, Step
+    from titrate.model import Advice, Patient, Plan, PlanAction, PlanOptions, Regimen, Step
 
 # Physiological bounds, not drug facts: they catch typos such as 400 for 40.
 MAX_AGE_YEARS = Decimal(130)
@@ -53,6 +53,7 @@ _SHAPING_FIELDS = (
     "name",
     "product",
     "strengths",
+    "then",
 )
 
 
@@ -191,6 +192,22 @@ class PatientFields:
 # Plans
 
 
+PLAN_ACTIONS: tuple[PlanAction, ...] = ("continue", "stop", "review")
+
+
+def plan_action(text: str | None, field: str = "then") -> PlanAction | None:
+    """`continue`, `stop` or `review` (how the plan ends), or None for the default."""
+    if text is None or not text.strip():
+        return None
+    wanted = text.strip().lower()
+    for action in PLAN_ACTIONS:
+        if action == wanted:
+            return action
+    raise InputError(
+        f"{text!r} is not how a plan can end (choose continue, stop or review)", field=field
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanRequest(PatientFields):
     """`titrate plan REGIMEN …`, a batch row, or `PlanRequest(...)` from Python."""
@@ -207,6 +224,7 @@ class PlanRequest(PatientFields):
     product: str | None = None
     strengths: str | Sequence[Decimal] | None = None
     renal_adjust: bool = False
+    then: str | None = None
 
     def given(self) -> list[str]:
         """The plan-shaping fields set (not the patient's): for requests that may not
@@ -251,6 +269,7 @@ class PlanRequest(PatientFields):
                 steps=parse_steps(steps) if isinstance(steps, str) else steps or None,
                 patient=self.patient(),
                 renal_adjust=self.renal_adjust,
+                then=plan_action(self.then),
             )
 
     def regimen_from(self, catalog: Catalog | None) -> Regimen:

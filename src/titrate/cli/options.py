@@ -88,6 +88,16 @@ PaperOpt = Annotated[
         help="Paper for pdf (default a4) and html (default: the printer's).",
     ),
 ]
+ThenOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--then",
+        metavar="continue|stop|review",
+        help="How the plan ends: continue at the last step until the prescriber changes it "
+        "(default), review (default when the regimen has a review date), or stop after the "
+        "last dose (a course; checked for an abrupt stop).",
+    ),
+]
 FindingsCsvOpt = Annotated[
     Path | None,
     typer.Option(

@@ -10,6 +10,7 @@ A file may be any of:
       kind: custom          # custom (default): a course that ends after its last dose;
                             # titration: ends on a maintenance step that continues;
                             # taper: a taper, counted from its first day
+      then: stop            # optional: continue | stop | review (default: by kind)
       steps:
         - {dose_mg: 5, per_day: 3, days: 1}
         - {dose_mg: 15, per_day: 3, days: 3}
@@ -38,6 +39,7 @@ from pydantic import Field, ValidationError, model_validator
 from titrate.catalog import get_regimen, parse_regimen_file
 from titrate.clock import local_instant, zone
 from titrate.core.adjust import adjust_plan, merge_patient
+from titrate.core.ending import default_action, plan_end
 from titrate.core.pipeline import plan as build_plan
 from titrate.core.planfile import parse_plan_json
 from titrate.core.schedule import MAX_PLAN_DAYS, regimen_parts, review_by
@@ -50,6 +52,7 @@ from titrate.model import (
     Mg,
     Patient,
     Plan,
+    PlanAction,
     PlanOptions,
     Regimen,
     Step,
@@ -72,6 +75,7 @@ class ProposedPlan(Strict):
 
     regimen: str = Field(min_length=1)
     kind: Literal["custom", "titration", "taper"] = "custom"
+    then: Literal["continue", "stop", "review"] | None = None
     title: str | None = None
     start: date | None = None
     timezone: str | None = None
@@ -261,6 +265,16 @@ def _check_regimen_file(
     return plan.model_copy(update={"notes": [note, *plan.notes]})
 
 
+def _file_then(proposed: ProposedPlan, regimen: Regimen, start: date) -> PlanAction:
+    """A file's `then:`, else by its kind: a custom course or a taper stops after its
+    last dose; a titration continues (or is reviewed, when the regimen says by when)."""
+    if proposed.then is not None:
+        return proposed.then
+    if proposed.kind != "titration":
+        return "stop"
+    return default_action("titration", review_by(regimen, start, "titration"))
+
+
 def _check_proposed(
     proposed: ProposedPlan,
     lines: LineMap,
@@ -292,6 +306,7 @@ def _check_proposed(
             times=proposed.times,
             steps=proposed.steps,
             kind=proposed.kind,
+            then=_file_then(proposed, regimen, first),
             patient=patient,
         )
         try:
@@ -381,6 +396,7 @@ def _plan_from_doses(
             )
         )
     shared = regimen_parts(regimen)
+    review = review_by(regimen, start, proposed.kind)
     return Plan(
         kind=proposed.kind,
         regimen=shared.ref,
@@ -390,10 +406,11 @@ def _plan_from_doses(
         times=dict(sorted(times.items())),
         doses=doses,
         days=days,
+        then=plan_end(_file_then(proposed, regimen, start), doses, days),
         findings=[],
         sources=list(shared.sources),
         notes=notes,
         notices=list(shared.notices),
-        review_by=review_by(regimen, start, proposed.kind),
+        review_by=review,
         disclaimer=DISCLAIMER,
     )

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from titrate.citation import BASIS_TEXT, cite
 from titrate.clock import local_instant, zone
+from titrate.core.ending import default_action, plan_end
 from titrate.errors import InputError
 from titrate.model import (
     ABSURD_MG,
@@ -397,6 +398,7 @@ def build_schedule(
         )
     kind = options.kind or ("custom" if options.steps is not None else "titration")
     review = review_by(regimen, options.start, kind)
+    then = plan_end(options.then or default_action(kind, review), doses, days)
     if deferred is not None:
         raise deferred
     return Plan(
@@ -411,6 +413,7 @@ def build_schedule(
         },
         doses=doses,
         days=days,
+        then=then,
         findings=[],
         sources=list(shared.sources),
         notes=notes,

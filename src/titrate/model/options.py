@@ -67,6 +67,16 @@ class PlanOptions(Strict):
         default=None, description="None: custom when steps are given, else titration"
     )
     patient: Patient = Field(default_factory=Patient)
+    then: Literal["continue", "stop", "review"] | None = Field(
+        default=None,
+        description="how the plan ends; None: a taper stops, a plan with a review date is "
+        "reviewed, any other continues at its last step",
+    )
+    first_dose: TimeOfDay | None = Field(
+        default=None,
+        description="day 1 starts at this dose time (earlier times of day 1 are left out, "
+        "and every step keeps its length)",
+    )
     renal_adjust: bool = Field(
         default=False, description="apply the regimen's suggested renal dose factor"
     )

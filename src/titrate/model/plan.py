@@ -215,6 +215,32 @@ class ReviewBy(BaseModel):
     basis: Basis
 
 
+PlanAction = Literal["continue", "stop", "review"]
+
+
+class PlanEnd(BaseModel):
+    """How the plan ends: what the patient does from the day after its last day.
+
+    `continue`: keep taking the last step's doses until the prescriber changes them;
+    `review`: the same, and see the prescriber by the plan's `review_by` date;
+    `stop`: the last dose is the last one (a taper, or a course stated to stop)."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+    action: PlanAction
+    from_date: date = Field(alias="from", description="the first day after the plan")
+    after: datetime | None = Field(
+        default=None, description="the plan's last dose (ISO 8601 with UTC offset)"
+    )
+    dose_mg: Mg | None = Field(
+        default=None, description="continue/review: the dose kept taking (each dose the same)"
+    )
+    per_day: int | None = Field(default=None, ge=1, description="continue/review: doses a day")
+    daily_total_mg: Quantity | None = Field(
+        default=None, description="continue/review: the daily total kept taking"
+    )
+
+
 class SourceRef(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -265,6 +291,10 @@ class Plan(BaseModel):
     times: dict[int, list[str]] = Field(description="clock times used, per doses a day")
     doses: list[Dose]
     days: list[Day]
+    then: PlanEnd | None = Field(
+        default=None,
+        description="how the plan ends (every plan titrate writes has it; older files may not)",
+    )
     findings: list[Finding]
     sources: list[SourceRef]
     notes: list[str] = Field(default_factory=list, description="conventions and caveats")
@@ -282,6 +312,14 @@ class Plan(BaseModel):
     @property
     def total_mg(self) -> Decimal:
         return sum((day.total_mg for day in self.days), Decimal(0))
+
+    @property
+    def ends(self) -> PlanAction:
+        """How the plan ends; a file written before `then` existed: a titration continues
+        on its maintenance step, any other course stops after its last dose."""
+        if self.then is not None:
+            return self.then.action
+        return "continue" if self.kind == "titration" else "stop"
 
     def findings_for_day(self, day: int) -> list[Finding]:
         return [finding for finding in self.findings if finding.day == day]

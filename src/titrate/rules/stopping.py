@@ -1,11 +1,11 @@
 """Stopping rules: a course must not end from a high dose, and a taper must not be
 shorter or steeper than the regimen's guidance.
 
-What "ends" means: a custom schedule (`steps`, a `titrate check` file) and a taper
-are *courses*: every dose the patient will take is listed, so the day after the last
-dose is the day the drug stops. A titration plan (the regimen's ladder, a `target_mg`,
-`hold_days`; a checked file with `kind: titration`) ends on its maintenance step,
-which continues after the plan: it does not stop the drug.
+What "ends" means is the plan's `then`: a plan that stops (a taper; a plan or checked
+file stated to stop; a checked custom course) lists every dose the patient will take, so
+the day after its last dose is the day the drug stops. A plan that continues or is
+reviewed (a titration; a custom plan by default) ends on a step the patient keeps taking:
+it does not stop the drug.
 """
 
 from __future__ import annotations
@@ -53,29 +53,35 @@ def _pattern(plan: Plan, day: int) -> str:
     "stopping",
     passes=[
         Example(
-            "baclofen 5x3:3,10x3:3,5x3:4 (ends from 15 mg a day).", {"steps": "5x3:3,10x3:3,5x3:4"}
-        )
+            "baclofen 5x3:3,10x3:3,5x3:4, then stop (from 15 mg a day).",
+            {"steps": "5x3:3,10x3:3,5x3:4", "then": "stop"},
+        ),
+        Example(
+            "baclofen 20x4:14, continuing at 20 mg four times a day (not a stop).",
+            {"steps": "20x4:14"},
+        ),
     ],
     fails=[
         Example(
-            "baclofen 5x3:3,10x3:3 (ends from 30 mg a day, 10 mg three times).",
-            {"steps": "5x3:3,10x3:3"},
+            "baclofen 5x3:3,10x3:3, then stop (from 30 mg a day, 10 mg three times).",
+            {"steps": "5x3:3,10x3:3", "then": "stop"},
         )
     ],
 )
 def abrupt_stop(ctx: Context) -> Iterator[Hit]:
-    """A course that ends from more than the regimen's stopping threshold (no taper).
+    """A plan that stops from more than the regimen's stopping threshold (no taper).
 
-    What it does: for courses (custom schedules, checked files and tapers, whose last
-    listed dose is the last dose taken), compares the last day's total with the regimen's
-    `stopping.max_daily_mg_to_stop_from` (baclofen: 15 mg a day, a convention: the labels
-    say to reduce the dose slowly and give no numbers). A titration plan ends on its
-    maintenance step, which continues after the plan, so it is not a stop.
+    What it does: for plans that stop (`then: stop`: tapers, plans stated to stop, checked
+    custom courses, whose last listed dose is the last dose taken), compares the last
+    day's total with the regimen's `stopping.max_daily_mg_to_stop_from` (baclofen: 15 mg a
+    day, a convention: the labels say to reduce the dose slowly and give no numbers). A
+    plan that continues at its last step (a titration, a custom plan by default) is not a
+    stop.
     Why it matters: stopping baclofen abruptly can cause hallucinations, seizures, high
     fever and rebound spasticity; stopping from a high dose is the most dangerous.
     """
     stopping = ctx.regimen.stopping
-    if stopping is None or ctx.plan.kind == "titration":
+    if stopping is None or ctx.plan.ends != "stop":
         return
     levels = day_levels(ctx.plan, ctx.largest_mg_by_day)
     if not levels:
@@ -197,7 +203,7 @@ def taper_too_fast(ctx: Context) -> Iterator[Hit]:
 
 def _too_short(ctx: Context, levels: list[Level], final_run_start: int | None) -> Iterator[Hit]:
     pace = ctx.regimen.taper
-    if pace is None or pace.min_duration is None or ctx.plan.kind == "titration" or not levels:
+    if pace is None or pace.min_duration is None or ctx.plan.ends != "stop" or not levels:
         return
     minimum = pace.min_duration
     stopping = ctx.regimen.stopping

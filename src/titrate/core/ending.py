@@ -1,0 +1,47 @@
+"""How a plan ends (`Plan.then`): continue at the last step, review, or stop.
+
+A titration reaches its maintenance dose and the patient keeps taking it: the plan's
+last day is not the last dose. Saying so in every format keeps a patient from stopping
+on the day the sheet ends, the abrupt stop the sheet warns about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from titrate.errors import InputError
+from titrate.model import Day, Dose, PlanAction, PlanEnd, ReviewBy
+
+
+def default_action(kind: str, review: ReviewBy | None) -> PlanAction:
+    """A taper stops; a plan with a review date is reviewed; any other plan continues."""
+    if kind == "taper":
+        return "stop"
+    return "review" if review is not None else "continue"
+
+
+def plan_end(action: PlanAction, doses: Sequence[Dose], days: Sequence[Day]) -> PlanEnd | None:
+    """`then` for a plan with these doses and days (None for a plan without days)."""
+    if not days:
+        return None
+    try:
+        after_last_day = days[-1].date + timedelta(days=1)
+    except OverflowError:
+        raise InputError(
+            "the plan ends on the last day of the calendar (9999-12-31); nothing can follow it",
+            field="start",
+        ) from None
+    last = doses[-1] if doses else None
+    if action == "stop" or last is None:
+        return PlanEnd(action=action, from_date=after_last_day, after=last.at if last else None)
+    final_day = [dose.dose_mg for dose in doses if dose.day == last.day]
+    same = len(set(final_day)) == 1
+    return PlanEnd(
+        action=action,
+        from_date=after_last_day,
+        after=last.at,
+        dose_mg=final_day[0] if same else None,
+        per_day=len(final_day),
+        daily_total_mg=sum(final_day),
+    )
