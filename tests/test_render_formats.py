@@ -701,3 +701,23 @@ def test_dst_note_is_in_every_format(fmt: str) -> None:
     assert DST_NOTE in " ".join(text.split())
     if fmt in ("html", "md", "pdf"):
         assert "03:30" in text  # the moved dose's own row
+
+
+CONTINUE_WORDS = (
+    "From Sun 13 Dec: keep taking 2 tablets (20 mg) 3 times a day until your prescriber changes it."
+)
+
+
+@pytest.mark.parametrize("fmt", ["table", "html", "pdf", "csv", "md"])
+def test_every_format_says_how_the_label_plan_ends(fmt: str) -> None:
+    raw = output(LABEL, fmt)
+    text = pdf_text(raw) if fmt == "pdf" else raw.decode("utf-8")
+    assert CONTINUE_WORDS in " ".join(text.split())
+
+
+@pytest.mark.parametrize("fmt", ["table", "html", "csv", "md"])
+def test_a_plan_stated_to_stop_says_stop_after_its_last_dose(fmt: str) -> None:
+    text = output([*LABEL, "--steps", "5x3:3,10x3:3,5x3:4", "--then", "stop"], fmt).decode()
+    assert "After the 20:00 dose on Thu 10 Dec, stop. Do not restart without your prescriber." in (
+        " ".join(text.split())
+    )

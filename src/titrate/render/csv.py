@@ -6,7 +6,8 @@ findings (every finding about that dose's day, and those about the whole plan), 
 
 After the dose rows come note rows, whose dose columns are all empty and whose `notes`
 cell holds the patient, prescriber and pharmacy (when given), the time zone, the review
-date (whose row also has it in `date`), the plan's notes (e.g. a dose moved by a clock
+date (whose row also has it in `date`), how the plan ends (`Then: …`, dated the
+day after the last day), the plan's notes (e.g. a dose moved by a clock
 change), the notices, the disclaimer and each source: a spreadsheet user sees them and a
 script skips every row with an empty `day`. On the review day itself, the `notes` cell
 of each dose row says so too.
@@ -25,6 +26,7 @@ from titrate.model import Plan
 from titrate.model.units import decimal_text
 from titrate.render import RenderOptions
 from titrate.render.common import finding_line
+from titrate.render.ending import then_text
 from titrate.render.view import (
     clock_text,
     finding_day,
@@ -101,6 +103,21 @@ def render(plan: Plan, options: RenderOptions) -> str:
     if review is not None:
         writer.writerow(
             [review.date.isoformat(), "", "", "", "", "", "", "", text_cell(review_note)]
+        )
+    ending = then_text(plan)
+    if plan.then is not None and ending is not None:
+        writer.writerow(
+            [
+                plan.then.from_date.isoformat(),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                text_cell(f"Then: {ending}"),
+            ]
         )
     notes = [
         f"Times are local wall-clock times in {plan.timezone}.",

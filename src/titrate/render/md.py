@@ -98,6 +98,8 @@ def _schedule(view: PlanView) -> list[str]:
         rows += _day_rows(view, day)
     if run is not None:
         lines += [*_table(header, align, rows), ""]
+    if view.then is not None:
+        lines += [f"**Then:** {md(view.then)}", ""]
     review = view.review_after_plan
     if review is not None:
         lines += [

@@ -512,6 +512,9 @@ class _Writer:
         for index, day in enumerate(self.view.days):
             self.day_block(day, first=index == 0)
         self.review_after_plan()
+        if self.view.then is not None:
+            self.pdf.ln(1.5)
+            self.paragraph(f"Then: {self.view.then}", size=10, bold=True)
         self.pdf.ln(2)
 
     def notices(self) -> None:

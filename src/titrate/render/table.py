@@ -15,6 +15,7 @@ from rich.text import Text
 from titrate.model import Plan, ProductRef, Regimen
 from titrate.render import RenderOptions
 from titrate.render.common import finding_line, mg, number, title
+from titrate.render.ending import then_text
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
 
@@ -124,6 +125,9 @@ def render(plan: Plan, options: RenderOptions) -> str:
             )
         )
 
+    ending = then_text(plan)
+    if ending is not None:
+        console.print(Text(f"Then: {ending}", style="bold"))
     for note in plan.notes:
         console.print(f"Note: {note}")
     if plan.product is not None:

@@ -19,6 +19,7 @@ from titrate.citation import BASIS_TEXT
 from titrate.model import DispenseLine, Dose, Finding, NoticeRef, Plan, ReviewBy
 from titrate.render import RenderOptions
 from titrate.render.common import SEVERITY_LABEL, finding_line, mg, number, title
+from titrate.render.ending import then_text
 
 # A fixed namespace for every UUID titrate derives (ICS UIDs, FHIR fullUrls): the same
 # plan gives the same ids, so a re-import updates instead of duplicating.
@@ -392,6 +393,7 @@ class PlanView:
     disclaimer: str
     paper: str | None
     review: ReviewView | None
+    then: str | None  # how the plan ends, in words (render.ending)
 
     @property
     def review_after_plan(self) -> ReviewView | None:
@@ -694,4 +696,5 @@ def build_view(plan: Plan, options: RenderOptions) -> PlanView:
         disclaimer=plan.disclaimer,
         paper=options.paper,
         review=review,
+        then=then_text(plan),
     )
