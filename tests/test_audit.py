@@ -105,11 +105,11 @@ def test_missing_doubled_and_90mg_day_report_exactly_those(
     data = json.loads(result.stdout)
     jsonschema.validate(data, audit_schema())
     found = [(f["rule"], f["day"], f["dose"]) for f in data["findings"]]
-    assert found == [
-        ("missed-dose", 2, 5),
+    assert found == [  # the most severe first, then in plan order
         ("double-dose", 3, 8),
         ("over-daily-max", 10, None),
         ("double-dose", 10, 29),
+        ("missed-dose", 2, 5),
     ]
     by_dose = {row["dose"]: row for row in data["doses"] if row["status"] != "extra"}
     assert by_dose[5]["status"] == "missed"

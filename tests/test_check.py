@@ -48,7 +48,7 @@ def test_yaml_plan_escalating_10_mg_after_one_day_reports_escalation_too_fast(
     result = run("check", str(path))
     assert result.exit_code == 1
     out = result.stdout
-    assert "1. WARNING escalation-too-fast (TT104), day 2 (2026-12-02)" in out
+    assert "2. WARNING escalation-too-fast (TT104), day 2 (2026-12-02)" in out  # errors first
     assert "5 → 15 mg per dose rises 10 mg per dose (labeled: at most 5 mg)" in out
     assert "Why: A step rises by more, or sooner, than the labeled titration." in out
     assert "Fails:  baclofen 5 mg for 1 day, then 15 mg" in out
@@ -144,8 +144,8 @@ doses:
     assert [day["total_mg"] for day in plan["days"]] == [60, 30]
     assert [dose["at"][11:16] for dose in plan["doses"][3:]] == ["08:00", "14:00", "20:00"]
     assert [(f["rule"], f["day"]) for f in plan["findings"]] == [
+        ("abrupt-stop", 2),  # errors first
         ("escalation-too-fast", 1),  # starts at 20 mg: the label ladder starts at 5 mg
-        ("abrupt-stop", 2),
         ("taper-too-fast", 2),
         ("taper-too-fast", 2),
     ]
@@ -153,7 +153,7 @@ doses:
     assert "lowers each dose by 10 mg" in steep["message"]
     assert "after 1 day(s)" in steep["message"]
     assert "from 60 mg a day lasts 2 day(s)" in short["message"]
-    assert "30 mg a day" in plan["findings"][1]["message"]
+    assert "30 mg a day" in plan["findings"][0]["message"]
 
 
 def test_patient_in_the_file_is_overridden_by_the_command_line(tmp_path: Path) -> None:
@@ -254,8 +254,8 @@ def test_python_api_needs_a_start_when_the_file_has_none(tmp_path: Path) -> None
 def test_python_api_check_returns_the_plan_with_findings(tmp_path: Path) -> None:
     path = write(tmp_path, "proposed.yaml", ESCALATES_TOO_FAST)
     plan = check(path, patient=Patient(co_medications=["diazepam"]))
-    assert [f.rule for f in plan.findings] == [
+    assert [f.rule for f in plan.findings] == [  # the most severe first
+        "abrupt-stop",
         "cns-depressant",
         "escalation-too-fast",
-        "abrupt-stop",
     ]

@@ -149,9 +149,8 @@ def test_7_5_mg_with_granule_packets_is_dose_not_measurable() -> None:
     plan = make_plan("granules", steps="7.5x3:2")
     assert all(dose.amount is None for dose in plan.doses)
     found = [f for f in plan.findings if f.rule == "dose-not-measurable"]
-    assert [(f.day, f.severity, f.code) for f in found] == [
-        (1, "error", "TT401"),
-        (2, "error", "TT401"),
+    assert [(f.day, f.last_day, f.severity, f.code) for f in found] == [
+        (1, 2, "error", "TT401"),  # days 1-2: one finding for the run
     ]
     assert "7.5 mg" in found[0].message and "not split" in found[0].message
     assert plan.dispense == []
@@ -348,7 +347,12 @@ def test_amounts_are_exact_and_dispensing_covers_every_dose(
         BACLOFEN, PlanOptions(start=START, timezone="UTC", steps=steps, product=product_id)
     )
     chosen = product(product_id)
-    flagged_days = {f.day for f in plan.findings if f.rule == "dose-not-measurable"}
+    flagged_days = {
+        day
+        for f in plan.findings
+        if f.rule == "dose-not-measurable" and f.day is not None
+        for day in range(f.day, (f.last_day or f.day) + 1)
+    }
     taken: dict[Decimal | None, Decimal] = {}
     for dose in plan.doses:
         if dose.amount is None:

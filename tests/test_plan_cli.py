@@ -59,12 +59,12 @@ def test_over_daily_max_is_flagged_on_days_four_to_six_and_exits_1() -> None:
     assert result.exit_code == 1
     findings = json.loads(result.stdout)["findings"]
     over = [f for f in findings if f["rule"] == "over-daily-max"]
-    assert [f["day"] for f in over] == [4, 5, 6]
+    assert [(f["day"], f["last_day"]) for f in over] == [(4, 6)]  # one finding, days 4-6
     assert all(f["severity"] == "error" and f["code"] == "TT101" for f in over)
     assert "100 mg" in over[0]["message"] and "80 mg" in over[0]["message"]
     assert "medlibrary.org" in over[0]["source"]
     single = [f for f in findings if f["rule"] == "over-single-dose"]
-    assert [f["day"] for f in single] == [4, 5, 6]
+    assert [(f["day"], f["last_day"]) for f in single] == [(4, 6)]
     assert single[0]["basis"] == "implied"
 
 

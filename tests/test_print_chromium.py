@@ -84,8 +84,11 @@ def test_printed_over_max_plan_shows_the_warning_in_words(tmp_path: Path) -> Non
     text = pdf_text(print_to_pdf(html_file, tmp_path))
     assert "DO NOT USE AS WRITTEN" in text
     # beside day 4 (text extraction interleaves table cells, so only its start is whole)
-    assert "ERROR over-daily-max: Day 4" in text
-    assert "ERROR over-daily-max (TT101), days 4, 5, 6: Day 4 (2026-12-04) totals 100 mg" in text
+    assert "ERROR over-daily-max: Days 4–6" in text
+    assert (
+        "ERROR over-daily-max (TT101): Days 4–6 (2026-12-04 to 2026-12-06): 100 mg in the day"
+        in text
+    )
     assert "Page 1 of 2" in text  # the @page footer counts pages
 
 

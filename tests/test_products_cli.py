@@ -242,6 +242,6 @@ def test_a_volume_that_is_not_a_whole_number_of_steps_is_not_rounded(tmp_path: P
     assert result.exit_code == 1
     plan = json.loads(result.stdout)
     assert [d["amount"] for d in plan["doses"]] == [None, None]
-    (first, _) = plan["findings"]
-    assert first["rule"] == "dose-not-measurable"
+    (first,) = plan["findings"]  # days 1-2: one finding for the run
+    assert first["rule"] == "dose-not-measurable" and first["last_day"] == 2
     assert "3.3333…" in first["message"] and "not rounded" in first["message"]

@@ -49,7 +49,13 @@ def plan_options(draw: st.DrawFn) -> PlanOptions:
 def test_no_plan_over_a_limit_without_a_finding(options: PlanOptions) -> None:
     plan = build_plan(BACLOFEN, options)
     limits = BACLOFEN.limits
-    flagged = {(f.rule, f.day) for f in plan.findings}
+    # a finding about a run of days (day … last_day) flags each of them
+    flagged = {(f.rule, f.day) for f in plan.findings} | {
+        (f.rule, day)
+        for f in plan.findings
+        if f.day is not None
+        for day in range(f.day, (f.last_day or f.day) + 1)
+    }
     for day in plan.days:
         if day.total_mg > limits.max_daily_mg.value:
             assert ("over-daily-max", day.day) in flagged

@@ -146,7 +146,7 @@ def test_findings_csv_written_only_when_asked(tmp_path: Path, over_plan: Plan) -
         (f.code, f.rule, f.severity) for f in over_plan.findings
     ]
     over_daily = [row for row in rows if row["rule"] == "over-daily-max"]
-    assert [row["date"] for row in over_daily] == ["2026-12-04", "2026-12-05", "2026-12-06"]
+    assert [(row["date"], row["last_date"]) for row in over_daily] == [("2026-12-04", "2026-12-06")]
 
 
 def test_findings_csv_into_missing_folder_is_one_line_exit_2(tmp_path: Path) -> None:
@@ -324,8 +324,10 @@ def test_html_findings_boxed_at_top_and_beside_their_day(over_plan: Plan) -> Non
     box = page.split('role="alert"', 1)[1].split("</section>", 1)[0]
     assert "DO NOT USE AS WRITTEN" in box
     # one line per rule broken on several days (each day's message is beside its day)
-    assert "<strong>ERROR</strong> over-daily-max (TT101), days 4, 5, 6:" in box
-    assert "<strong>WARNING</strong> over-single-dose (TT102), days 4, 5, 6:" in box
+    assert (
+        "<strong>ERROR</strong> over-daily-max (TT101): Days 4–6 (2026-12-04 to 2026-12-06):" in box
+    )
+    assert "<strong>WARNING</strong> over-single-dose (TT102): Days 4–6:" in box
     for finding in over_plan.findings:
         assert finding.rule in box
     day4 = page.split("Fri 4 Dec 2026</td>", 1)[1].split("</tbody>", 1)[0]
@@ -394,8 +396,11 @@ def test_pdf_text_has_schedule_findings_and_notices(over_plan: Plan) -> None:
     flat = " ".join(text.split())
     assert "DO NOT USE AS WRITTEN" in flat
     # beside day 4 (text extraction interleaves table cells, so only its start is whole)
-    assert "ERROR over-daily-max: Day 4" in flat
-    assert "ERROR over-daily-max (TT101), days 4, 5, 6: Day 4 (2026-12-04) totals 100 mg" in flat
+    assert "ERROR over-daily-max: Days 4–6" in flat
+    assert (
+        "ERROR over-daily-max (TT101): Days 4–6 (2026-12-04 to 2026-12-06): 100 mg in the day"
+        in flat
+    )
     for notice in over_plan.notices:
         assert " ".join(notice.text.split())[:60] in flat
     assert "Example Patient" in flat

@@ -88,7 +88,12 @@ def test_plan_never_crashes_and_json_always_validates(argv: list[str]) -> None:
     plan = json.loads(result.stdout)
     errors = list(VALIDATOR.iter_errors(plan))
     assert not errors, (argv, errors[0].message)
-    flagged = {(f["rule"], f["day"]) for f in plan["findings"]}
+    flagged = {  # a finding about a run of days (day … last_day) flags each of them
+        (f["rule"], day)
+        for f in plan["findings"]
+        if f["day"] is not None
+        for day in range(f["day"], (f["last_day"] or f["day"]) + 1)
+    }
     maximum = plan["regimen"]["max_daily_mg"]
     for day in plan["days"]:
         if day["total_mg"] > maximum:

@@ -69,6 +69,10 @@ class Finding(BaseModel):
     severity: Severity
     message: str
     day: int | None = Field(default=None, description="plan day number the finding concerns")
+    last_day: int | None = Field(
+        default=None,
+        description="the last day of a run of days with the same finding (day is the first)",
+    )
     dose: int | None = Field(default=None, description="dose number (1-based) it concerns")
     at: datetime | None = Field(default=None, description="date-time it concerns")
     source: str = Field(description="citation of the rule's source in the regimen data")
@@ -322,7 +326,12 @@ class Plan(BaseModel):
         return "continue" if self.kind == "titration" else "stop"
 
     def findings_for_day(self, day: int) -> list[Finding]:
-        return [finding for finding in self.findings if finding.day == day]
+        """The findings about `day`, including runs of days that span it."""
+        return [
+            finding
+            for finding in self.findings
+            if finding.day is not None and finding.day <= day <= (finding.last_day or finding.day)
+        ]
 
 
 DISCLAIMER = (

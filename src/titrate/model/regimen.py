@@ -158,12 +158,23 @@ class Escalation(Sourced):
         return self
 
 
+class Grading(Sourced):
+    """How a finding's severity grows with the size of the breach (stated conventions):
+    a single dose at more than `single_dose_error_ratio` × the largest single dose, or a
+    rise of more than `increment_error_ratio` × the largest labeled increment, is an error
+    rather than its rule's usual warning."""
+
+    single_dose_error_ratio: Decimal = Field(gt=1, le=100)
+    increment_error_ratio: Decimal = Field(gt=1, le=100)
+
+
 class Limits(Strict):
     max_daily_mg: Limit
     max_single_mg: Limit | None = None
     max_doses_per_day: Limit | None = None
     min_hours_between_doses: Limit | None = None
     escalation: Escalation | None = None
+    grading: Grading | None = None
 
 
 class Review(Sourced):

@@ -47,6 +47,8 @@ FINDING_COLUMNS = (
     "message",
     "source",
     "basis",
+    "last_day",  # a run of days with the same finding ends here (empty: one day)
+    "last_date",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -71,7 +73,8 @@ def render(plan: Plan, options: RenderOptions) -> str:
     for finding in plan.findings:
         day = finding_day(plan, finding)
         if day is not None:
-            by_day.setdefault(day, []).append(finding_line(finding))
+            for run_day in range(day, (finding.last_day or day) + 1):
+                by_day.setdefault(run_day, []).append(finding_line(finding))
     review = plan.review_by
     review_note = f"{review_line(review)} Source: {review.source}" if review else ""
     for dose in plan.doses:
@@ -158,6 +161,10 @@ def render_findings(plan: Plan) -> str:
                 text_cell(finding.message),
                 text_cell(finding.source),
                 finding.basis or "",
+                finding.last_day if finding.last_day is not None else "",
+                date_of_day[finding.last_day].isoformat()
+                if finding.last_day in date_of_day
+                else "",
             ]
         )
     return out.getvalue()

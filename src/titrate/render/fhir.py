@@ -32,7 +32,7 @@ from titrate.render import RenderOptions
 from titrate.render.common import finding_line, mg
 from titrate.render.view import (
     StepRun,
-    finding_day,
+    finding_days,
     notice_line,
     per_day_text,
     plan_identity,
@@ -104,11 +104,11 @@ def bundle(plan: Plan, options: RenderOptions) -> dict[str, Any]:
     findings_by_day: dict[int, list[str]] = {}
     plan_wide: list[str] = []
     for finding in plan.findings:
-        day = finding_day(plan, finding)
+        days = finding_days(plan, finding)
         line = finding_line(finding)
-        if day is None:
+        if not days:
             plan_wide.append(line)
-        else:
+        for day in days:
             findings_by_day.setdefault(day, []).append(line)
 
     dosages: list[dict[str, Any]] = []

@@ -30,7 +30,7 @@ from titrate.render import RenderOptions
 from titrate.render.common import finding_line, mg, title
 from titrate.render.view import (
     day_text,
-    finding_day,
+    finding_days,
     local_start,
     notice_line,
     plan_identity,
@@ -72,13 +72,15 @@ def render(plan: Plan, options: RenderOptions) -> bytes:
     by_day: dict[int, list[str]] = {}
     plan_wide: list[str] = []
     for finding in plan.findings:
-        day = finding_day(plan, finding)
-        (plan_wide if day is None else by_day.setdefault(day, [])).append(finding_line(finding))
+        days = finding_days(plan, finding)
+        if not days:
+            plan_wide.append(finding_line(finding))
+        for day in days:
+            by_day.setdefault(day, []).append(finding_line(finding))
     # Severity and rule of each finding, for the summary line a phone shows.
     short_by_day: dict[int, list[str]] = {}
     for finding in plan.findings:
-        day = finding_day(plan, finding)
-        if day is not None:
+        for day in finding_days(plan, finding):
             tag = f"{finding.severity.upper()} {finding.rule}"
             if tag not in short_by_day.setdefault(day, []):
                 short_by_day[day].append(tag)

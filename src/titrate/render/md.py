@@ -123,7 +123,7 @@ def render(plan: Plan, options: RenderOptions) -> str:
     )
     lines += ["", "## Findings", ""]
     if view.findings:
-        count = len(view.findings)
+        count = len(view.alerts)
         verdict = "DO NOT USE AS WRITTEN" if view.error_count else "CHECK BEFORE USE"
         lines.append(
             f"> **⚠ {verdict}: {count} finding{'' if count == 1 else 's'} "

@@ -274,7 +274,7 @@ class _Writer:
             pdf.set_dash_pattern()
             pdf.ln(2)
             return
-        count = len(view.findings)
+        count = len(view.alerts)
         verdict = "DO NOT USE AS WRITTEN" if view.error_count else "CHECK BEFORE USE"
         heading = (
             f"⚠ {verdict}: {count} finding{'' if count == 1 else 's'} against the regimen's rules"

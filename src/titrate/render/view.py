@@ -16,10 +16,17 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from titrate.citation import BASIS_TEXT
-from titrate.model import DispenseLine, Dose, Finding, NoticeRef, Plan, ReviewBy
+from titrate.model import DispenseLine, Dose, NoticeRef, Plan, ReviewBy
 from titrate.render import RenderOptions
-from titrate.render.common import SEVERITY_LABEL, finding_line, mg, number, title
+from titrate.render.common import mg, number, title
 from titrate.render.ending import then_text
+from titrate.render.findings import Alert as Alert
+from titrate.render.findings import FindingView as FindingView
+from titrate.render.findings import RuleSource as RuleSource
+from titrate.render.findings import alerts, finding_view, rules_broken
+from titrate.render.findings import finding_day as finding_day
+from titrate.render.findings import finding_days as finding_days
+from titrate.render.findings import short_citation as short_citation
 
 # A fixed namespace for every UUID titrate derives (ICS UIDs, FHIR fullUrls): the same
 # plan gives the same ids, so a re-import updates instead of duplicating.
@@ -48,15 +55,6 @@ _BOXED_PREFIX = re.compile(r"^\s*boxed warning\s*:\s*", re.IGNORECASE)
 # override characters in a name from reordering the text around it where no markup can
 # (an HTML <title>); the body uses <bdi>.
 FSI, PDI = "\u2068", "\u2069"
-
-_CITED_ID = re.compile(r"\[([A-Za-z0-9_.-]{1,32})\]")
-
-
-def short_citation(citation: str) -> str:
-    """`[B1] Title, section <url>; [O1] …` → `[B1] [O1]`: the printed page lists each
-    source in full once, at the end. A citation in another shape is kept whole."""
-    ids = _CITED_ID.findall(citation)
-    return " ".join(f"[{source_id}]" for source_id in ids) if ids else citation
 
 
 def isolate(text: str) -> str:
@@ -139,75 +137,6 @@ def plan_identity(plan: Plan) -> str:
 
 def stable_uuid(*parts: str) -> uuid.UUID:
     return uuid.uuid5(TITRATE_NAMESPACE, "|".join(parts))
-
-
-def finding_day(plan: Plan, finding: Finding) -> int | None:
-    """The plan day a finding sits beside (a dose-only finding sits beside its dose's day)."""
-    if finding.day is not None:
-        return finding.day
-    if finding.dose is not None:
-        for dose in plan.doses:
-            if dose.number == finding.dose:
-                return dose.day
-    return None
-
-
-@dataclass(frozen=True)
-class FindingView:
-    severity: str
-    label: str  # ERROR / WARNING / NOTE: the severity in words, never colour alone
-    rule: str
-    code: str
-    message: str
-    source: str
-    source_short: str  # "[B1] [O1]": the ids of the sources listed at the end
-    basis: str | None  # e.g. "implied by the label's wording …"
-    day: int | None
-    line: str  # "ERROR over-daily-max (TT101): message"
-
-
-@dataclass(frozen=True)
-class RuleSource:
-    """A rule the plan breaks, once, with where it comes from (students ask for this)."""
-
-    label: str
-    rule: str
-    code: str
-    source: str
-    basis: str | None
-    days: list[int]
-
-
-@dataclass(frozen=True)
-class Alert:
-    """One line of the boxed warning at the top of a printed plan: a finding, or one
-    rule broken on several days (each day's own message stays beside that day)."""
-
-    severity: str
-    label: str
-    rule: str
-    code: str
-    days: list[int]
-    message: str
-    source_short: str
-    basis: str | None
-
-    @property
-    def where(self) -> str:
-        if not self.days:
-            return ""
-        return f", day{'s' if len(self.days) > 1 else ''} {', '.join(map(str, self.days))}"
-
-    @property
-    def text(self) -> str:
-        """`ERROR over-daily-max (TT101), days 4, 5, 6: <first message> …`."""
-        more = (
-            f" The same rule is broken on day{'s' if len(self.days) > 2 else ''} "
-            f"{', '.join(map(str, self.days[1:]))}: see beside each day."
-            if len(self.days) > 1
-            else ""
-        )
-        return f"{self.label} {self.rule} ({self.code}){self.where}: {self.message}{more}"
 
 
 @dataclass(frozen=True)
@@ -417,63 +346,6 @@ class PlanView:
         return sum(1 for finding in self.findings if finding.severity == "error")
 
 
-def finding_view(plan: Plan, finding: Finding) -> FindingView:
-    return FindingView(
-        severity=finding.severity,
-        label=SEVERITY_LABEL[finding.severity],
-        rule=finding.rule,
-        code=finding.code,
-        message=finding.message,
-        source=finding.source,
-        source_short=short_citation(finding.source),
-        basis=BASIS_TEXT[finding.basis] if finding.basis else None,
-        day=finding_day(plan, finding),
-        line=finding_line(finding),
-    )
-
-
-def rules_broken(findings: list[FindingView]) -> list[RuleSource]:
-    """Each rule among the findings once, in order of first appearance, with its days."""
-    by_rule: dict[str, RuleSource] = {}
-    for finding in findings:
-        known = by_rule.get(finding.rule)
-        days = [finding.day] if finding.day is not None else []
-        if known is None:
-            by_rule[finding.rule] = RuleSource(
-                finding.label, finding.rule, finding.code, finding.source, finding.basis, days
-            )
-        else:
-            known.days.extend(day for day in days if day not in known.days)
-    return list(by_rule.values())
-
-
-def alerts(findings: list[FindingView]) -> list[Alert]:
-    """The top box: findings of the same rule on several days become one line (the
-    first day's message and the other days' numbers); a finding about the whole plan
-    is always its own line. Order: first appearance."""
-    grouped: dict[str, Alert] = {}
-    result: list[Alert] = []
-    for finding in findings:
-        day = finding.day
-        if day is not None and finding.rule in grouped:
-            grouped[finding.rule].days.append(day)
-            continue
-        alert = Alert(
-            severity=finding.severity,
-            label=finding.label,
-            rule=finding.rule,
-            code=finding.code,
-            days=[day] if day is not None else [],
-            message=finding.message,
-            source_short=finding.source_short,
-            basis=finding.basis,
-        )
-        if day is not None:
-            grouped[finding.rule] = alert
-        result.append(alert)
-    return result
-
-
 def step_runs(plan: Plan) -> list[StepRun]:
     """Group the plan's days into runs of the same step and the same daily pattern."""
     patterns: dict[int, list[tuple[str, Decimal]]] = {day.day: [] for day in plan.days}
@@ -630,7 +502,7 @@ def build_view(plan: Plan, options: RenderOptions) -> PlanView:
             starts_run=run_of_day[day.day].first_day == day.day,
             total=mg(day.total_mg),
             doses=rows_by_day.get(day.day, []),
-            findings=[finding for finding in findings if finding.day == day.day],
+            findings=[finding for finding in findings if finding.about(day.day)],
             review=review if review is not None and review.day == day.day else None,
         )
         for day in plan.days

@@ -22,6 +22,7 @@ from titrate.rules.base import (
     Rule,
     Scope,
     at_or_above,
+    collapse_runs,
     sort_findings,
 )
 
@@ -44,7 +45,8 @@ def catalogue() -> list[Rule]:
 
 
 def run(scope: Scope, context: Context | LogContext) -> list[Finding]:
-    """Every rule of `scope` against `context`, as findings in plan order."""
+    """Every rule of `scope` against `context`: runs of days with the same finding
+    collapsed to one ("Days 4–6: …"), the most severe first."""
     regimen = context.regimen
     found = [
         rule.finding(regimen, hit)
@@ -52,7 +54,7 @@ def run(scope: Scope, context: Context | LogContext) -> list[Finding]:
         if rule.scope == scope
         for hit in rule.check(context)
     ]
-    return sort_findings(found)
+    return sort_findings(collapse_runs(found))
 
 
 def checked(plan: Plan, regimen: Regimen) -> Plan:

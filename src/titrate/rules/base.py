@@ -6,10 +6,11 @@ every finding cites)."""
 from __future__ import annotations
 
 import inspect
+import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Literal
@@ -41,6 +42,9 @@ class Hit:
     day: int | None = None
     dose: int | None = None
     at: datetime | None = None
+    # A breach large enough to grade up (limits.grading) is reported more severely than
+    # the rule's usual severity; None keeps the rule's own.
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,7 @@ class Example:
     request: Mapping[str, object] = field(default_factory=dict)
     taper: bool = False
     log: LogExample | None = None
+    severity: Severity | None = None  # a breach graded up (limits.grading); None: the rule's
 
 
 def _example_lines(label: str, examples: Iterable[Example]) -> list[str]:
@@ -166,7 +171,7 @@ class Rule:
         return Finding(
             code=self.code,
             rule=self.slug,
-            severity=self.severity,
+            severity=hit.severity or self.severity,
             message=hit.message,
             day=hit.day,
             dose=hit.dose,
@@ -213,11 +218,50 @@ def rule(
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Plan order: by day and dose, the most severe first, then by code."""
+    """The most severe first; within a severity, plan order (day, dose), then code."""
     return sorted(
         findings,
-        key=lambda f: (f.day or 0, f.dose or 0, -SEVERITY_RANK[f.severity], f.code),
+        key=lambda f: (-SEVERITY_RANK[f.severity], f.day or 0, f.dose or 0, f.code),
     )
+
+
+# A message about one day starts "Day 5: " or "Day 5 (2026-12-05): "; what follows is
+# what the runs of days compare.
+_DAY_PREFIX = re.compile(r"^Day (\d+)(?: \((\d{4}-\d{2}-\d{2})\))?: ")
+
+
+def collapse_runs(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per rule per run of consecutive days with the same message: "Days
+    4–6: 100 mg in the day, over the 80 mg daily maximum." (the run's first dose and
+    instant are kept; `last_day` ends the run). Findings about no day stay as they are."""
+    kept: list[Finding] = []
+    open_runs: dict[tuple[str, str, str], int] = {}  # (code, severity, rest) → index in kept
+    for finding in sorted(findings, key=lambda f: (f.day or 0, f.dose or 0)):
+        match = _DAY_PREFIX.match(finding.message)
+        if finding.day is None or match is None or int(match.group(1)) != finding.day:
+            kept.append(finding)
+            continue
+        key = (finding.code, finding.severity, finding.message[match.end() :])
+        index = open_runs.get(key)
+        if index is not None and (kept[index].last_day or kept[index].day or 0) + 1 == finding.day:
+            kept[index] = kept[index].model_copy(update={"last_day": finding.day})
+            continue
+        open_runs[key] = len(kept)
+        kept.append(finding)
+    return [_run_message(finding) for finding in kept]
+
+
+def _run_message(finding: Finding) -> Finding:
+    if finding.last_day is None or finding.day is None:
+        return finding
+    match = _DAY_PREFIX.match(finding.message)
+    assert match is not None
+    days = f"Days {finding.day}–{finding.last_day}"
+    if match.group(2):
+        first = date.fromisoformat(match.group(2))
+        last = first + timedelta(days=finding.last_day - finding.day)
+        days += f" ({first.isoformat()} to {last.isoformat()})"
+    return finding.model_copy(update={"message": f"{days}: {finding.message[match.end() :]}"})
 
 
 def at_or_above(findings: Iterable[Finding], threshold: str) -> bool:

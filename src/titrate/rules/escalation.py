@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from titrate.citation import BASIS_TEXT
 from titrate.rules.base import Context, Example, Hit, rule
 
 
@@ -32,6 +33,12 @@ from titrate.rules.base import Context, Example, Hit, rule
             "tizanidine 2 → 8 mg (6 mg more per dose).",
             {"regimen": "tizanidine", "steps": "2x3:3,8x3:3"},
         ),
+        Example(
+            "baclofen 5 → 20 mg per dose after 3 days (15 mg more, over twice the labeled "
+            "5 mg): an error, past limits.grading.",
+            {"steps": "5x3:3,20x3:3"},
+            severity="error",
+        ),
     ],
 )
 def escalation_too_fast(ctx: Context) -> Iterator[Hit]:
@@ -42,7 +49,9 @@ def escalation_too_fast(ctx: Context) -> Iterator[Hit]:
     flagged). `limits.escalation` holds the fastest labeled rise (the largest increment,
     the fewest days); for a labeled range ("2 to 4 mg per dose, 1 to 4 days between
     increases") any rise within it passes, and a smaller or later rise is slower than
-    labeled and passes too. The same for a fixed ladder and for rule-based titration.
+    labeled and passes too. The same for a fixed ladder and for rule-based titration. A
+    warning, or an error when the rise is more than `limits.grading.increment_error_ratio`
+    times the largest labeled increment (a convention: twice).
     Why it matters: the slow start is what lets the patient adapt; rising faster than
     labeled brings on the drowsiness, dizziness and weakness the titration exists to avoid.
     """
@@ -53,6 +62,7 @@ def escalation_too_fast(ctx: Context) -> Iterator[Hit]:
     if not per_day_max:
         return
     start_mg = ctx.regimen.titration.start_mg
+    grading = ctx.regimen.limits.grading
     low = escalation.min_increment_mg_per_dose
     step_text = (
         f"{low}-{escalation.max_increment_mg_per_dose} mg"
@@ -85,6 +95,9 @@ def escalation_too_fast(ctx: Context) -> Iterator[Hit]:
         rise = dose_mg - level
         held = day - level_since
         too_big = rise > escalation.max_increment_mg_per_dose
+        severe = grading is not None and rise > (
+            escalation.max_increment_mg_per_dose * grading.increment_error_ratio
+        )
         too_soon = held < escalation.min_days_between_increases
         if too_big or too_soon:
             reasons = []
@@ -92,9 +105,19 @@ def escalation_too_fast(ctx: Context) -> Iterator[Hit]:
                 reasons.append(f"rises {rise} mg per dose (labeled: {step_text})")
             if too_soon:
                 reasons.append(f"after {held} day(s) (labeled: {days_text})")
+            graded = (
+                f" A rise over {grading.increment_error_ratio}× the largest labeled one is an "
+                f"error ({BASIS_TEXT[grading.basis]})."
+                if severe and grading is not None
+                else ""
+            )
             yield Hit(
-                f"Day {day}: {level} → {dose_mg} mg per dose " + " and ".join(reasons) + ".",
-                escalation,
+                f"Day {day}: {level} → {dose_mg} mg per dose "
+                + " and ".join(reasons)
+                + "."
+                + graded,
+                grading if severe and grading is not None else escalation,
                 day=day,
+                severity="error" if severe else None,
             )
         level, level_since = dose_mg, day

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from itertools import pairwise
 
+from titrate.citation import BASIS_TEXT
 from titrate.rules.base import Context, Example, Hit, rule
 
 
@@ -35,7 +36,7 @@ def over_daily_max(ctx: Context) -> Iterator[Hit]:
     for day in ctx.plan.days:
         if day.total_mg > limit.value:
             yield Hit(
-                f"Day {day.day} ({day.date.isoformat()}) totals {day.total_mg} mg, "
+                f"Day {day.day} ({day.date.isoformat()}): {day.total_mg} mg in the day, "
                 f"over the {limit.value} mg daily maximum.",
                 limit,
                 day=day.day,
@@ -51,33 +52,51 @@ def over_daily_max(ctx: Context) -> Iterator[Hit]:
     fails=[
         Example(
             "baclofen 25 mg per dose (the label's largest is 20 mg, implied by "
-            '"20 mg four times a day").',
+            '"20 mg four times a day"): a warning.',
             {"steps": "25x3:3"},
-        )
+        ),
+        Example(
+            "baclofen 60 mg once a day (3 times the largest single dose): an error, past "
+            "limits.grading's 1.5 times.",
+            {"steps": "5x3:3,10x3:3,60x1:3,10x3:3,5x3:3"},
+            severity="error",
+        ),
     ],
 )
 def over_single_dose(ctx: Context) -> Iterator[Hit]:
     """One administration exceeds the largest labeled single dose.
 
     What it does: compares every dose with the regimen's largest single dose; one finding
-    per day that has a dose over it.
+    per day that has a dose over it, a warning, or an error when the dose is more than
+    `limits.grading.single_dose_error_ratio` times the largest (a convention: 1.5).
     Why it matters: a day can stay under its maximum while one dose is larger than any the
     label describes, so the peak effect after that dose is unstudied.
     """
     limit = ctx.regimen.limits.max_single_mg
     if limit is None:
         return
+    grading = ctx.regimen.limits.grading
     flagged_days: set[int] = set()
     for dose in ctx.plan.doses:
         if dose.dose_mg > limit.value and dose.day not in flagged_days:
             flagged_days.add(dose.day)  # one finding per day keeps long plans readable
+            severe = grading is not None and (
+                dose.dose_mg > limit.value * grading.single_dose_error_ratio
+            )
+            graded = (
+                f" More than {grading.single_dose_error_ratio}× it: an error "
+                f"({BASIS_TEXT[grading.basis]})."
+                if severe and grading is not None
+                else ""
+            )
             yield Hit(
                 f"Day {dose.day}: {dose.dose_mg} mg per dose is over the largest single "
-                f"dose of {limit.value} mg.",
-                limit,
+                f"dose of {limit.value} mg.{graded}",
+                grading if severe and grading is not None else limit,
                 day=dose.day,
                 dose=dose.number,
                 at=dose.at,
+                severity="error" if severe else None,
             )
 
 
