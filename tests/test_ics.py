@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -182,3 +183,17 @@ def test_calendar_description_has_review_date_and_notes() -> None:
     assert "Review by 2027-01-14 (Thu 14 Jan 2027, day 45)" in text
     for note in plan.notes:
         assert f"Note: {note}" in text.split("\n")
+
+
+def test_a_calendar_in_a_zone_nobody_chose_is_refused(tmp_path: Path) -> None:
+    # A machine in UTC and no --tz: a phone in New York would ring at 03:00.
+    target = tmp_path / "plan.ics"
+    result = run("plan", "baclofen", "--start", "2026-12-01", "-o", str(target), env={"TZ": "UTC"})
+    assert result.exit_code == 2 and not target.exists()
+    assert result.stderr == (
+        "titrate: error: --tz: this machine's zone is UTC and no zone was given: the "
+        "calendar's reminders would ring at UTC times; give the patient's zone (for example "
+        "America/New_York)\n"
+    )
+    chosen = run("plan", "baclofen", "--start", "2026-12-01", "--tz", "UTC", "-f", "ics")
+    assert chosen.exit_code == 0  # UTC stated on purpose is the user's choice

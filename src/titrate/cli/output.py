@@ -49,6 +49,27 @@ def emit(
         write_stdout(data)
 
 
+# Names under which a machine says "UTC": a calendar in one of them, when nobody chose it,
+# rings at the wrong hour for almost every patient.
+_UTC_NAMES = frozenset(
+    {"UTC", "Etc/UTC", "Etc/UCT", "Etc/Zulu", "UCT", "Zulu", "Universal", "Etc/Universal"}
+)
+
+
+def refuse_unchosen_utc(fmt: str | None, output: Path | None, tz: str | None, zone: str) -> None:
+    """A calendar file needs the patient's zone: refuse one that fell back to a system
+    zone of UTC without --tz (other formats state the zone they use)."""
+    from titrate.render import format_for_path
+
+    name = fmt or (format_for_path(output) if output else None)
+    if name == "ics" and not tz and zone in _UTC_NAMES:
+        fail(
+            "this machine's zone is UTC and no zone was given: the calendar's reminders "
+            "would ring at UTC times; give the patient's zone (for example America/New_York)",
+            "timezone",
+        )
+
+
 def _terminal_options(options: RenderOptions) -> RenderOptions:
     import dataclasses
 

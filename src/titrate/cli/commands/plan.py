@@ -40,7 +40,13 @@ from titrate.cli.options import (
     WithOpt,
     build,
 )
-from titrate.cli.output import emit, load_catalog, render_options, write_findings_csv
+from titrate.cli.output import (
+    emit,
+    load_catalog,
+    refuse_unchosen_utc,
+    render_options,
+    write_findings_csv,
+)
 
 app = typer.Typer()
 
@@ -99,6 +105,7 @@ def _run(params: dict[str, Any]) -> None:
         catalog = load_catalog(params["regimen_files"])
         chosen = request.regimen_from(catalog)
         options = request.options()
+        refuse_unchosen_utc(params["fmt"], params["output"], params["tz"], options.timezone)
         shown = render_options(
             zone_name=options.timezone,
             prescriber=params["prescriber"],

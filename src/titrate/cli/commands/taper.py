@@ -31,7 +31,7 @@ from titrate.cli.options import (
     WithOpt,
     build,
 )
-from titrate.cli.output import emit, load_catalog
+from titrate.cli.output import emit, load_catalog, refuse_unchosen_utc
 
 app = typer.Typer()
 
@@ -101,5 +101,7 @@ def _run(params: dict[str, Any]) -> None:
     with input_errors():
         request = build(TaperRequest, params)
         result = request.plan(load_catalog(params["regimen_files"]))
+        if params["from_plan"] is None:  # a plan file states its own zone
+            refuse_unchosen_utc(params["fmt"], params["output"], params["tz"], result.timezone)
         emit(result, params["fmt"], params["output"])
     exit_for(result.findings, params["fail_on"].value)
