@@ -300,11 +300,16 @@ def test_html_is_self_contained_and_paper_ready(label_plan: Plan) -> None:
     for external in ("<link", "<script", "src=", "@import", "url("):
         assert external not in page
     assert "@page" in page and "size: auto" in page  # fits A4 and US Letter
-    assert page.count('aria-label="taken?"') == len(label_plan.doses)
-    assert page.count('class="step"') == 4  # a banner where each step starts
-    for day in label_plan.days:
-        assert f"<strong>{int(day.total_mg)} mg</strong>" in page  # daily totals
-    assert "No findings" in page
+    patient, pharmacist = page.split('<article class="pharmacist"', 1)
+    # a tick box for every dose, in the grid of days x dose times
+    assert patient.count('aria-label="tick when taken"') == len(label_plan.doses)
+    assert patient.count('class="step"') == 4  # a banner where each step starts
+    assert "Days 4–6: 1 tablet (10 mg) 3 times a day" in patient
+    assert '<span class="amount">1½ tablets</span> <span class="mg">(15 mg)</span>' in patient
+    for column in ('Morning<br><span class="clock">08:00', 'Midday<br><span class="clock">14:00'):
+        assert column in patient
+    assert "<main>" in page and '<th scope="col"' in page and '<th scope="row"' in page
+    assert "No findings" in pharmacist and "Dispensing summary" in pharmacist
 
 
 def test_html_paper_option_sets_the_page_size() -> None:
@@ -321,7 +326,13 @@ def test_html_prints_a_script_patient_name_as_text() -> None:
 
 def test_html_findings_boxed_at_top_and_beside_their_day(over_plan: Plan) -> None:
     page = output(OVER_MAX, "html").decode("utf-8")
-    box = page.split('role="alert"', 1)[1].split("</section>", 1)[0]
+    patient, pharmacist = page.split('<article class="pharmacist"', 1)
+    banner = patient.split('role="alert"', 1)[1].split("</section>", 1)[0]
+    assert "DO NOT USE THIS SCHEDULE AS WRITTEN: it goes over a limit." in banner
+    assert "Days 4–6 (2026-12-04 to 2026-12-06): 100 mg in the day" in banner
+    # every printed page repeats the banner in its margin (CSS-escaped)
+    assert '@bottom-left { content: "DO NOT USE THIS' in page
+    box = pharmacist.split('aria-labelledby="findings"', 1)[1].split("</section>", 1)[0]
     assert "DO NOT USE AS WRITTEN" in box
     # one line per rule broken on several days (each day's message is beside its day)
     assert (
@@ -330,9 +341,9 @@ def test_html_findings_boxed_at_top_and_beside_their_day(over_plan: Plan) -> Non
     assert "<strong>WARNING</strong> over-single-dose (TT102): Days 4–6:" in box
     for finding in over_plan.findings:
         assert finding.rule in box
-    day4 = page.split("Fri 4 Dec 2026</td>", 1)[1].split("</tbody>", 1)[0]
+    day4 = patient.split("Fri 4 Dec</span>", 1)[1].split("</tbody>", 1)[0]
     assert '<div class="day-finding error"><strong>ERROR</strong> over-daily-max:' in day4
-    day2 = page.split("Wed 2 Dec 2026</td>", 1)[1].split("</tbody>", 1)[0]
+    day2 = patient.split("Wed 2 Dec</span>", 1)[1].split("</tbody>", 1)[0]
     assert "day-finding" not in day2
 
 
@@ -452,7 +463,8 @@ def test_taper_plans_render_in_every_format() -> None:
         data = import_module(f"titrate.render.{fmt}").render(tapered, RenderOptions())
         assert data
     page = import_module("titrate.render.html").render(tapered, RenderOptions())
-    assert "Taper for <bdi>T</bdi>" in page
+    assert "Baclofen (oral) taper for <bdi>T</bdi>" in page  # the pharmacist's title
+    assert "stop. Do not restart without your prescriber." in page
 
 
 def test_boxed_warning_is_boxed_before_the_schedule_in_html_pdf_md() -> None:
@@ -462,8 +474,8 @@ def test_boxed_warning_is_boxed_before_the_schedule_in_html_pdf_md() -> None:
     boxed = NoticeRef(id="boxed", text="Example boxed warning text.", source="[B1] x", boxed=True)
     with_box = base.model_copy(update={"notices": [boxed, *base.notices]})
     page = import_module("titrate.render.html").render(with_box, RenderOptions())
-    box_at = page.index("⚠ BOXED WARNING")
-    assert box_at < page.index('<table class="schedule">')
+    box_at = page.index("⚠ Important warning (the label's boxed warning)")
+    assert box_at < page.index('<table class="grid">')
     assert page.count("Example boxed warning text.") == 1  # not repeated with the others
     text = import_module("titrate.render.md").render(with_box, RenderOptions())
     assert "> **⚠ BOXED WARNING:** Example boxed warning text." in text
@@ -509,29 +521,29 @@ def test_dantrolene_review_date_is_past_the_plan(dantrolene_plan: Plan) -> None:
 
 def test_html_shows_review_date_at_top_in_header_and_after_the_last_day() -> None:
     page = output(DANTROLENE, "html").decode("utf-8")
-    schedule_at = page.index('<table class="schedule">')
+    schedule_at = page.index('<table class="grid">')
     assert "<dt>Review by</dt><dd><bdi>Thu 14 Jan 2027 (day 45)</bdi></dd>" in page
-    top = page.index('<section class="alert review">')
+    top = page.index('<section class="alert review"')
     assert top < schedule_at
-    assert (
-        "<h2>⚑ REVIEW BY Thu 14 Jan 2027 (day 45), after the last day of this plan</h2>"
-        in page[top:schedule_at]
-    )
-    last_day = page.index("Mon 28 Dec 2026</td>")
-    after = page.index(
-        "⚑ Day 45 · Thu 14 Jan 2027: REVIEW BY THIS DATE (after the last day of this plan)"
-    )
-    assert last_day < after < page.index("</table>", schedule_at)
-    assert page.count(REVIEW_TEXT) == 2  # the box at the top and the row after day 28
+    assert '<h2 id="review">⚑ See your prescriber by Thu 14 Jan 2027</h2>' in page[top:schedule_at]
+    last_day = page.index("Mon 28 Dec</span>")
+    after = page.index("<strong>⚑ Thu 14 Jan 2027:</strong> see your prescriber.")
+    assert page.index("</table>", schedule_at) < after
+    assert last_day < after
+    assert page.count(REVIEW_TEXT) == 2  # the box at the top and the line after day 28
+    assert "and see your prescriber by Thu 14 Jan 2027 to decide whether to go on." in page
 
 
 def test_html_md_pdf_mark_the_review_day_within_a_longer_plan() -> None:
     page = output(DANTROLENE_LONG, "html").decode("utf-8")
-    day45 = page.split("Thu 14 Jan 2027</td>", 1)[1].split("</tbody>", 1)[0]
-    assert '<div class="day-finding review"><strong>⚑ REVIEW DAY</strong> if dantrolene' in day45
-    assert "after the last day" not in page
-    day44 = page.split("Wed 13 Jan 2027</td>", 1)[1].split("</tbody>", 1)[0]
-    assert "REVIEW" not in day44
+    day45 = page.split("Thu 14 Jan</span>", 1)[1].split("</tbody>", 1)[0]
+    assert (
+        '<div class="day-finding review"><strong>⚑ See your prescriber today</strong> '
+        "if dantrolene" in day45
+    )
+    assert "see your prescriber." not in page  # no line after the plan: it is within it
+    day44 = page.split("Wed 13 Jan</span>", 1)[1].split("</tbody>", 1)[0]
+    assert "prescriber" not in day44
     text = output(DANTROLENE_LONG, "md").decode("utf-8")
     (row45,) = [line for line in text.splitlines() if line.startswith("| 45 |")]
     assert "**⚑ REVIEW DAY** if dantrolene has brought no clear benefit" in row45
@@ -579,9 +591,9 @@ def test_boxed_warning_stands_out_and_is_not_said_twice(dantrolene_plan: Plan) -
     words = "an cause serious, sometimes fatal, liver injury"
     assert words in boxed.text
     page = output(DANTROLENE, "html").decode("utf-8")
-    box = page.split('<section class="alert boxed-warning">', 1)[1].split("</section>", 1)[0]
-    assert "<h2>⚠ BOXED WARNING</h2>" in box and words in box
-    assert page.index("boxed-warning") < page.index('<table class="schedule">')
+    box = page.split('<section class="alert boxed-warning"', 1)[1].split("</section>", 1)[0]
+    assert ">⚠ Important warning (the label's boxed warning)</h2>" in box and words in box
+    assert page.index("boxed-warning") < page.index('<table class="grid">')
     assert ".alert.boxed-warning { border-width: 3pt; }" in page
     text = output(DANTROLENE, "md").decode("utf-8")
     assert f"> **⚠ BOXED WARNING:** Dantrolene c{words}" in text

@@ -159,8 +159,9 @@ def check_html(value: str, data: bytes) -> None:
     assert page.tags == plain.tags  # nothing injected: no <script>, <img>, <a> …
     assert page.attributes == plain.attributes  # … and no onerror=
     assert "<bdi>" in markup
-    # h1, running table header, and the patient, prescriber and pharmacy fields
-    assert page.inside("bdi").count(value) == 5
+    # the patient's h1 and "ask your pharmacist … or your prescriber" line, the
+    # pharmacist's h1 and its patient, prescriber and pharmacy fields
+    assert page.inside("bdi").count(value) == 7
     assert page.inside("bdi").count(PLAIN) == 0
     assert page.inside("title") == [title(f"{FSI}{value}{PDI}")]
     # the name never appears in text that is not isolated
@@ -231,12 +232,12 @@ RTL_NOTE = "right-to-left text is shown here in the order it was typed"
 
 def check_pdf(key: str, value: str, data: bytes) -> None:
     assert data.startswith(b"%PDF-")
-    assert pdf_pages(data) <= 2  # as the plain 12-day plan
+    assert pdf_pages(data) <= 3  # as the plain 12-day plan with its overdose and disposal notes
     text = pdf_text(data)
     flat = collapsed(text)
     if key == "long":
         # h1 and the three fields are cut at 120 characters and say so
-        assert flat.count("x…") == 4 + 2  # … and the schedule's and page 2's title lines
+        assert flat.count("x…") == 4 + 3  # … and the title lines of the later pages
         assert flat.count(TRUNCATED) == 4
         compact = "".join(text.split())
         assert compact.count("x" * 120 + "…" + TRUNCATED.replace(" ", "")) == 4

@@ -62,6 +62,23 @@ PrescriberOpt = Annotated[
 PharmacyOpt = Annotated[
     str | None, typer.Option(metavar="NAME", help="Pharmacy, printed on html/pdf/md.")
 ]
+PharmacyPhoneOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pharmacy-phone",
+        metavar="PHONE",
+        help="The pharmacy's phone number, printed where the patient looks for help (html).",
+    ),
+]
+SheetOpt = Annotated[
+    str,
+    typer.Option(
+        "--sheet",
+        metavar="both|patient|pharmacist",
+        help="html: the patient's pages and the pharmacist's page (both, the default), or "
+        "one of them.",
+    ),
+]
 PrintedOnOpt = Annotated[
     str | None,
     typer.Option(

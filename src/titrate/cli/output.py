@@ -113,6 +113,8 @@ def render_options(
     printed_on: str | None,
     remind_minutes: int,
     paper: str | None,
+    pharmacy_phone: str | None = None,
+    sheet: str = "both",
 ) -> RenderOptions:
     """Command-line strings → RenderOptions; 'today' for --printed-on is resolved here."""
     from titrate.clock import today_in
@@ -128,7 +130,13 @@ def render_options(
             fail(f"{paper!r} is not a paper size (choose {' or '.join(PAPER_SIZES)})", "paper")
     check_text(prescriber, "prescriber")
     check_text(pharmacy, "pharmacy")
+    check_text(pharmacy_phone, "pharmacy_phone")
+    sheets = ("both", "patient", "pharmacist")
+    if sheet not in sheets:
+        fail(f"{sheet!r} is not a sheet (choose {', '.join(sheets)})", "sheet")
     return RenderOptions(
+        pharmacy_phone=pharmacy_phone,
+        sheet=sheet,  # type: ignore[arg-type]  # checked against `sheets` above
         prescriber=prescriber,
         pharmacy=pharmacy,
         printed_on=parse_date(printed_on, "printed_on") if printed_on else today_in(zone_name),

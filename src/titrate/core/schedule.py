@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from titrate.citation import BASIS_TEXT, cite
+from titrate.citation import BASIS_TEXT, citations, cite
 from titrate.clock import local_instant, zone
 from titrate.core.ending import default_action, plan_end
 from titrate.errors import InputError
@@ -500,4 +500,9 @@ def regimen_ref(regimen: Regimen) -> RegimenRef:
         max_daily_mg=limits.max_daily_mg.value,
         max_single_mg=limits.max_single_mg.value if limits.max_single_mg else None,
         max_doses_per_day=int(limits.max_doses_per_day.value) if limits.max_doses_per_day else None,
+        source="; ".join(
+            dict.fromkeys(
+                citations(regimen, regimen.titration) + citations(regimen, limits.max_daily_mg)
+            )
+        ),
     )

@@ -193,6 +193,7 @@ class RegimenRef(BaseModel):
     max_daily_mg: Mg
     max_single_mg: Mg | None = None
     max_doses_per_day: int | None = None
+    source: str = Field(default="", description="citation of the dose ladder and the daily maximum")
 
 
 class NoticeRef(BaseModel):

@@ -9,7 +9,7 @@ import importlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from titrate.errors import InputError
 from titrate.model import Plan
@@ -26,6 +26,9 @@ class RenderOptions:
     printed_on: date | None = None
     remind_minutes: int = 10
     paper: str | None = None  # "a4" or "letter"; None: HTML fits either, PDF uses A4
+    pharmacy_phone: str | None = None  # printed where the patient looks for help
+    # The HTML handout: the patient's pages, the pharmacist's page, or both (default).
+    sheet: Literal["both", "patient", "pharmacist"] = "both"
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,10 @@ def environment() -> Environment:
 
 
 def render(plan: Plan, options: RenderOptions) -> str:
+    from titrate.render.handout import build_handout, css_string, margin_name
+
     view = build_view(plan, options)
+    handout = build_handout(plan, view)
     # Day, Date, Time, Dose, [Amount], Taken, Day total, Findings
     columns = 8 if view.has_amounts else 7
     # <title> cannot hold markup: the name is isolated with Unicode isolate characters.
@@ -47,6 +50,15 @@ def render(plan: Plan, options: RenderOptions) -> str:
         .get_template("plan.html")
         .render(
             view=view,
+            handout=handout,
+            sheet=options.sheet,
+            pharmacy_phone=options.pharmacy_phone,
+            pharmacy=options.pharmacy,
+            prescriber=options.prescriber,
+            zone_text=f"{plan.timezone} local time",
+            name_css=css_string(margin_name(view.patient)),
+            range_css=css_string(f"{plan.regimen.name} · {handout.date_range}"),
+            banner_css=css_string(handout.banner) if handout.banner else None,
             columns=columns,
             page_title=page_title,
             page_size=_PAGE_SIZE.get(options.paper, "auto"),

@@ -43,6 +43,8 @@ NOTICE_HEADINGS = {
     "missed-dose": "If a dose is missed",
     "never-stop-suddenly": "Never stop suddenly",
     "drowsiness": "Drowsiness, alcohol and driving",
+    "overdose": "If someone takes too much",
+    "disposal": "What is left over",
 }
 
 PAPER_SIZES = ("a4", "letter")
@@ -263,6 +265,7 @@ class NoticeView:
     source: str
     source_short: str
     boxed: bool  # the label's boxed warning: shown in a box at the top, not with the rest
+    notice_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -539,6 +542,7 @@ def build_view(plan: Plan, options: RenderOptions) -> PlanView:
                 notice.source,
                 short_citation(notice.source),
                 notice.boxed,
+                notice.id,
             )
             for notice in plan.notices
         ],

@@ -20,6 +20,7 @@ from titrate.cli.options import (
     PaperOpt,
     PatientOpt,
     PharmacyOpt,
+    PharmacyPhoneOpt,
     PlanFormatOpt,
     PregnantOpt,
     PrescriberOpt,
@@ -29,6 +30,7 @@ from titrate.cli.options import (
     RegimenFiles,
     RemindMinutesOpt,
     RenalAdjustOpt,
+    SheetOpt,
     StartOpt,
     StepMgOpt,
     StepsOpt,
@@ -87,6 +89,8 @@ def plan(
     output: OutputOpt = None,
     prescriber: PrescriberOpt = None,
     pharmacy: PharmacyOpt = None,
+    pharmacy_phone: PharmacyPhoneOpt = None,
+    sheet: SheetOpt = "both",
     printed_on: PrintedOnOpt = None,
     remind_minutes: RemindMinutesOpt = 10,
     paper: PaperOpt = None,
@@ -113,6 +117,8 @@ def _run(params: dict[str, Any]) -> None:
             printed_on=params["printed_on"],
             remind_minutes=params["remind_minutes"],
             paper=params["paper"],
+            pharmacy_phone=params["pharmacy_phone"],
+            sheet=params["sheet"],
         )
         from titrate.core.pipeline import plan as build_plan
 
