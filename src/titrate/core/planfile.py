@@ -5,7 +5,8 @@ A plan file is trusted only as far as it is consistent: `audit`, `missed` and
 until its days no longer match its doses is refused with the file, line and field rather
 than used. Checked: every dose belongs to a listed day, falls on that day's date in the
 plan's zone with that zone's UTC offset, and carries that day's step; dose numbers run
-1, 2, 3 … in time order; the days run one calendar day apart from the plan's start; each
+1, 2, 3 … in time order; the days run one calendar day apart from the plan's start (dates
+the zone skipped passed over); each
 day's dose count and total are the sum of its doses. A consistent plan with a dose that
 breaks a limit is not refused: its findings are computed afresh from the regimen data.
 """
@@ -69,16 +70,20 @@ def load_plan(path: Path) -> Plan:
 def inconsistency(plan: Plan, *, totals: bool = True) -> tuple[tuple[str | int, ...], str] | None:
     """The first place where a plan contradicts itself, as (JSON path, what is wrong);
     `totals`: also compare each day's dose count and total with its doses."""
-    from titrate.clock import zone
+    from titrate.clock import PlanDates, zone
 
     try:
         tz = zone(plan.timezone)
     except InputError as exc:
         return ("timezone",), exc.message
+    dates = PlanDates(plan.start, tz)  # as the plan was written: dates the zone skipped are passed
     for index, day in enumerate(plan.days):
         if day.day != index + 1:
             return ("days", index, "day"), f"day {day.day} where day {index + 1} was expected"
-        expected = plan.start + timedelta(days=index)
+        try:
+            expected = dates.take()
+        except OverflowError:
+            return ("days", index, "date"), f"day {day.day} would fall after 9999-12-31"
         if day.date != expected:
             return (
                 ("days", index, "date"),
@@ -117,10 +122,11 @@ def inconsistency(plan: Plan, *, totals: bool = True) -> tuple[tuple[str | int, 
                 (*where, "step"),
                 f"dose {dose.number} is step {dose.step}, its day {day.day} step {day.step}",
             )
-        if previous is not None and dose.at <= previous:
+        # Equal instants are allowed: two wall times in one spring-forward gap share its end.
+        if previous is not None and dose.at < previous:
             return (
                 (*where, "at"),
-                f"dose {dose.number} at {dose.at.isoformat()} is not after dose {dose.number - 1}",
+                f"dose {dose.number} at {dose.at.isoformat()} is before dose {dose.number - 1}",
             )
         previous = dose.at
         day_mg[dose.day] += dose.dose_mg
