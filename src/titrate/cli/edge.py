@@ -41,7 +41,23 @@ def fail(message: str, field: str | None = None) -> NoReturn:
 
 
 def say_error(text: str) -> None:
-    sys.stderr.write(f"titrate: error: {text}\n")
+    say(f"titrate: error: {text}")
+
+
+def say(line: str) -> None:
+    """One line on stderr; a closed or broken stderr must not change the exit status."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(line + "\n")
+        stream.flush()
+    except (OSError, ValueError, UnicodeEncodeError):
+        try:
+            stream.write(line.encode("ascii", "backslashreplace").decode("ascii") + "\n")
+            stream.flush()
+        except (OSError, ValueError):
+            pass
 
 
 @contextmanager
@@ -49,8 +65,11 @@ def input_errors() -> Iterator[None]:
     """Bad input → one line on stderr and exit status 2."""
     from pydantic import ValidationError
 
+    from titrate.io import tracking_inputs
+
     try:
-        yield
+        with tracking_inputs():
+            yield
     except InputError as exc:
         say_error(exc.describe(flag))
         raise typer.Exit(2) from None
