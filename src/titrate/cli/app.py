@@ -33,6 +33,10 @@ class LazyGroup(typer.core.TyperGroup):
     ) -> object:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        refused = control_in_arguments(sys.argv[1:] if args is None else list(args))
+        if refused is not None:
+            edge.say_error(refused)
+            sys.exit(2)
         try:
             status = super().main(args, prog_name, complete_var, False, **extra)
         except click.exceptions.ClickException as exc:
@@ -77,6 +81,25 @@ app = typer.Typer(
     add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def control_in_arguments(arguments: list[str]) -> str | None:
+    """The first argument holding a control character (an ESC in --patient would reach the
+    terminal and the page raw), named by its option; None when every argument is clean."""
+    from titrate.io.text import text_problem
+
+    for index, argument in enumerate(arguments):
+        problem = text_problem(argument)
+        if problem is None:
+            continue
+        if argument.startswith("--") and "=" in argument:
+            named = argument.split("=", 1)[0]
+        elif index > 0 and arguments[index - 1].startswith("-"):
+            named = arguments[index - 1]
+        else:
+            named = f"argument {index + 1}"
+        return f"{named}: text holds {problem}"
+    return None
 
 
 def usage_line(exc: click.exceptions.ClickException) -> str:

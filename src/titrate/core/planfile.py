@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from titrate.errors import InputError
 from titrate.io.jsontext import JSONTextError, json_lines, loads
+from titrate.io.text import walk_strings
 from titrate.io.yamltext import line_for, read_text
 from titrate.model import Plan
 from titrate.model.units import decimal_text
@@ -40,6 +41,11 @@ def parse_plan_json(text: str, name: str, *, totals: bool = False) -> Plan:
         raise InputError(message, f"{name}:{exc.lineno}" if exc.lineno else name) from None
     if not isinstance(data, dict) or "doses" not in data:
         raise InputError("not a titrate plan (expected the JSON of `titrate plan -f json`)", name)
+    refused = walk_strings(data)
+    if refused is not None:
+        text_at, reason = refused
+        dotted = ".".join(str(part) for part in text_at)
+        raise InputError(f"{dotted}: text holds {reason}", _where(text, name, text_at))
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:

@@ -109,8 +109,14 @@ def parse_times(spec: str, field: str = "times", where: str | None = None) -> li
     return times
 
 
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_date(text: str, field: str = "start", where: str | None = None) -> date:
+    """Only YYYY-MM-DD, as the message says (`date.fromisoformat` also takes 20261201)."""
     try:
+        if not _DATE_RE.fullmatch(text.strip()):
+            raise ValueError(text)
         return date.fromisoformat(text.strip())
     except ValueError:
         raise InputError(
