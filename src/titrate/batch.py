@@ -377,6 +377,10 @@ class Planner:
                 # an error of no particular field is about the row's regimen
                 located = exc.where is not None or exc.field is not None
                 message = exc.describe(column_for_field) if located else f"regimen: {exc}"
+            except OverflowError:
+                message = (
+                    "start: the plan reaches the end of the calendar (0001-01-01 or 9999-12-31)"
+                )
             except ValidationError as exc:
                 first = exc.errors(include_url=False)[0]
                 field = str(first["loc"][0]) if first["loc"] else "request"

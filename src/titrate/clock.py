@@ -175,12 +175,17 @@ def skipped_date_note(skipped: date, tz: ZoneInfo, day_number: int, on: date) ->
 
 def between(earlier: datetime, later: datetime) -> timedelta:
     """The time from one instant to another, on instants (never on wall clocks)."""
-    return later.astimezone(UTC) - earlier.astimezone(UTC)
+    return instant_key(later) - instant_key(earlier)
 
 
-def instant_key(value: datetime) -> datetime:
-    """A sort key that orders by instant (datetimes sharing a ZoneInfo sort by wall)."""
-    return value.astimezone(UTC)
+_EPOCH = datetime(1970, 1, 1)
+
+
+def instant_key(value: datetime) -> timedelta:
+    """The instant as time since 1970-01-01 UTC: orders and subtracts by instant (datetimes
+    sharing a ZoneInfo compare by wall clock), and, unlike `astimezone(UTC)`, cannot
+    overflow at the calendar's ends (0001-01-01 08:00 in Tokyo is still an instant)."""
+    return value.replace(tzinfo=None) - _EPOCH - (value.utcoffset() or timedelta(0))
 
 
 def fixed(value: datetime) -> datetime:

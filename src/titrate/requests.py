@@ -285,7 +285,7 @@ def plan_file_and_regimen(path: Path, catalog: Catalog | None) -> tuple[Plan, Re
     """A plan JSON file and its regimen (by the plan's regimen id), with the plan's
     findings checked afresh against the regimen data."""
     from titrate.catalog import get_regimen
-    from titrate.core.planfile import load_plan
+    from titrate.core.planfile import load_plan, regimen_mismatch
     from titrate.rules import checked
 
     loaded = load_plan(path)
@@ -293,6 +293,9 @@ def plan_file_and_regimen(path: Path, catalog: Catalog | None) -> tuple[Plan, Re
         chosen = get_regimen(loaded.regimen.id, catalog)
     except InputError as exc:
         raise InputError(f"{exc.template} (the plan's regimen)", str(path)) from None
+    mismatch = regimen_mismatch(loaded, chosen)
+    if mismatch is not None:
+        raise InputError(mismatch, str(path))
     return checked(loaded, chosen), chosen
 
 

@@ -25,7 +25,7 @@ from titrate.errors import InputError
 from titrate.io.jsontext import JSONTextError, json_lines, loads
 from titrate.io.text import walk_strings
 from titrate.io.yamltext import line_for, read_text
-from titrate.model import Plan
+from titrate.model import Plan, Regimen
 from titrate.model.units import decimal_text
 
 
@@ -168,3 +168,20 @@ def _where(text: str, name: str, loc: tuple[Any, ...] | list[Any]) -> str:
     except (ValueError, IndexError):  # pragma: no cover - the text parsed as JSON already
         line = None
     return f"{name}:{line}" if line else name
+
+
+def regimen_mismatch(plan: Plan, regimen: Regimen) -> str | None:
+    """Where a plan file's copy of its regimen (id, name, limits) disagrees with the
+    regimen of that id: a file whose `regimen.id` was changed to another drug must not be
+    judged by that drug's limits as if it were its plan."""
+    from titrate.core.schedule import regimen_ref
+
+    written, current = plan.regimen.model_dump(), regimen_ref(regimen).model_dump()
+    for key, value in written.items():
+        if current.get(key) != value:
+            return (
+                f"regimen.{key}: the plan says {value!r} but regimen {regimen.id!r} has "
+                f"{current.get(key)!r}; the plan file is inconsistent (edited, or written with "
+                "other regimen data): write it again with `titrate plan -f json`"
+            )
+    return None

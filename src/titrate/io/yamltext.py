@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,7 @@ def _not_json(node: Any) -> str | None:
 
 
 def _kind(value: Any) -> str:
-    if isinstance(value, set | frozenset):
+    if isinstance(value, AbstractSet):
         return "a set"
     if isinstance(value, bytes):
         return "binary data"
