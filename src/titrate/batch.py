@@ -250,7 +250,15 @@ def _csv_header(text: str, name: str, number: int) -> list[str]:
 def _csv_id(values: list[str], id_index: int | None) -> str | None:
     if id_index is None or id_index >= len(values):
         return None
-    return values[id_index].strip() or None
+    return _printable_id(values[id_index].strip() or None)
+
+
+def _printable_id(value: str | None) -> str | None:
+    """An id is echoed in every output record: one holding a control character is not
+    echoed (the row's error names the problem instead)."""
+    from titrate.io.text import text_problem
+
+    return None if value is not None and text_problem(value) is not None else value
 
 
 def _json_requests(lines: Iterator[Line]) -> Iterator[Request]:
@@ -278,6 +286,8 @@ def _json_requests(lines: Iterator[Line]) -> Iterator[Request]:
 def _json_request(row: int, number: int, data: dict[str, Any]) -> Request:
     raw_id = data.get("id")
     request_id = raw_id if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
+    if isinstance(request_id, str) and _printable_id(request_id) is None:
+        return Request(row, None, {}, f"line {number}: id: must be printable text")
     if raw_id is not None and request_id is None:
         return Request(row, None, {}, "id: must be text or a whole number")
     fields: Fields = {}
