@@ -149,6 +149,8 @@ def test_byte_damage_costs_only_the_damaged_rows(operations: list[tuple[int, str
     for record in out:
         text = json.dumps(record, ensure_ascii=False)
         assert "\x1b" not in text and "\x00" not in text and "\u202e" not in text
+    if physical[0] != CLEAN.split(b"\n")[0]:
+        return  # another header: the rows are read against it (and may all mismatch)
     intact = [line for line in CLEAN.split(b"\n")[1:] if line and line in physical[1:]]
     planned = sum("plan" in record for record in out)
     assert planned >= len(intact) - (1 if physical[-1] and physical[-1] in intact else 0)
