@@ -347,9 +347,6 @@ def _readable(
             yield number, _reject(number, _line_problem(problem), "")
         elif len(text) > MAX_LINE_CHARS:
             yield number, _reject(number, f"line longer than {MAX_LINE_CHARS} characters", text)
-        elif (control := text_problem(text)) is not None:
-            # refused here so that nothing raw reaches the audit's table or page
-            yield number, _reject(number, f"the line holds {control}", _printable(text))
         elif text.strip():
             yield number, text
 
@@ -383,6 +380,11 @@ def _csv_rows(rows: Iterator[Line], name: str) -> Iterator[tuple[int, RawRow | R
                 yield number, _reject(number, "a header row in the middle of the log", text)
                 continue
         first = False
+        control = text_problem(text)
+        if control is not None:
+            # refused here so that nothing raw reaches the audit's table or page
+            yield number, _reject(number, f"the line holds {control}", _printable(text))
+            continue
         yield number, _csv_fields(number, text, cells, columns)
 
 
