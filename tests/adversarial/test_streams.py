@@ -148,3 +148,13 @@ def test_a_termination_signal_during_batch_output_removes_the_temporary_file(
     assert process.returncode == 128 + signal_number
     assert stderr.decode() == f"titrate: stopped by signal {signal_number}\n"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["rows.csv"]
+
+
+def test_an_output_that_is_a_symlink_loop_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    result = run("plan", "baclofen", "-f", "json", "-o", str(tmp_path / "a"))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"titrate: error: {tmp_path / 'a'}: cannot write: too many levels of symbolic links\n"
+    )

@@ -117,6 +117,8 @@ def _target(path: Path) -> tuple[Path, bool]:
             return path, False  # a device or pipe: write to it, never replace it
     except OSError as exc:
         raise InputError(_cannot(exc), str(path)) from None
+    except RuntimeError:  # Python before 3.13 reports a symlink loop this way
+        raise InputError("cannot write: too many levels of symbolic links", str(path)) from None
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"folder {str(folder)!r} does not exist", str(path))
