@@ -157,9 +157,19 @@ def test_missing_file_and_bad_bytes_name_the_file_and_line(tmp_path: Path) -> No
     source = tmp_path / "latin1.csv"
     source.write_bytes(HEADER.encode() + LABEL_ROW.encode() + b"p3,baclofen,,,,,,,,Jos\xe9\n")
     result = run("batch", str(source), "-o", str(tmp_path / "out.jsonl"))
+    # the bad byte costs its row only (issue 16): row 1 is planned, row 2 is an error record
     assert result.exit_code == 2
-    assert result.stderr == f"titrate: error: {source}:3: not UTF-8 text (byte 23 of the line)\n"
-    assert not (tmp_path / "out.jsonl").exists()
+    assert result.stderr == (
+        f"titrate: error: {source}: 1 of 2 rows invalid (first: row 2: line 3: not UTF-8 "
+        "text (byte 23 of the line)); their lines are error records\n"
+    )
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [(r["row"], "plan" in r) for r in records] == [(1, True), (2, False)]
+    assert records[1] == {
+        "row": 2,
+        "id": None,
+        "error": "line 3: not UTF-8 text (byte 23 of the line)",
+    }
 
 
 def test_findings_exit_1_and_invalid_rows_win_with_2(tmp_path: Path) -> None:

@@ -197,7 +197,8 @@ def test_ids_are_stable_and_patient_is_in_the_bundle() -> None:
 
 
 def test_a_dose_moved_by_a_skipped_hour_gets_its_own_dosage() -> None:
-    # 01:30 does not exist in London on 2027-03-28; the plan moves that dose to 02:30, and
+    # 01:30 does not exist in London on 2027-03-28; the plan moves that dose to 02:00 (the
+    # end of the gap), and
     # the export says exactly that instead of claiming 01:30 for the whole step.
     args = ["plan", "baclofen", "--start", "2027-03-26", "--tz", "Europe/London"]
     document, _ = export([*args, "--times", "01:30,14:00,20:00"])
@@ -205,7 +206,7 @@ def test_a_dose_moved_by_a_skipped_hour_gets_its_own_dosage() -> None:
     dosages = request_of(document)["dosageInstruction"]
     moved = [d for d in dosages if d["timing"]["repeat"]["boundsPeriod"]["start"] == "2027-03-28"]
     assert [d["timing"]["repeat"]["timeOfDay"] for d in moved] == [
-        ["02:30:00", "14:00:00", "20:00:00"]
+        ["02:00:00", "14:00:00", "20:00:00"]
     ]
     assert [d["sequence"] for d in dosages] == [1, 2, 3, 4, 5]
 
@@ -290,4 +291,4 @@ def test_plan_notes_are_notes() -> None:
     notes = [note["text"] for note in request_of(document)["note"]]
     assert the_plan.notes and all(note in notes for note in the_plan.notes)
     times = [d["timing"]["repeat"]["timeOfDay"] for d in request_of(document)["dosageInstruction"]]
-    assert times == [["02:30:00"], ["03:30:00"], ["02:30:00"]]
+    assert times == [["02:30:00"], ["03:00:00"], ["02:30:00"]]

@@ -21,14 +21,15 @@ def test_label_times_keep_local_clock_across_spring_forward() -> None:
     assert at[6] == "2027-03-28T08:00:00+01:00"
 
 
-def test_a_dose_in_the_skipped_hour_moves_forward_and_says_so() -> None:
-    # New York springs forward at 02:00 on 2027-03-14: 02:30 does not exist that day.
+def test_a_dose_in_the_skipped_hour_moves_to_the_end_of_the_gap_and_says_so() -> None:
+    # New York springs forward at 02:00 on 2027-03-14: 02:30 does not exist that day; the
+    # dose is at 03:00, when the clocks change (never later than a dose after the gap).
     plan = plan_json(
         "--start", "2027-03-13", "--tz", "America/New_York", "--steps", "5x1:3", "--times", "02:30"
     )
     assert [dose["at"] for dose in plan["doses"]] == [
         "2027-03-13T02:30:00-05:00",
-        "2027-03-14T03:30:00-04:00",
+        "2027-03-14T03:00:00-04:00",
         "2027-03-15T02:30:00-04:00",
     ]
     assert any("2027-03-14 02:30 does not exist" in note for note in plan["notes"])

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from titrate.errors import InputError
 from titrate.io.jsontext import JSONTextError, loads
+from titrate.io.lines import Line
 from titrate.requests import PlanRequest
 
 if TYPE_CHECKING:
@@ -113,18 +114,17 @@ def column_name(text: str) -> str:
     return text.strip().lower().replace("-", "_")
 
 
-def _text_lines(stream: IO[bytes], name: str, progress: Progress | None) -> Iterator[str]:
-    """Decode a byte stream line by line (so a bad byte names its line), BOM tolerated."""
+def _text_lines(stream: IO[bytes], name: str, progress: Progress | None) -> Iterator[Line]:
+    """The stream's physical lines, each decoded on its own (a bad byte costs its line
+    only) and capped in length (`io.lines`), BOM tolerated."""
     from titrate.io.lines import read_lines
 
     read = 0
     for line in read_lines(stream, name):
         read = line.bytes_read
-        if line.text is None:
-            raise InputError(line.problem or "cannot read", f"{name}:{line.number}")
         if progress is not None and line.number % PROGRESS_EVERY == 0:
             progress(read)
-        yield line.text + "\n"
+        yield line
     if progress is not None:
         progress(read)
 
@@ -144,45 +144,57 @@ def read_requests(
 ) -> Iterator[Request]:
     """The requests of a CSV or JSON Lines byte stream, one at a time.
 
-    Problems with the whole file (no header, an unknown or repeated column, bytes that
-    are not UTF-8) raise InputError; problems with one row become that row's error.
+    Problems with the whole file (empty, no header, an unknown or repeated column, a
+    header and no rows) raise InputError; a damaged row (bytes that are not UTF-8, a
+    quote that never closes, a control character) becomes that row's error and costs
+    nothing else: one physical line is one row, so a quote ends at the end of its line.
     """
     lines = _text_lines(stream, name, progress)
-    skipped = 0  # blank lines before the first line with text (so line numbers stay true)
     for first in lines:
-        if first.strip():
+        if first.text is None:
+            raise InputError(first.problem or "cannot read", f"{name}:{first.number}")
+        if first.text.strip():
             break
-        skipped += 1
     else:
         raise InputError("no requests: the file is empty", name)
-    if is_json_lines(path, first):
-        yield from _json_requests(_chain_one(first, lines), skipped)
-    else:
-        yield from _csv_requests(_chain_one(first, lines), name, skipped)
+    rest = _chain_one(first, lines)
+    requests = (
+        _json_requests(rest) if is_json_lines(path, first.text) else _csv_requests(rest, name)
+    )
+    count = 0
+    for count, request in enumerate(requests, start=1):  # noqa: B007 - counted for below
+        yield request
+    if count == 0 and not is_json_lines(path, first.text):
+        raise InputError("no requests: the file has a header and no rows", name)
 
 
-def _chain_one(first: str, rest: Iterator[str]) -> Iterator[str]:
+def _chain_one(first: Line, rest: Iterator[Line]) -> Iterator[Line]:
     yield first
     yield from rest
 
 
-def _csv_requests(lines: Iterator[str], name: str, skipped: int) -> Iterator[Request]:
-    reader = csv.reader(lines, strict=True)
-    header = _csv_header(reader, name, skipped)
+def _csv_requests(lines: Iterator[Line], name: str) -> Iterator[Request]:
+    header_line = next(lines)
+    assert header_line.text is not None  # read_requests checked it
+    header = _csv_header(header_line.text, name, header_line.number)
     width = len(header)
     id_index = header.index("id") if "id" in header else None
     row = 0
-    while True:
+    for line in lines:
+        if line.text is not None and not line.text.strip():
+            continue  # a blank line is not a request
+        if line.text is None:
+            row += 1
+            yield Request(row, None, {}, f"line {line.number}: {line.problem}")
+            continue
         try:
-            values = next(reader)
-        except StopIteration:
-            return
+            values = next(csv.reader([line.text], strict=True))
         except csv.Error as exc:
             row += 1
-            yield Request(row, None, {}, f"line {skipped + reader.line_num}: not valid CSV: {exc}")
+            yield Request(row, None, {}, f"line {line.number}: not valid CSV: {exc}")
             continue
         if not any(value.strip() for value in values):
-            continue  # a blank line or a row of empty cells is not a request
+            continue  # a row of empty cells is not a request
         row += 1
         request_id = _csv_id(values, id_index)
         if len(values) != width:
@@ -190,23 +202,38 @@ def _csv_requests(lines: Iterator[str], name: str, skipped: int) -> Iterator[Req
                 row,
                 request_id,
                 {},
-                f"line {skipped + reader.line_num}: {len(values)} fields but the header has "
+                f"line {line.number}: {len(values)} fields but the header has "
                 f"{width} columns (check the commas and quotes)",
             )
             continue
         fields: Fields = {
             column: value.strip() or None for column, value in zip(header, values, strict=True)
         }
+        refused = _control_in(fields)
+        if refused is not None:
+            yield Request(row, request_id, {}, f"line {line.number}: {refused}")
+            continue
         yield Request(row, request_id, fields)
 
 
-def _csv_header(reader: Any, name: str, skipped: int) -> list[str]:
+def _control_in(fields: Fields) -> str | None:
+    """The first cell holding a control character, named by its column."""
+    from titrate.io.text import text_problem
+
+    for column, value in fields.items():
+        problem = text_problem(value) if value else None
+        if problem is not None:
+            return f"{column}: text holds {problem}"
+    return None
+
+
+def _csv_header(text: str, name: str, number: int) -> list[str]:
+    where = f"{name}:{number}"
     try:
-        raw = next(reader)
+        raw = next(csv.reader([text], strict=True))
     except csv.Error as exc:
-        raise InputError(f"header is not valid CSV: {exc}", f"{name}:{skipped + 1}") from None
+        raise InputError(f"header is not valid CSV: {exc}", where) from None
     header = [column_name(cell) for cell in raw]
-    where = f"{name}:{skipped + reader.line_num}"
     for position, column in enumerate(header):
         if column not in COLUMNS:
             shown = raw[position].strip()
@@ -223,31 +250,44 @@ def _csv_header(reader: Any, name: str, skipped: int) -> list[str]:
 def _csv_id(values: list[str], id_index: int | None) -> str | None:
     if id_index is None or id_index >= len(values):
         return None
-    return values[id_index].strip() or None
+    return _printable_id(values[id_index].strip() or None)
 
 
-def _json_requests(lines: Iterator[str], skipped: int) -> Iterator[Request]:
+def _printable_id(value: str | None) -> str | None:
+    """An id is echoed in every output record: one holding a control character is not
+    echoed (the row's error names the problem instead)."""
+    from titrate.io.text import text_problem
+
+    return None if value is not None and text_problem(value) is not None else value
+
+
+def _json_requests(lines: Iterator[Line]) -> Iterator[Request]:
     row = 0
-    for number, line in enumerate(lines, start=skipped + 1):
-        if not line.strip():
+    for line in lines:
+        if line.text is not None and not line.text.strip():
             continue
         row += 1
+        if line.text is None:
+            yield Request(row, None, {}, f"line {line.number}: {line.problem}")
+            continue
         try:
             # Numbers are kept as written (Decimal), so 7.5 mg stays exactly 7.5 mg.
-            data = loads(line, holder="a request")
+            data = loads(line.text, holder="a request")
         except JSONTextError as exc:
             message = exc.message.removeprefix("not valid JSON: ")
-            yield Request(row, None, {}, f"line {number}: not valid JSON: {message}")
+            yield Request(row, None, {}, f"line {line.number}: not valid JSON: {message}")
             continue
         if not isinstance(data, dict):
-            yield Request(row, None, {}, f"line {number}: expected a JSON object per line")
+            yield Request(row, None, {}, f"line {line.number}: expected a JSON object per line")
             continue
-        yield _json_request(row, number, data)
+        yield _json_request(row, line.number, data)
 
 
 def _json_request(row: int, number: int, data: dict[str, Any]) -> Request:
     raw_id = data.get("id")
     request_id = raw_id if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
+    if isinstance(request_id, str) and _printable_id(request_id) is None:
+        return Request(row, None, {}, f"line {number}: id: must be printable text")
     if raw_id is not None and request_id is None:
         return Request(row, None, {}, "id: must be text or a whole number")
     fields: Fields = {}
@@ -263,6 +303,9 @@ def _json_request(row: int, number: int, data: dict[str, Any]) -> Request:
             fields[column] = _json_value(column, value)
         except ValueError as exc:
             return Request(row, request_id, {}, f"{column}: {exc}")
+    refused = _control_in(fields)
+    if refused is not None:
+        return Request(row, request_id, {}, f"line {number}: {refused}")
     return Request(row, request_id, fields)
 
 
@@ -344,6 +387,10 @@ class Planner:
                 # an error of no particular field is about the row's regimen
                 located = exc.where is not None or exc.field is not None
                 message = exc.describe(column_for_field) if located else f"regimen: {exc}"
+            except OverflowError:
+                message = (
+                    "start: the plan reaches the end of the calendar (0001-01-01 or 9999-12-31)"
+                )
             except ValidationError as exc:
                 first = exc.errors(include_url=False)[0]
                 field = str(first["loc"][0]) if first["loc"] else "request"

@@ -22,11 +22,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from titrate.errors import InputError
+from titrate.io.numbers import decimal_or_none
+from titrate.io.text import text_problem
 
 if TYPE_CHECKING:
     from titrate.core.audit import AuditRun
@@ -79,13 +81,12 @@ def parse_mg(value: str | Decimal, field: str) -> Decimal:
     """A dose in mg: a positive, finite, plausible number."""
     from titrate.model import ABSURD_MG
 
-    if isinstance(value, Decimal):
-        number = value
-    else:
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise InputError(f"{value!r} is not a number of milligrams", field=field) from None
+    found = decimal_or_none(value)
+    if found is None:
+        if isinstance(value, Decimal):
+            raise InputError(f"{value!r}: must be a positive number of milligrams", field=field)
+        raise InputError(f"{value!r} is not a number of milligrams", field=field)
+    number = found
     if not number.is_finite() or number <= 0:
         raise InputError(f"{value!r}: must be a positive number of milligrams", field=field)
     if number > ABSURD_MG:
@@ -94,10 +95,10 @@ def parse_mg(value: str | Decimal, field: str) -> Decimal:
 
 
 def _bounded(value: str | Decimal, field: str, what: str, most: Decimal) -> Decimal:
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(value.strip())
-    except InvalidOperation:
-        raise InputError(f"{value!r} is not {what}", field=field) from None
+    found = decimal_or_none(value)  # ASCII digits only: `1_2` is not 12
+    if found is None and not isinstance(value, Decimal):
+        raise InputError(f"{value!r} is not {what}", field=field)
+    number = found if found is not None else Decimal("NaN")
     if not number.is_finite() or number < 0 or number > most:
         raise InputError(f"{value!r} is not {what} (0 to {most})", field=field)
     return number
@@ -115,7 +116,11 @@ def parse_strengths(value: str | Sequence[Decimal]) -> list[Decimal]:
 
 def whole_number(value: int | str | None, field: str) -> int | None:
     """A count (of days, doses) given as an integer or its digits."""
-    if value is None or isinstance(value, int):
+    if value is None:
+        return None
+    if isinstance(value, bool):  # True is an int to Python, not a count to a prescriber
+        raise InputError(f"{value!r} is not a whole number", field=field)
+    if isinstance(value, int):
         return value
     text = value.strip()
     if not text.isascii() or not text.isdigit():
@@ -132,6 +137,9 @@ def check_text(value: str | None, field: str) -> None:
         raise InputError("text is not valid UTF-8", field=field)
     if len(value) > 10_000:
         raise InputError(f"at most 10000 characters, not {len(value)}", field=field)
+    problem = text_problem(value)
+    if problem is not None:
+        raise InputError(f"text holds {problem}", field=field)
 
 
 def zone_name(timezone: str | None, default: str | None = None) -> str:
@@ -163,6 +171,9 @@ class PatientFields:
         from titrate.model import Patient
 
         given: dict[str, object] = {}  # the model checks the name's text itself
+        check_text(self.name, "name")  # no control characters from any edge
+        for item in self.co_medications or ():
+            check_text(item, "co_medications")
         if self.name is not None:
             given["name"] = self.name
         if self.age_years not in (None, ""):
@@ -293,7 +304,7 @@ def plan_file_and_regimen(path: Path, catalog: Catalog | None) -> tuple[Plan, Re
     """A plan JSON file and its regimen (by the plan's regimen id), with the plan's
     findings checked afresh against the regimen data."""
     from titrate.catalog import get_regimen
-    from titrate.core.planfile import load_plan
+    from titrate.core.planfile import load_plan, regimen_mismatch
     from titrate.rules import checked
 
     loaded = load_plan(path)
@@ -301,6 +312,9 @@ def plan_file_and_regimen(path: Path, catalog: Catalog | None) -> tuple[Plan, Re
         chosen = get_regimen(loaded.regimen.id, catalog)
     except InputError as exc:
         raise InputError(f"{exc.template} (the plan's regimen)", str(path)) from None
+    mismatch = regimen_mismatch(loaded, chosen)
+    if mismatch is not None:
+        raise InputError(mismatch, str(path))
     return checked(loaded, chosen), chosen
 
 

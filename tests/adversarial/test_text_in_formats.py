@@ -58,9 +58,8 @@ HOSTILE: dict[str, tuple[str, str]] = {
     "csv-minus": ("-2+3", "-2+3"),
     "csv-at": ("@SUM(A1:A2)", "@SUM(A1:A2)"),
     "csv-tab": ("\t=1+1", "=1+1"),
-    "csv-cr": ("\r=1+1", "=1+1"),
-    "newline-comma": ('Doe, Jane\nline 2, "quoted"; a\\b', r'Doe, Jane line 2, "quoted"; a\\b'),
-    "rtl-override": ("\u202eevil\u202c مريض", "\u202eevil\u202c مريض"),
+    "comma-quote": ('Doe, Jane "quoted"; a\\b', r'Doe, Jane "quoted"; a\\b'),
+    "rtl-isolated": ("\u2067\u202eevil\u202c\u2069 مريض", "\u2067\u202eevil\u202c\u2069 مريض"),
     "zero-width": ("Ja\u200bne\u200d", "Ja\u200bne\u200d"),
     "long": ("x" * 10_000, "x" * 10_000),
 }
@@ -242,7 +241,7 @@ def check_pdf(key: str, value: str, data: bytes) -> None:
         compact = "".join(text.split())
         assert compact.count("x" * 120 + "…" + TRUNCATED.replace(" ", "")) == 4
         assert "x" * 121 not in compact.replace("…", " ")
-    elif key == "rtl-override":
+    elif key == "rtl-isolated":
         assert "evil" in flat
         assert flat.count(RTL_NOTE) == 3  # beside the patient, prescriber and pharmacy
     else:

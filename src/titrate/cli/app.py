@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import typer.core
 import typer.main
 from typer import _click as click  # typer 0.29 carries its own click
 from typer._click.utils import make_default_short_help
+from typer.exceptions import Abort
 
 from titrate import __version__
 from titrate.cli import edge
@@ -19,7 +20,32 @@ from titrate.cli.registry import COMMANDS
 
 
 class LazyGroup(typer.core.TyperGroup):
-    """Lists commands from the registry; builds only the one that runs."""
+    """Lists commands from the registry; builds only the one that runs; a usage error is
+    one line on stderr and exit status 2 (not click's usage block)."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> object:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        refused = control_in_arguments(sys.argv[1:] if args is None else list(args))
+        if refused is not None:
+            edge.say_error(refused)
+            sys.exit(2)
+        try:
+            status = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.ClickException as exc:
+            edge.say_error(usage_line(exc))
+            sys.exit(2)
+        except Abort:
+            edge.say("titrate: interrupted")
+            sys.exit(130)
+        sys.exit(status if isinstance(status, int) else 0)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -57,6 +83,33 @@ app = typer.Typer(
 )
 
 
+def control_in_arguments(arguments: list[str]) -> str | None:
+    """The first argument holding a control character (an ESC in --patient would reach the
+    terminal and the page raw), named by its option; None when every argument is clean."""
+    from titrate.io.text import text_problem
+
+    for index, argument in enumerate(arguments):
+        problem = text_problem(argument)
+        if problem is None:
+            continue
+        if argument.startswith("--") and "=" in argument:
+            named = argument.split("=", 1)[0]
+        elif index > 0 and arguments[index - 1].startswith("-"):
+            named = arguments[index - 1]
+        else:
+            named = f"argument {index + 1}"
+        return f"{named}: text holds {problem}"
+    return None
+
+
+def usage_line(exc: click.exceptions.ClickException) -> str:
+    """Click's message on one line, with where to find help."""
+    message = " ".join(exc.format_message().split()).replace("Value error, ", "")
+    context = getattr(exc, "ctx", None)
+    command = context.command_path if context is not None else "titrate"
+    return f"{message} (see '{command} -h')"
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"titrate {__version__}")
@@ -76,20 +129,47 @@ def main(
     edge.DEBUG = debug or bool(os.environ.get("TITRATE_DEBUG"))
 
 
+class Terminated(BaseException):
+    """A termination signal: unwinds like an interrupt, so temporary files are removed."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+
+
+def _terminate(signal_number: int, frame: object) -> None:
+    raise Terminated(signal_number)
+
+
+def _on_termination_signals() -> None:
+    """SIGTERM, SIGHUP and SIGQUIT end the command as SIGINT does: `finally` blocks run
+    (an atomic output removes its temporary file), then the status is 128 + the signal."""
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGXCPU", "SIGXFSZ"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) == signal.SIG_DFL:
+            signal.signal(number, _terminate)
+
+
 def entry() -> None:
     """Console-script entry point: an unexpected crash exits 3, never 1 (= findings)."""
+    _on_termination_signals()
     try:
         app()
     except SystemExit:
         raise
     except KeyboardInterrupt:
-        sys.stderr.write("titrate: interrupted\n")
+        edge.say("titrate: interrupted")
         sys.exit(130)
+    except Terminated as exc:
+        edge.say(f"titrate: stopped by signal {exc.signal_number}")
+        sys.exit(128 + exc.signal_number)
     except Exception as exc:
         if edge.DEBUG or os.environ.get("TITRATE_DEBUG"):
             raise
-        sys.stderr.write(
+        edge.say(
             f"titrate: internal error: {type(exc).__name__}: {exc} "
-            "(run with --debug for the traceback; please report it)\n"
+            "(run with --debug for the traceback; please report it)"
         )
         sys.exit(3)

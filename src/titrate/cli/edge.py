@@ -30,6 +30,12 @@ _FLAG_FOR_FIELD = {
 }
 
 
+CALENDAR_END = (
+    "the plan reaches the end of the calendar (0001-01-01 or 9999-12-31) and this needs a "
+    "day beyond it; give a later or an earlier --start"
+)
+
+
 def flag(field: str) -> str:
     """The command-line name of a request field: `step_mg` → `--step-mg`."""
     return _FLAG_FOR_FIELD.get(field) or "--" + field.replace("_", "-")
@@ -41,7 +47,23 @@ def fail(message: str, field: str | None = None) -> NoReturn:
 
 
 def say_error(text: str) -> None:
-    sys.stderr.write(f"titrate: error: {text}\n")
+    say(f"titrate: error: {text}")
+
+
+def say(line: str) -> None:
+    """One line on stderr; a closed or broken stderr must not change the exit status."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(line + "\n")
+        stream.flush()
+    except (OSError, ValueError, UnicodeEncodeError):
+        try:
+            stream.write(line.encode("ascii", "backslashreplace").decode("ascii") + "\n")
+            stream.flush()
+        except (OSError, ValueError):
+            pass
 
 
 @contextmanager
@@ -49,10 +71,18 @@ def input_errors() -> Iterator[None]:
     """Bad input → one line on stderr and exit status 2."""
     from pydantic import ValidationError
 
+    from titrate.io import tracking_inputs
+
     try:
-        yield
+        with tracking_inputs():
+            yield
     except InputError as exc:
         say_error(exc.describe(flag))
+        raise typer.Exit(2) from None
+    except OverflowError:
+        # Only dates overflow: an output (a calendar's end date, a taper's next day)
+        # needs a day before 0001-01-01 or after 9999-12-31.
+        say_error(CALENDAR_END)
         raise typer.Exit(2) from None
     except ValidationError as exc:
         # A value the option parsers let through but a model refuses.

@@ -23,14 +23,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from titrate.clock import gap_end, local_instant
 from titrate.errors import InputError
 from titrate.io.jsontext import JSONTextError, loads
 from titrate.io.lines import Line, read_lines
+from titrate.io.numbers import decimal_or_none
+from titrate.io.text import text_problem, walk_strings
 from titrate.model import ABSURD_MG, MG_DECIMAL_PLACES, LogEntry, RejectedRow
 
 LogFormat = Literal["csv", "jsonl"]
@@ -109,7 +112,7 @@ def _line_of(row: Row) -> int:
 
 def parse_instant(text: str, tz: ZoneInfo, field: str) -> datetime:
     """ISO 8601 date-time → aware instant in `tz`. Without a UTC offset the text is wall
-    time in `tz` (a wall time skipped by a clock change moves forward by the gap; a
+    time in `tz` (a wall time skipped by a clock change is read at the end of the gap; a
     repeated one is its first occurrence, as in plans)."""
     value = text.strip()
     if not _HAS_TIME.match(value):
@@ -127,9 +130,10 @@ def parse_instant(text: str, tz: ZoneInfo, field: str) -> datetime:
             f"{_quote(value)} is not a valid ISO 8601 date-time{detail} (e.g. 2026-12-02T14:00)",
             field=field,
         ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz)
     try:
+        if parsed.tzinfo is None:
+            # as plans place wall times: a skipped one at the end of its gap (clock.py)
+            parsed = local_instant(parsed.date(), parsed.time(), tz)[0]
         # A fixed offset (not the ZoneInfo) keeps comparisons and differences exact
         # across clock changes; see titrate.core.missed.fixed.
         instant = parsed.astimezone(UTC)
@@ -157,7 +161,8 @@ def clock_change(text: str, tz: ZoneInfo) -> str | None:
         return None
     shown = wall_time.strftime("%Y-%m-%d %H:%M")
     read = first.astimezone(UTC).astimezone(tz)
-    if read.replace(tzinfo=None) != wall_time:  # skipped: moved forward by the gap
+    if read.replace(tzinfo=None) != wall_time:  # skipped: read at the end of the gap
+        read = gap_end(first)
         return (
             f"{shown} does not exist in {tz.key} (the clocks went forward): read as "
             f"{read.strftime('%H:%M')}, UTC offset {_offset(read)}."
@@ -182,16 +187,15 @@ def parse_mg_text(text: str) -> Decimal:
         value = value[:-2].strip()
     if not value:
         raise ValueError("dose_mg is empty")
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
+    amount = decimal_or_none(value)  # ASCII digits only: not `1_0`, not `５`
+    if amount is None:
         unit = _NUMBER_AND_UNIT.match(value)
         if unit is not None:
             raise ValueError(
                 f"dose_mg {_quote(text.strip())}: the unit {_quote(unit.group(2).strip())} is "
                 "not mg; give the dose in milligrams"
             ) from None
-        raise ValueError(f"dose_mg {_quote(text.strip())} is not a number") from None
+        raise ValueError(f"dose_mg {_quote(text.strip())} is not a number")
     return _check_mg(amount, text.strip())
 
 
@@ -323,6 +327,11 @@ def _shorten(text: str) -> str:
     return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
 
 
+def _printable(text: str) -> str:
+    """A refused line as it may be quoted back: its control characters escaped."""
+    return text.encode("unicode_escape").decode("ascii")
+
+
 def _line_problem(problem: str | None) -> str:
     if problem is None or problem.startswith("not UTF-8"):
         return "not UTF-8 text"
@@ -371,6 +380,11 @@ def _csv_rows(rows: Iterator[Line], name: str) -> Iterator[tuple[int, RawRow | R
                 yield number, _reject(number, "a header row in the middle of the log", text)
                 continue
         first = False
+        control = text_problem(text)
+        if control is not None:
+            # refused here so that nothing raw reaches the audit's table or page
+            yield number, _reject(number, f"the line holds {control}", _printable(text))
+            continue
         yield number, _csv_fields(number, text, cells, columns)
 
 
@@ -437,6 +451,9 @@ def _json_fields(number: int, text: str) -> RawRow | RejectedRow:
         return _reject(
             number, f"unknown field {unknown[0]!r} (expected taken_at, dose_mg, note)", text
         )
+    control = walk_strings(data)
+    if control is not None:
+        return _reject(number, f"{'.'.join(map(str, control[0]))}: {control[1]}", text)
     taken_at, dose, note = data.get("taken_at"), data.get("dose_mg"), data.get("note")
     if not isinstance(taken_at, str) or not taken_at.strip():
         return _reject(number, "taken_at must be an ISO 8601 date-time string", text)

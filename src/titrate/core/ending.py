@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from titrate.errors import InputError
 from titrate.model import Day, Dose, PlanAction, PlanEnd, ReviewBy
 
 
@@ -25,13 +24,9 @@ def plan_end(action: PlanAction, doses: Sequence[Dose], days: Sequence[Day]) -> 
     """`then` for a plan with these doses and days (None for a plan without days)."""
     if not days:
         return None
-    try:
-        after_last_day = days[-1].date + timedelta(days=1)
-    except OverflowError:
-        raise InputError(
-            "the plan ends on the last day of the calendar (9999-12-31); nothing can follow it",
-            field="start",
-        ) from None
+    # A plan ending on 9999-12-31 has no day after it: the OverflowError reaches the edge,
+    # which says the plan reaches the end of the calendar.
+    after_last_day = days[-1].date + timedelta(days=1)
     last = doses[-1] if doses else None
     if action == "stop" or last is None:
         return PlanEnd(action=action, from_date=after_last_day, after=last.at if last else None)

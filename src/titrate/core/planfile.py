@@ -5,7 +5,8 @@ A plan file is trusted only as far as it is consistent: `audit`, `missed` and
 until its days no longer match its doses is refused with the file, line and field rather
 than used. Checked: every dose belongs to a listed day, falls on that day's date in the
 plan's zone with that zone's UTC offset, and carries that day's step; dose numbers run
-1, 2, 3 … in time order; the days run one calendar day apart from the plan's start; each
+1, 2, 3 … in time order; the days run one calendar day apart from the plan's start (dates
+the zone skipped passed over); each
 day's dose count and total are the sum of its doses. A consistent plan with a dose that
 breaks a limit is not refused: its findings are computed afresh from the regimen data.
 """
@@ -22,8 +23,9 @@ from pydantic import ValidationError
 
 from titrate.errors import InputError
 from titrate.io.jsontext import JSONTextError, json_lines, loads
+from titrate.io.text import walk_strings
 from titrate.io.yamltext import line_for, read_text
-from titrate.model import Plan
+from titrate.model import Plan, Regimen
 from titrate.model.units import decimal_text
 
 
@@ -39,6 +41,11 @@ def parse_plan_json(text: str, name: str, *, totals: bool = False) -> Plan:
         raise InputError(message, f"{name}:{exc.lineno}" if exc.lineno else name) from None
     if not isinstance(data, dict) or "doses" not in data:
         raise InputError("not a titrate plan (expected the JSON of `titrate plan -f json`)", name)
+    refused = walk_strings(data)
+    if refused is not None:
+        text_at, reason = refused
+        dotted = ".".join(str(part) for part in text_at)
+        raise InputError(f"{dotted}: text holds {reason}", _where(text, name, text_at))
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
@@ -69,16 +76,20 @@ def load_plan(path: Path) -> Plan:
 def inconsistency(plan: Plan, *, totals: bool = True) -> tuple[tuple[str | int, ...], str] | None:
     """The first place where a plan contradicts itself, as (JSON path, what is wrong);
     `totals`: also compare each day's dose count and total with its doses."""
-    from titrate.clock import zone
+    from titrate.clock import PlanDates, zone
 
     try:
         tz = zone(plan.timezone)
     except InputError as exc:
         return ("timezone",), exc.message
+    dates = PlanDates(plan.start, tz)  # as the plan was written: dates the zone skipped are passed
     for index, day in enumerate(plan.days):
         if day.day != index + 1:
             return ("days", index, "day"), f"day {day.day} where day {index + 1} was expected"
-        expected = plan.start + timedelta(days=index)
+        try:
+            expected = dates.take()
+        except OverflowError:
+            return ("days", index, "date"), f"day {day.day} would fall after 9999-12-31"
         if day.date != expected:
             return (
                 ("days", index, "date"),
@@ -117,10 +128,11 @@ def inconsistency(plan: Plan, *, totals: bool = True) -> tuple[tuple[str | int, 
                 (*where, "step"),
                 f"dose {dose.number} is step {dose.step}, its day {day.day} step {day.step}",
             )
-        if previous is not None and dose.at <= previous:
+        # Equal instants are allowed: two wall times in one spring-forward gap share its end.
+        if previous is not None and dose.at < previous:
             return (
                 (*where, "at"),
-                f"dose {dose.number} at {dose.at.isoformat()} is not after dose {dose.number - 1}",
+                f"dose {dose.number} at {dose.at.isoformat()} is before dose {dose.number - 1}",
             )
         previous = dose.at
         day_mg[dose.day] += dose.dose_mg
@@ -156,3 +168,20 @@ def _where(text: str, name: str, loc: tuple[Any, ...] | list[Any]) -> str:
     except (ValueError, IndexError):  # pragma: no cover - the text parsed as JSON already
         line = None
     return f"{name}:{line}" if line else name
+
+
+def regimen_mismatch(plan: Plan, regimen: Regimen) -> str | None:
+    """Where a plan file's copy of its regimen (id, name, limits) disagrees with the
+    regimen of that id: a file whose `regimen.id` was changed to another drug must not be
+    judged by that drug's limits as if it were its plan."""
+    from titrate.core.schedule import regimen_ref
+
+    written, current = plan.regimen.model_dump(), regimen_ref(regimen).model_dump()
+    for key, value in written.items():
+        if current.get(key) != value:
+            return (
+                f"regimen.{key}: the plan says {value!r} but regimen {regimen.id!r} has "
+                f"{current.get(key)!r}; the plan file is inconsistent (edited, or written with "
+                "other regimen data): write it again with `titrate plan -f json`"
+            )
+    return None

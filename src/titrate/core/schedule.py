@@ -2,8 +2,10 @@
 
 Clock-time policy (stated in every plan that it touches): doses are set at local wall
 time in the plan's zone. A wall time that does not exist (the skipped hour of a
-spring-forward day) moves forward by the gap, e.g. 02:30 → 03:30; a wall time that
-happens twice (the repeated hour of a fall-back day) is the first occurrence.
+spring-forward day) is set at the end of the gap, e.g. 02:30 → 03:00, so it keeps its place
+before the day's later doses (two doses in one gap share that instant, in their order, and
+the plan says so); a wall time that happens twice (the repeated hour of a fall-back day) is
+the first occurrence; a date the zone skipped entirely carries no day (`clock.PlanDates`).
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from titrate.citation import BASIS_TEXT, citations, cite
-from titrate.clock import local_instant, zone
+from titrate.clock import PlanDates, instant_key, local_instant, skipped_date_note, zone
 from titrate.core.ending import default_action, plan_end
 from titrate.errors import InputError
 from titrate.model import (
@@ -108,8 +110,14 @@ def parse_times(spec: str, field: str = "times", where: str | None = None) -> li
     return times
 
 
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_date(text: str, field: str = "start", where: str | None = None) -> date:
+    """Only YYYY-MM-DD, as the message says (`date.fromisoformat` also takes 20261201)."""
     try:
+        if not _DATE_RE.fullmatch(text.strip()):
+            raise ValueError(text)
         return date.fromisoformat(text.strip())
     except ValueError:
         raise InputError(
@@ -348,6 +356,7 @@ def build_schedule(
     doses: list[Dose] = []
     days: list[Day] = []
     day_number = 0
+    dates = PlanDates(options.start, tz)
     try:
         for step_number, step in enumerate(ladder.steps, start=1):
             # Dose and Day are built with `trusted` (no second validation): the doses
@@ -357,11 +366,15 @@ def build_schedule(
             total_mg = step.total_mg
             for _ in range(step.days):
                 day_number += 1
-                on = options.start + timedelta(days=day_number - 1)
+                on = dates.take()
+                while dates.skipped:
+                    notes.append(skipped_date_note(dates.skipped.pop(0), tz, day_number, on))
                 for clock, dose_mg in slots:
                     instant, note = local_instant(on, clock, tz)
                     if note:
                         notes.append(note)
+                        if doses and instant_key(instant) == instant_key(doses[-1].at):
+                            notes.append(_shared_instant_note(doses[-1], instant, clock))
                     doses.append(
                         trusted(
                             Dose,
@@ -420,6 +433,15 @@ def build_schedule(
         notices=list(shared.notices),
         review_by=review,
         disclaimer=DISCLAIMER,
+    )
+
+
+def _shared_instant_note(previous: Dose, instant: datetime, clock: time) -> str:
+    """Two wall times in one spring-forward gap both move to its end: said, not hidden."""
+    return (
+        f"The {clock.strftime('%H:%M')} dose is at {instant.strftime('%H:%M')}, the same time "
+        f"as dose {previous.number} before it (both fall in the hour the clocks skip); they "
+        "stay in their order."
     )
 
 

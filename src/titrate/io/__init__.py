@@ -12,6 +12,7 @@ from titrate.io.files import (
     open_input,
     read_input,
     stdout_bytes,
+    tracking_inputs,
     write_atomic,
     write_stdout,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "open_input",
     "read_input",
     "stdout_bytes",
+    "tracking_inputs",
     "write_atomic",
     "write_stdout",
 ]

@@ -7,8 +7,11 @@ keys; tags, alias bombs and absurd nesting are refused before they cost anything
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +57,21 @@ def _walk(root: Any, name: str) -> LineMap:
                 "text contains an invalid character (an unpaired UTF-16 surrogate escape)",
                 f"{name}:{line}" if line else name,
             )
+        problem = _not_json(node)
+        if problem is not None:
+            line = line_for(path, lines)
+            dotted = ".".join(str(part) for part in path) or "(top level)"
+            raise InputError(f"{dotted}: {problem}", f"{name}:{line}" if line else name)
         tag = getattr(getattr(node, "tag", None), "value", None)
         if isinstance(node, TaggedScalar) or tag:
             raise InputError(f"YAML tags are not allowed ({tag or '?'})", name)
         if isinstance(node, CommentedMap):
             for key, value in node.items():
+                if isinstance(key, bool) or not isinstance(key, str | int):
+                    line = node.lc.line + 1
+                    raise InputError(
+                        f"a key must be text or a whole number, not {_kind(key)}", f"{name}:{line}"
+                    )
                 try:
                     lines[(*path, key)] = node.lc.key(key)[0] + 1
                 except KeyError:  # a key merged in with `<<:` has no position of its own
@@ -69,6 +82,46 @@ def _walk(root: Any, name: str) -> LineMap:
                 lines[(*path, index)] = node.lc.item(index)[0] + 1
                 stack.append((value, (*path, index)))
     return lines
+
+
+def _not_json(node: Any) -> str | None:
+    """Why a loaded YAML value has no JSON equivalent (sets, ordered maps, binary, infinite
+    or NaN floats, numbers written as hex, octal or with `_`), or None; the text itself
+    goes through the control-character policy (`titrate.io.text`). Dates and times are
+    kept: the models read them as their ISO text."""
+    from ruamel.yaml.comments import CommentedMap, CommentedOrderedMap, CommentedSeq
+    from ruamel.yaml.scalarint import BinaryInt, HexCapsInt, HexInt, OctalInt
+
+    from titrate.io.text import text_problem
+
+    if isinstance(node, CommentedOrderedMap):
+        return "an ordered map (!!omap) has no JSON equivalent (use a plain mapping)"
+    if node is None or isinstance(node, CommentedMap | CommentedSeq | date):
+        return None
+    if isinstance(node, str):
+        problem = text_problem(node, multiline=True)
+        return f"text holds {problem}" if problem else None
+    if isinstance(node, bool):
+        return None
+    if isinstance(node, BinaryInt | HexInt | HexCapsInt | OctalInt) or getattr(
+        node, "_underscore", None
+    ):
+        return "write numbers as plain decimal digits (no 0x, 0o, 0b or `_`)"
+    if isinstance(node, int):
+        return None
+    if isinstance(node, float):
+        return None if math.isfinite(node) else "not a finite number"
+    return f"{_kind(node)} has no JSON equivalent (use mappings, lists, text and numbers)"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, AbstractSet):
+        return "a set"
+    if isinstance(value, bytes):
+        return "binary data"
+    if isinstance(value, tuple):
+        return "a list"
+    return f"a {type(value).__name__}"
 
 
 def line_for(loc: Sequence[Any], lines: LineMap) -> int | None:
@@ -116,9 +169,22 @@ def parse_yaml(text: str, name: str) -> tuple[Any, LineMap]:
         raise InputError(f"invalid YAML: {str(exc).splitlines()[0]}", name) from None
     except RecursionError:
         raise InputError("nested too deeply", name) from None
+    except (TypeError, AttributeError, KeyError, IndexError):
+        # ruamel's constructors crash on some tagged nodes (`!!omap` of a scalar)
+        raise InputError(
+            "YAML this loader cannot build (tags such as !!omap are not allowed)",
+            _where_tag(text, name),
+        ) from None
     except ValueError as exc:  # e.g. a date that does not exist: 2027-02-29
         raise InputError(f"invalid value: {exc}", _where_bad_date(text, name)) from None
     return data, _walk(data, name)
+
+
+def _where_tag(text: str, name: str) -> str:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.search(r"(?:^|[\s\[{,:-])!", line):
+            return f"{name}:{number}"
+    return name
 
 
 def _where_bad_date(text: str, name: str) -> str:

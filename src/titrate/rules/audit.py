@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from titrate.clock import hours_delta, wall
+from titrate.clock import between, hours_delta, wall
 from titrate.model import Sourced
 from titrate.model.units import decimal_text
 from titrate.rules.base import Example, Hit, LogContext, LogExample, rule
@@ -181,7 +181,7 @@ def doses_too_close(ctx: LogContext) -> Iterator[Hit]:
         first, second = ctx.window_of[earlier.line], ctx.window_of[later.line]
         if first == second and first is not None:
             continue
-        gap = later.taken_at - earlier.taken_at
+        gap = between(earlier.taken_at, later.taken_at)  # on instants, not wall clocks
         if gap < minimum:
             yield Hit(
                 f"Doses logged at {wall(earlier.taken_at, ctx.tz)} (line {earlier.line}) and "

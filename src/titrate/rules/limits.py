@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from itertools import pairwise
 
 from titrate.citation import BASIS_TEXT
+from titrate.clock import between, hours_delta, instant_key
 from titrate.rules.base import Context, Example, Hit, rule
 
 
@@ -157,11 +157,12 @@ def doses_too_close(ctx: Context) -> Iterator[Hit]:
     limit = ctx.regimen.limits.min_hours_between_doses
     if limit is None:
         return
-    minimum = timedelta(seconds=int(limit.value * 3600))
-    ordered = sorted(ctx.plan.doses, key=lambda dose: dose.at)
+    minimum = hours_delta(limit.value)
+    # On instants: a wall-clock difference miscounts a night the clocks change.
+    ordered = sorted(ctx.plan.doses, key=lambda dose: (instant_key(dose.at), dose.number))
     flagged_days: set[int] = set()
     for earlier, later in pairwise(ordered):
-        gap = later.at - earlier.at
+        gap = between(earlier.at, later.at)
         if gap < minimum and later.day not in flagged_days:
             flagged_days.add(later.day)
             minutes = int(gap.total_seconds()) // 60
