@@ -354,8 +354,10 @@ def test_abrupt_stop_mid_plan(regimen: Regimen) -> None:
     )
     assert {f.rule for f in result.findings} == {"abrupt-stop", "missed-dose"}
     assert "[B3]" in stops[0].source
-    contact = [f for f in result.findings if "3 doses in a row missed" in f.message]
-    assert [f.dose for f in contact] == [31]
+    # the 8 doses missed since are one finding, from dose 29, that says to call
+    contact = [f for f in result.findings if "3 or more doses in a row missed" in f.message]
+    assert [(f.dose, f.day, f.last_day) for f in contact] == [(29, 10, 12)]
+    assert contact[0].message.startswith("8 doses missed in a row, 2026-12-10 14:00 to")
 
 
 def test_no_abrupt_stop_soon_after_or_from_a_low_dose(regimen: Regimen) -> None:
@@ -542,7 +544,10 @@ def test_missed_exactly_the_dropped_doses(dropped: set[int], jitter: list[int]) 
     ]
     result = audit_rows(regimen, plan, rows)
     assert {f.rule for f in result.findings} <= {"missed-dose", "abrupt-stop"}
-    assert sorted(f.dose for f in result.findings if f.rule == "missed-dose") == sorted(dropped)
+    # doses missed in a row are one finding, at the first of them
+    starts = sorted(dose for dose in dropped if dose - 1 not in dropped)
+    assert sorted(f.dose for f in result.findings if f.rule == "missed-dose") == starts
+    assert result.summary["missed"] == len(dropped)
     assert result.summary["taken"] == 36 - len(dropped)
 
 
@@ -669,3 +674,29 @@ def test_plan_findings_lead_the_audit(regimen: Regimen, tmp_path: Path) -> None:
     assert any(f.code == "TT101" for f in result.findings)  # the plan rule, not TT505 only
     assert over.findings
     assert f"{len(over.findings)} finding(s) are about the plan itself" in " ".join(result.notes)
+
+
+def test_a_log_that_stops_after_day_9_is_summed_up_in_two_findings(tmp_path: Path) -> None:
+    """Issue 14: the label plan followed to day 9, then nothing: one abrupt-stop and one
+    missed-dose finding for the run of 9 doses, not 9 warnings."""
+    plan_file = tmp_path / "plan.json"
+    result = run(
+        "plan", "baclofen", "--start", "2026-12-01", "--tz", "Europe/London", "-o", str(plan_file)
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    doses = json.loads(plan_file.read_text())["doses"]
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "taken_at,dose_mg\n"
+        + "".join(f"{d['at'][:16]},{d['dose_mg']}\n" for d in doses if d["day"] <= 9)
+    )
+    audited = run("audit", str(plan_file), str(log), "--now", "2026-12-13T09:00", "-f", "json")
+    assert audited.exit_code == 1
+    findings = json.loads(audited.stdout)["findings"]
+    assert [f["rule"] for f in findings] == ["abrupt-stop", "missed-dose"]
+    missed = findings[1]
+    assert (missed["day"], missed["last_day"], missed["dose"]) == (10, 12, 28)
+    assert missed["message"].startswith(
+        "9 doses missed in a row, 2026-12-10 08:00 to 2026-12-12 20:00 (doses 28–36); "
+        "last dose logged 2026-12-09 20:00."
+    )

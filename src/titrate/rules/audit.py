@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from titrate.clock import between, hours_delta, wall
-from titrate.model import Sourced
+from titrate.model import DoseStatus, Sourced
 from titrate.model.units import decimal_text
 from titrate.rules.base import Example, Hit, LogContext, LogExample, rule
 
@@ -54,32 +54,66 @@ def missed_dose(ctx: LogContext) -> Iterator[Hit]:
     """A scheduled dose with no log entry in its window (once the window has closed).
 
     What it does: every scheduled dose owns a window (halfway from the dose before to
-    halfway to the next); a closed window with no entry is a missed dose. Several in a row
-    (`missed_dose.contact_prescriber_after`) also say to contact the prescriber.
+    halfway to the next); a closed window with no entry is a missed dose. Doses missed in
+    a row are one finding ("9 doses missed in a row, … to …; last dose logged …"); several
+    in a row (`missed_dose.contact_prescriber_after`) also say to contact the prescriber.
     Why it matters: missed doses lower the drug level; for baclofen several in a row are
     the start of an abrupt stop.
     """
     fact = _never_double_fact(ctx)
     contact = ctx.regimen.missed_dose.contact_prescriber_after if ctx.regimen.missed_dose else None
-    run = 0
-    for row in ctx.statuses:
-        if row.scheduled_at is None:  # extra entries do not break or extend a run
-            continue
-        if row.status != "missed":
-            run = 0
-            continue
-        run += 1
-        assert row.scheduled_mg is not None and row.dose is not None
-        message = (
-            f"Dose {row.dose} (day {row.day}, {wall(row.scheduled_at, ctx.tz)}, "
-            f"{_mg(row.scheduled_mg)}) has no log entry."
-        )
-        if contact is not None and run == int(contact.value):
-            message += (
-                f" {run} doses in a row missed: contact the prescriber before continuing "
-                "(withdrawal risk; restarting at a higher step may be unsafe)."
+    for run in _missed_runs(ctx.statuses):
+        first, last = run[0], run[-1]
+        assert first.scheduled_at is not None and last.scheduled_at is not None
+        if len(run) == 1:
+            assert first.scheduled_mg is not None
+            message = (
+                f"Dose {first.dose} (day {first.day}, {wall(first.scheduled_at, ctx.tz)}, "
+                f"{_mg(first.scheduled_mg)}) has no log entry."
             )
-        yield Hit(message, fact, day=row.day, dose=row.dose, at=row.scheduled_at)
+        else:
+            message = (
+                f"{len(run)} doses missed in a row, {wall(first.scheduled_at, ctx.tz)} to "
+                f"{wall(last.scheduled_at, ctx.tz)} (doses {first.dose}–{last.dose})"
+                + _last_logged(ctx, first.scheduled_at)
+                + "."
+            )
+        if contact is not None and len(run) >= int(contact.value):
+            message += (
+                f" {int(contact.value)} or more doses in a row missed: contact the prescriber "
+                "before continuing (withdrawal risk; restarting at a higher step may be unsafe)."
+            )
+        yield Hit(
+            message,
+            fact,
+            day=first.day,
+            dose=first.dose,
+            at=first.scheduled_at,
+            last_day=last.day,
+        )
+
+
+def _missed_runs(statuses: list[DoseStatus]) -> Iterator[list[DoseStatus]]:
+    """Consecutive missed scheduled doses (extra entries neither break nor extend a run)."""
+    run: list[DoseStatus] = []
+    for row in statuses:
+        if row.scheduled_at is None:
+            continue
+        if row.status == "missed":
+            run.append(row)
+            continue
+        if run:
+            yield run
+        run = []
+    if run:
+        yield run
+
+
+def _last_logged(ctx: LogContext, before: datetime) -> str:
+    earlier = [entry for entry in ctx.entries if entry.taken_at < before]
+    if not earlier:
+        return "; nothing logged before them"
+    return f"; last dose logged {wall(earlier[-1].taken_at, ctx.tz)}"
 
 
 @rule(

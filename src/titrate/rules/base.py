@@ -45,6 +45,7 @@ class Hit:
     # A breach large enough to grade up (limits.grading) is reported more severely than
     # the rule's usual severity; None keeps the rule's own.
     severity: Severity | None = None
+    last_day: int | None = None  # a hit about a run of days ends on this one
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ class Rule:
             severity=hit.severity or self.severity,
             message=hit.message,
             day=hit.day,
+            last_day=hit.last_day if hit.last_day != hit.day else None,
             dose=hit.dose,
             at=hit.at,
             source=cite(regimen, hit.fact),
@@ -255,7 +257,8 @@ def _run_message(finding: Finding) -> Finding:
     if finding.last_day is None or finding.day is None:
         return finding
     match = _DAY_PREFIX.match(finding.message)
-    assert match is not None
+    if match is None:  # a rule that reports a run itself says so in its own words
+        return finding
     days = f"Days {finding.day}–{finding.last_day}"
     if match.group(2):
         first = date.fromisoformat(match.group(2))
