@@ -143,6 +143,8 @@ def test_first_dose_of_plan(label_plan: Plan, regimen: Regimen) -> None:
 
 
 def test_last_dose_of_plan_uses_where_the_next_would_be(label_plan: Plan, regimen: Regimen) -> None:
+    # a plan that stops after its last dose (a continuing plan goes on at its last step)
+    label_plan = label_plan.model_copy(update={"then": None, "kind": "custom"})
     last = label_plan.doses[-1]
     assert last.at == utc(2026, 12, 12, 20, 0)
     advice = advise(label_plan, regimen, last.number, utc(2026, 12, 13, 1, 0))
@@ -511,3 +513,28 @@ def test_step_options_conflict_with_a_plan_file(tmp_path: Path) -> None:
     assert result.stderr == (
         "titrate: error: --step-mg: the plan file already fixes this; give it only with REGIMEN\n"
     )
+
+
+def test_the_last_dose_of_a_continuing_plan_is_followed_by_its_maintenance() -> None:
+    """Issue 14: dose 36 of the label plan is not the last dose the patient takes."""
+    result = run(
+        "missed", *LABEL, "--dose", "2026-12-12T20:00", "--now", "2026-12-12T21:00", "-f", "json"
+    )
+    assert result.exit_code == 0, result.stderr
+    advice = json.loads(result.stdout)
+    assert advice["action"] == "take"
+    assert advice["next_dose"]["at"].startswith("2026-12-13T08:00")
+    assert (advice["next_dose"]["number"], advice["next_dose"]["dose_mg"]) == (37, 20)
+    assert "Then take the next dose at 2026-12-13 08:00 as planned" in advice["message"]
+    assert not any("last dose of the plan" in note for note in advice["notes"])
+
+
+def test_the_last_dose_of_a_plan_that_stops_has_no_next_dose() -> None:
+    result = run(
+        "missed", "baclofen", "--start", "2026-12-01", "--tz", "UTC", "--steps", "5x3:2",
+        "--then", "stop", "--dose", "2026-12-02T20:00", "--now", "2026-12-02T21:00", "-f", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    advice = json.loads(result.stdout)
+    assert advice["next_dose"] is None
+    assert any("last dose of the plan" in note for note in advice["notes"])

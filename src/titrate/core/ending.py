@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from titrate.model import Day, Dose, PlanAction, PlanEnd, ReviewBy
+from titrate.clock import local_instant, zone
+from titrate.model import Day, Dose, Plan, PlanAction, PlanEnd, ReviewBy
 
 
 def default_action(kind: str, review: ReviewBy | None) -> PlanAction:
@@ -40,3 +41,38 @@ def plan_end(action: PlanAction, doses: Sequence[Dose], days: Sequence[Day]) -> 
         per_day=len(final_day),
         daily_total_mg=sum(final_day),
     )
+
+
+# Days of maintenance a continuing plan is extended by for questions about its last doses
+# (a missed dose on the last day is followed by the next day's first dose).
+MAINTENANCE_DAYS = 2
+
+
+def maintenance_doses(plan: Plan, days: int = MAINTENANCE_DAYS) -> list[Dose]:
+    """The doses after a plan that continues (or is reviewed): its last day's doses, at
+    the same wall-clock times, on each of the next `days` days; none for a plan that stops."""
+    if plan.ends == "stop" or not plan.doses or not plan.days:
+        return []
+    tz = zone(plan.timezone)
+    last = plan.doses[-1]
+    final_day = [dose for dose in plan.doses if dose.day == last.day]
+    last_date = plan.days[-1].date
+    extra: list[Dose] = []
+    for offset in range(1, days + 1):
+        try:
+            on = last_date + timedelta(days=offset)
+        except OverflowError:
+            break  # the calendar ends: nothing can be scheduled after it
+        for dose in final_day:
+            clock = dose.at.astimezone(tz).time().replace(fold=0)
+            instant, _ = local_instant(on, clock, tz)
+            extra.append(
+                dose.model_copy(
+                    update={
+                        "number": last.number + len(extra) + 1,
+                        "at": instant,
+                        "day": last.day + offset,
+                    }
+                )
+            )
+    return extra

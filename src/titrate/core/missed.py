@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from titrate.citation import cite
 from titrate.clock import add_fraction, add_hours, fixed, fixed_plan, next_time, wall, zone
+from titrate.core.ending import maintenance_doses
 from titrate.errors import InputError
 from titrate.model import (
     Advice,
@@ -144,7 +145,8 @@ def advise(plan: Plan, regimen: Regimen, missed_number: int, now: datetime) -> A
     tz = zone(plan.timezone)
     plan = fixed_plan(plan)
     now = fixed(now)
-    doses = sorted(plan.doses, key=_by_time)
+    # A plan that continues goes on at its last step: those doses are scheduled too.
+    doses = sorted([*plan.doses, *maintenance_doses(plan)], key=_by_time)
     missed = dose_by_number(plan, missed_number)
     start = doses.index(missed)
     if now < missed.at:
