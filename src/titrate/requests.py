@@ -157,6 +157,7 @@ class PatientFields:
     dialysis: bool = False
     co_medications: Sequence[str] | None = None
     pregnant: bool = False
+    hepatic: bool = False
 
     def patient(self) -> Patient:
         from titrate.model import Patient
@@ -183,6 +184,8 @@ class PatientFields:
             given["co_medications"] = [text.strip() for text in self.co_medications]
         if self.pregnant:
             given["pregnant"] = True
+        if self.hepatic:
+            given["hepatic"] = True
         with model_errors():
             return Patient.model_validate(given)
 

@@ -181,11 +181,16 @@ WithOpt = Annotated[
     typer.Option(
         "--with",
         metavar="DRUG_OR_CLASS",
-        help="A sedating co-medication or alcohol: opioids, benzodiazepines, alcohol, "
-        "other-sedatives, or a drug name such as oxycodone. Repeatable.",
+        help="A co-medication (drug, brand or class) or alcohol, e.g. oxycodone, "
+        "ciprofloxacin, estrogens. Checked against the regimen's interaction data (see "
+        "`titrate show REGIMEN`); a name it does not list is reported as not checked. "
+        "Repeatable.",
     ),
 ]
 PregnantOpt = Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant.")]
+HepaticOpt = Annotated[
+    bool, typer.Option("--hepatic", help="The patient has active liver disease.")
+]
 RenalAdjustOpt = Annotated[
     bool,
     typer.Option(

@@ -31,6 +31,7 @@ from titrate.model import (
     RenalBand,
     fraction_of,
 )
+from titrate.model.regimen import CoMedication
 
 _MICROGRAM = Decimal(1).scaleb(-MG_DECIMAL_PLACES)
 
@@ -52,22 +53,35 @@ def interaction_class(regimen: Regimen, typed: str) -> InteractionClass | None:
     return None
 
 
-def check_patient(regimen: Regimen, patient: Patient) -> None:
-    """Refuse patient context the regimen's data cannot judge (exit 2, never ignored)."""
-    if not patient.co_medications:
-        return
+def comedication(regimen: Regimen, typed: str) -> CoMedication | None:
+    """The regimen's listed co-medication (contraindicated or major) a typed name is."""
     if regimen.interactions is None:
-        raise InputError(
-            f"regimen {regimen.id!r} lists no sedating co-medication classes, so it "
-            "cannot check co-medications",
-            field="co_medications",
-        )
-    known = ", ".join(klass.id for klass in regimen.interactions.cns_depressants)
+        return None
+    wanted = normalise_name(typed)
+    for listed in regimen.interactions.comedications:
+        names = [listed.id, listed.name, *listed.aliases]
+        if wanted in {normalise_name(name) for name in names}:
+            return listed
+    return None
+
+
+def unchecked_names(regimen: Regimen, patient: Patient) -> list[str]:
+    """The co-medications given that the regimen's interaction data does not list: they
+    are reported as not checked, never refused (a pharmacist types whatever the patient
+    takes)."""
+    return [
+        typed
+        for typed in patient.co_medications
+        if interaction_class(regimen, typed) is None and comedication(regimen, typed) is None
+    ]
+
+
+def check_patient(regimen: Regimen, patient: Patient) -> None:
+    """Refuse patient context that names nothing (exit 2, never ignored)."""
     for typed in patient.co_medications:
-        if interaction_class(regimen, typed) is None:
+        if not normalise_name(typed):
             raise InputError(
-                f"unknown drug or class {typed!r} (known classes: {known}; or a drug name "
-                f"they list, see `titrate show {regimen.id} -f json`)",
+                f"an empty co-medication name for {regimen.id}; give a drug or class name",
                 field="co_medications",
             )
 
@@ -92,6 +106,8 @@ def adjust_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
     notes = list(plan.notes)
     if patient.pregnant and regimen.pregnancy is None:
         notes.append(f"Pregnancy is not checked: regimen {regimen.id!r} has no pregnancy data.")
+    if patient.hepatic and regimen.hepatic is None:
+        notes.append(f"Liver disease is not checked: regimen {regimen.id!r} has no hepatic data.")
     if (patient.crcl_ml_min is not None or patient.dialysis) and regimen.renal is None:
         notes.append(f"Kidney function is not checked: regimen {regimen.id!r} has no renal data.")
     if not options.renal_adjust:

@@ -175,7 +175,13 @@ class Review(Sourced):
 
 
 class Population(Sourced):
+    """Who the regimen is for. `below_minimum` "warning": the label doses younger patients
+    another way (e.g. by weight) that this tool does not model, so a younger patient is
+    a warning that says so (`below_minimum_text`), not an error."""
+
     min_age_years: Number
+    below_minimum: Literal["error", "warning"] = "error"
+    below_minimum_text: str | None = None
 
 
 class DoseTimes(Sourced):
@@ -248,6 +254,13 @@ def fraction_of(text: str) -> Fraction:
     return Fraction(text)
 
 
+class Avoid(Sourced):
+    """Advice to avoid the drug if possible (e.g. severe kidney disease), with its own
+    sources: shown with the band's suggestion, which then applies only if it is used."""
+
+    text: str = Field(min_length=1)
+
+
 class RenalBand(Sourced):
     """A kidney-function band, `crcl_over_ml_min` < CrCl ≤ `crcl_up_to_ml_min` (or
     < `crcl_below_ml_min`, for a label that writes "CrCl < 25"), with the suggested factor
@@ -260,6 +273,7 @@ class RenalBand(Sourced):
     crcl_below_ml_min: Number | None = Field(default=None, description="exclusive upper bound")
     dose_factor: FractionText | None = None
     suggestion: str = Field(min_length=1, description="in words, e.g. 'about half the dose'")
+    avoid: Avoid | None = None
 
     @field_validator("dose_factor")
     @classmethod
@@ -287,6 +301,7 @@ class DialysisDose(Sourced):
 
     daily_mg: Mg
     suggestion: str = Field(min_length=1)
+    avoid: Avoid | None = None
 
 
 class Renal(Sourced):
@@ -311,10 +326,38 @@ class InteractionClass(Sourced):
     effect: str = Field(min_length=1)
 
 
-class Interactions(Sourced):
-    """CNS-depressant co-medications; the block's own source states the general rule."""
+class CoMedication(Sourced):
+    """A co-medication (a drug, brand or class) the label forbids (`contraindicated`:
+    an error) or warns about (`major`: a warning), with its mechanism and what to do."""
 
-    cns_depressants: list[InteractionClass] = Field(min_length=1)
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    name: str = Field(min_length=1)
+    severity: Literal["contraindicated", "major"]
+    aliases: list[str] = Field(default_factory=list)
+    mechanism: str = Field(min_length=1)
+    advice: str = Field(min_length=1)
+
+
+class Interactions(Sourced):
+    """Co-medications: classes that add CNS depression (`cns_depressants`) and drugs the
+    label forbids or warns about (`comedications`); the block's own source states the
+    general rule."""
+
+    cns_depressants: list[InteractionClass] = Field(default_factory=list)
+    comedications: list[CoMedication] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _lists_something(self) -> Self:
+        if not self.cns_depressants and not self.comedications:
+            raise ValueError("list cns_depressants or comedications")
+        return self
+
+
+class Hepatic(Sourced):
+    """Active liver disease: `contraindicated` (an error) or `avoid` (a warning)."""
+
+    severity: Literal["contraindicated", "avoid"]
+    text: str = Field(min_length=1)
 
 
 class Pregnancy(Sourced):
@@ -518,6 +561,7 @@ class Regimen(Strict):
     taper: Taper | None = None
     renal: Renal | None = None
     interactions: Interactions | None = None
+    hepatic: Hepatic | None = None
     pregnancy: Pregnancy | None = None
     missed_dose: MissedDose | None = None
     audit: LogAudit | None = None
