@@ -6,9 +6,11 @@ convention: US labels say "reduce slowly" and give no numbers), or `step_mg` /
 every output format, product measurement and dispensing count applies to it.
 
 How the steps are made:
-- the first step is the current dose, held for one interval; each next step lowers every
-  dose to the next lower multiple of the step (12 mg → 10 → 5 with 5 mg steps), so the
-  doses stay on the strengths the pace is written in;
+- the first cut is on day 1 (the current dose is what the patient takes now); each step
+  lowers every dose to the next lower multiple of the step (12 mg → 10 → 5 with 5 mg
+  steps), so the doses stay on the strengths the pace is written in;
+- unless a step is asked for, no cut takes off more than half of the day's remaining
+  dose (a convention): the step is halved until the cut fits;
 - when the smallest dose still gives more a day than the regimen's stopping threshold
   (5 mg four times a day is 20 mg), one dose a day is dropped per interval until it does
   not (5 mg three times a day, 15 mg);
@@ -80,16 +82,23 @@ def taper_ladder(
             f"{MAX_TAPER_DAYS} days",
             field="step_mg",
         )
-    notes = [_pace_note(regimen, step, every, step_mg is not None or every_days is not None)]
+    asked = step_mg is not None
+    notes = [_pace_note(regimen, step, every, asked or every_days is not None)]
     dose = from_mg
-    steps = [Step(dose_mg=dose, per_day=doses_per_day, days=every)]
+    steps: list[Step] = []
+    halved = False
     while (lower := _next_lower_multiple(dose, step)) > 0:
+        if not asked and lower * 2 < dose:
+            lower = _at_most_half_off(dose, step)
+            halved = True
         dose = lower
         steps.append(Step(dose_mg=dose, per_day=doses_per_day, days=every))
+    if halved:
+        notes.append(_HALF_CAP_NOTE)
     if from_mg % step:
         notes.append(
             f"{from_mg} mg is not a multiple of the {step} mg step: the first reduction goes "
-            f"to {steps[1].dose_mg if len(steps) > 1 else 0} mg so the doses stay on multiples "
+            f"to {steps[0].dose_mg if steps else 0} mg so the doses stay on multiples "
             f"of {step} mg."
         )
 
@@ -108,7 +117,13 @@ def taper_ladder(
                 f"{BASIS_TEXT[stopping.basis]})."
             )
 
-    steps = _held_to_minimum(regimen, steps, step, every, notes)
+    if not steps:
+        # Nothing to cut to (the current dose is one step or less): the taper is the
+        # current dose for one interval, then stop.
+        steps = [Step(dose_mg=from_mg, per_day=doses_per_day, days=every)]
+    else:
+        notes.append(_FIRST_CUT_NOTE)
+    steps = _held_to_minimum(regimen, steps, step, every, notes, from_mg * doses_per_day)
     total_days = sum(s.days for s in steps)
     if total_days > MAX_TAPER_DAYS:
         raise InputError(
@@ -157,9 +172,13 @@ def _per_day_ladder(
     stopping = regimen.stopping
     threshold = stopping.max_daily_mg_to_stop_from if stopping is not None else Decimal(0)
     doses = [from_mg] * doses_per_day
-    steps = [Step(dose_mg=from_mg, per_day=doses_per_day, days=every)]
-    while sum(doses, Decimal(0)) > threshold:
-        doses = _lower_one_dose_at_a_time(doses, step)
+    steps: list[Step] = []
+    halved = False
+    while (day_total := sum(doses, Decimal(0))) > threshold:
+        cut = step
+        if step_mg is None and step * 2 > day_total:
+            cut, halved = day_total / 2, True
+        doses = _lower_one_dose_at_a_time(doses, cut)
         if not doses:
             break
         unequal = len(set(doses)) > 1
@@ -171,13 +190,41 @@ def _per_day_ladder(
                 doses_mg=list(doses) if unequal else None,
             )
         )
-    if stopping is not None and len(steps) > 1:
+    if halved:
+        notes.append(_HALF_CAP_NOTE)
+    if not steps:
+        steps = [Step(dose_mg=from_mg, per_day=doses_per_day, days=every)]
+    else:
+        notes.append(_FIRST_CUT_NOTE)
+    if stopping is not None and total > threshold:
         notes.append(
             f"The taper ends from {steps[-1].total_mg} mg a day, at or below the regimen's "
             f"stopping threshold of {threshold} mg a day ({BASIS_TEXT[stopping.basis]})."
         )
-    steps = _held_to_minimum(regimen, steps, step, every, notes)
+    steps = _held_to_minimum(regimen, steps, step, every, notes, total)
     return TaperLadder(steps, notes)
+
+
+_FIRST_CUT_NOTE = (
+    "The first reduction is on day 1: the current dose is what the patient takes now, so "
+    "the taper does not repeat it (this project's convention)."
+)
+_HALF_CAP_NOTE = (
+    "No reduction takes off more than half of the day's remaining dose unless a step is "
+    "asked for: where the pace would, the cut is smaller (this project's convention; a "
+    "step given with the taper is kept as asked)."
+)
+
+
+def _at_most_half_off(dose: Decimal, step: Decimal) -> Decimal:
+    """The next lower dose on a finer grid (the step halved until it fits) that takes
+    off at most half of `dose`."""
+    grid = step
+    lower = _next_lower_multiple(dose, grid)
+    while lower * 2 < dose:
+        grid /= 2
+        lower = _next_lower_multiple(dose, grid)
+    return lower
 
 
 def _lower_one_dose_at_a_time(doses: list[Decimal], step: Decimal) -> list[Decimal]:
@@ -245,7 +292,12 @@ def _pace_note(regimen: Regimen, step: Decimal, every: int, overridden: bool) ->
 
 
 def _held_to_minimum(
-    regimen: Regimen, steps: list[Step], step: Decimal, every: int, notes: list[str]
+    regimen: Regimen,
+    steps: list[Step],
+    step: Decimal,
+    every: int,
+    notes: list[str],
+    from_total: Decimal,
 ) -> list[Step]:
     """Hold the last step longer when a taper at the regimen's pace (or slower) is
     shorter than its minimum duration; a faster pace asked for is left as asked."""
@@ -255,8 +307,7 @@ def _held_to_minimum(
         return steps
     if step > regimen_step or every < pace.every_days:
         return steps
-    first = steps[0]
-    if stopping is not None and first.total_mg <= stopping.max_daily_mg_to_stop_from:
+    if stopping is not None and from_total <= stopping.max_daily_mg_to_stop_from:
         return steps  # stopping from here needs no taper, so no minimum length
     total = sum(s.days for s in steps)
     minimum = pace.min_duration
@@ -291,7 +342,7 @@ def taper(
     >>> p = taper(get_regimen("baclofen"), PlanOptions(start=date(2026, 12, 1), timezone="UTC"),
     ...           from_mg=Decimal(20), doses_per_day=3)
     >>> [str(day.total_mg) for day in p.days][::3], p.findings
-    (['60', '45', '30', '15'], [])
+    (['45', '30', '15'], [])
     """
     if options.steps is not None or options.target_mg is not None or options.hold_days:
         raise InputError("a taper makes its own steps; steps, target and hold do not apply")
