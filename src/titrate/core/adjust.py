@@ -11,11 +11,12 @@ the `renal-impairment` rule beside its day: shown, never silently rounded.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 
 from titrate.citation import BASIS_TEXT, cite
+from titrate.core.amounts import allowed_strengths, measurable_at_most, resolve_product
 from titrate.errors import InputError
 from titrate.model import (
     MG_DECIMAL_PLACES,
@@ -112,10 +113,10 @@ def adjust_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
         notes.append(f"Kidney function is not checked: regimen {regimen.id!r} has no renal data.")
     if not options.renal_adjust:
         return plan.model_copy(update={"notes": notes}) if notes != plan.notes else plan
-    return _reduce_for_kidneys(plan.model_copy(update={"notes": notes}), regimen)
+    return _reduce_for_kidneys(plan.model_copy(update={"notes": notes}), regimen, options)
 
 
-def _reduce_for_kidneys(plan: Plan, regimen: Regimen) -> Plan:
+def _reduce_for_kidneys(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
     patient = plan.patient
     renal = regimen.renal
     if renal is None:
@@ -149,7 +150,15 @@ def _reduce_for_kidneys(plan: Plan, regimen: Regimen) -> Plan:
             field="renal_adjust",
         )
     factor = fraction_of(band.dose_factor)
-    doses, inexact = _reduced_doses(plan.doses, plan.days, factor)
+    product = resolve_product(regimen, options)
+    strengths = allowed_strengths(product, options.strengths) if product is not None else []
+
+    def given_mg(exact: Fraction) -> Decimal | None:
+        """What the plan gives for a computed dose: rounded down to what the product
+        measures (never up: the factor is a ceiling, not a target)."""
+        return measurable_at_most(exact, product, strengths) if product is not None else None
+
+    doses, inexact = _reduced_doses(plan.doses, plan.days, factor, given_mg)
     days = _days_with_totals(plan.days, doses)
     adjustment = RenalAdjustment(
         band=band.name,
@@ -164,7 +173,14 @@ def _reduce_for_kidneys(plan: Plan, regimen: Regimen) -> Plan:
         f"CrCl {patient.crcl_ml_min} "
         f"mL/min, {band.name}: each dose × {band.dose_factor}, {band.suggestion}. "
         f"Basis: {BASIS_TEXT[band.basis]} [{', '.join(band.source)}]; US labels give no "
-        "amounts. Confirm the reduced doses with the prescriber."
+        "amounts. "
+        + (
+            f"Each computed dose is rounded down to what {product.name} measures; the day "
+            "totals are the sums of the doses given. "
+            if product is not None
+            else ""
+        )
+        + "Confirm the reduced doses with the prescriber."
     )
     return plan.model_copy(
         update={
@@ -198,8 +214,14 @@ def shown_mg(value: Fraction) -> Decimal:
 
 
 def _reduced_doses(
-    doses: Iterable[Dose], days: list[Day], factor: Fraction
+    doses: Iterable[Dose],
+    days: list[Day],
+    factor: Fraction,
+    given_mg: Callable[[Fraction], Decimal | None],
 ) -> tuple[list[Dose], list[InexactDose]]:
+    """Each dose × factor: the product's measurable amount at or below it when there is
+    one, else the exact value (carried to a microgram when it has none). A dose given
+    other than as computed is recorded once per step (computed and given)."""
     first_day_of_step: dict[int, int] = {}
     for day in days:
         first_day_of_step.setdefault(day.step, day.day)
@@ -207,18 +229,22 @@ def _reduced_doses(
     inexact: dict[tuple[int, Decimal], InexactDose] = {}
     for dose in doses:
         exact = Fraction(dose.dose_mg) * factor
-        value = exact_mg(exact)
+        computed = exact_mg(exact)
+        value = given_mg(exact)
         if value is None:
-            value = shown_mg(exact)
-            key = (dose.step, dose.dose_mg)
-            if key not in inexact:
-                inexact[key] = InexactDose(
-                    step=dose.step,
-                    day=first_day_of_step.get(dose.step, dose.day),
-                    from_mg=dose.dose_mg,
-                    exact_mg=f"{exact.numerator}/{exact.denominator}",
-                    shown_mg=value,
-                )
+            value = computed if computed is not None else shown_mg(exact)
+        value = plain(value)
+        key = (dose.step, dose.dose_mg)
+        if (computed is None or value != computed) and key not in inexact:
+            inexact[key] = InexactDose(
+                step=dose.step,
+                day=first_day_of_step.get(dose.step, dose.day),
+                from_mg=dose.dose_mg,
+                exact_mg=str(computed)
+                if computed is not None
+                else f"{exact.numerator}/{exact.denominator}",
+                shown_mg=value,
+            )
         reduced.append(dose.model_copy(update={"dose_mg": value, "amount": None}))
     return reduced, list(inexact.values())
 

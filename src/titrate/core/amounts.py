@@ -9,7 +9,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from functools import lru_cache
 from typing import NamedTuple, Protocol
@@ -349,3 +349,46 @@ def _terminates(value: Fraction) -> bool:
         while denominator % prime == 0:
             denominator //= prime
     return denominator == 1
+
+
+# ---------------------------------------------------------------------------------------
+# Rounding a computed dose down to what the product measures (renal adjustment)
+
+# A grain this fine would take more than this many tries to search down from the dose.
+_MAX_GRAINS_TRIED = 100_000
+
+
+def measurable_at_most(
+    value: Fraction, product: Product, strengths: Sequence[Strength]
+) -> Decimal | None:
+    """The largest dose no greater than `value` that the product measures exactly (a whole
+    number of a liquid's measuring steps; a combination of the allowed strengths, halves
+    only of scored tablets), or None when even the smallest is more than `value`."""
+    if product.liquid:
+        assert product.concentration is not None and product.measure_step is not None
+        unit = Fraction(product.concentration.mg_per_ml) * Fraction(product.measure_step.ml)
+        count = math.floor(value / unit)
+        return _decimal(count * unit) if count > 0 else None
+    pieces = [
+        Fraction(strength.mg) / 2 if strength.scored else Fraction(strength.mg)
+        for strength in strengths
+    ]
+    if not pieces:
+        return None
+    denominator = math.lcm(*(piece.denominator for piece in pieces))
+    grain = Fraction(math.gcd(*(int(piece * denominator) for piece in pieces)), denominator)
+    count = math.floor(value / grain)
+    for tried, multiple in enumerate(range(count, 0, -1)):
+        if tried > _MAX_GRAINS_TRIED:
+            break
+        candidate = _decimal(multiple * grain)
+        if fewest_pieces(candidate, strengths) is not None:
+            return candidate
+    return None
+
+
+def _decimal(value: Fraction) -> Decimal:
+    """An exact Decimal of a fraction whose denominator has only the factors 2 and 5."""
+    with localcontext() as context:
+        context.prec = 50
+        return Decimal(value.numerator) / Decimal(value.denominator)

@@ -9,8 +9,7 @@ How the steps are made:
 - the first cut is on day 1 (the current dose is what the patient takes now); each step
   lowers every dose to the next lower multiple of the step (12 mg → 10 → 5 with 5 mg
   steps), so the doses stay on the strengths the pace is written in;
-- unless a step is asked for, no cut takes off more than half of the day's remaining
-  dose (a convention): the step is halved until the cut fits;
+- a step to the next lower multiple never takes off more than half of a dose;
 - when the smallest dose still gives more a day than the regimen's stopping threshold
   (5 mg four times a day is 20 mg), one dose a day is dropped per interval until it does
   not (5 mg three times a day, 15 mg);
@@ -21,8 +20,9 @@ How the steps are made:
 A pace written as a fall in the day's total (`taper.step_mg_per_day`, e.g. "2 to 4 mg
 per day") lowers one dose at a time instead: each interval takes the step off the largest
 dose (the latest of equal doses first; a dose that reaches zero is dropped), until the
-day's total is at or below the stopping threshold. The default step is the slower end of
-the range; a given `step_mg` then means the fall in the day's total.
+day's total is at or below the stopping threshold. Unless a step is asked for, no cut
+takes off more than half of the day's remaining dose (a convention). The default step is
+the slower end of the range; a given `step_mg` then means the fall in the day's total.
 """
 
 from __future__ import annotations
@@ -82,19 +82,14 @@ def taper_ladder(
             f"{MAX_TAPER_DAYS} days",
             field="step_mg",
         )
-    asked = step_mg is not None
-    notes = [_pace_note(regimen, step, every, asked or every_days is not None)]
+    notes = [_pace_note(regimen, step, every, step_mg is not None or every_days is not None)]
     dose = from_mg
     steps: list[Step] = []
-    halved = False
+    # Going to the next lower multiple of the step never takes off more than half of a
+    # dose (the lower multiple is at least half of it), so no cap is needed here.
     while (lower := _next_lower_multiple(dose, step)) > 0:
-        if not asked and lower * 2 < dose:
-            lower = _at_most_half_off(dose, step)
-            halved = True
         dose = lower
         steps.append(Step(dose_mg=dose, per_day=doses_per_day, days=every))
-    if halved:
-        notes.append(_HALF_CAP_NOTE)
     if from_mg % step:
         notes.append(
             f"{from_mg} mg is not a multiple of the {step} mg step: the first reduction goes "
@@ -211,20 +206,9 @@ _FIRST_CUT_NOTE = (
 )
 _HALF_CAP_NOTE = (
     "No reduction takes off more than half of the day's remaining dose unless a step is "
-    "asked for: where the pace would, the cut is smaller (this project's convention; a "
-    "step given with the taper is kept as asked)."
+    "asked for: where the pace would, the cut is half the day's dose (this project's "
+    "convention; a step given with the taper is kept as asked)."
 )
-
-
-def _at_most_half_off(dose: Decimal, step: Decimal) -> Decimal:
-    """The next lower dose on a finer grid (the step halved until it fits) that takes
-    off at most half of `dose`."""
-    grid = step
-    lower = _next_lower_multiple(dose, grid)
-    while lower * 2 < dose:
-        grid /= 2
-        lower = _next_lower_multiple(dose, grid)
-    return lower
 
 
 def _lower_one_dose_at_a_time(doses: list[Decimal], step: Decimal) -> list[Decimal]:

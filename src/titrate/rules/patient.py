@@ -168,17 +168,27 @@ def renal_impairment(ctx: Context) -> Iterator[Hit]:
     if adjustment is None:
         return
     for inexact in adjustment.inexact:
+        measured = any(
+            dose.amount is not None
+            for dose in ctx.plan.doses
+            if dose.step == inexact.step and dose.dose_mg == inexact.shown_mg
+        )
+        product = ctx.plan.product
+        given = (
+            f"rounded down to what {product.name} measures"
+            if measured and product is not None
+            else "not a dose the product measures: agree one with the prescriber"
+        )
         yield Hit(
-            f"Day {inexact.day}: {plain(inexact.from_mg)} mg × {adjustment.factor} = "
-            f"{inexact.exact_mg} mg has no exact value in milligrams; the plan shows "
-            f"{plain(inexact.shown_mg)} mg. Agree a dose that can be measured with the prescriber.",
+            f"Day {inexact.day}: computed {plain(inexact.from_mg)} mg × {adjustment.factor} = "
+            f"{inexact.exact_mg} mg; given {plain(inexact.shown_mg)} mg ({given}).",
             band,
             day=inexact.day,
         )
 
 
 def _avoid_text(ctx: Context, avoid: Avoid | None) -> str:
-    """'Avoid if possible: …' with its own citation, or nothing."""
+    """'Avoid … if possible: …' with its own citation, or nothing."""
     if avoid is None:
         return ""
     text = avoid.text[0].upper() + avoid.text[1:]
