@@ -75,7 +75,10 @@ def test_crcl_30_renal_adjust_in_suspension_gives_whole_0_1_ml_steps_and_exact_t
     for day in plan["days"]:
         given = [Decimal(str(d["dose_mg"])) for d in doses if d["day"] == day["day"]]
         assert Decimal(str(day["total_mg"])) == sum(given, Decimal(0))
-    assert [day["total_mg"] for day in plan["days"][::3]] == [4.5, 9, 15, 19.5]
+    # each 3-day step lasts 9 days at a third of the dose (a stated convention)
+    assert len(plan["days"]) == 36
+    assert [day["total_mg"] for day in plan["days"][::9]] == [4.5, 9, 15, 19.5]
+    assert "Each step of the titration lasts 3 times as long" in plan["notes"][0]  # type: ignore[index]
     renal = [f for f in plan["findings"] if f["rule"] == "renal-impairment"]  # type: ignore[attr-defined]
     assert renal[0]["message"].startswith(
         "CrCl 30 mL/min, severe (CrCl 30 mL/min or less): Avoid baclofen if possible"

@@ -56,8 +56,10 @@ def test_crcl_40_reports_renal_impairment_with_the_literature_reduction() -> Non
 
 def test_renal_adjust_halves_the_label_plan_at_crcl_40() -> None:
     plan = plan_json(*LABEL, "--crcl", "40", "--renal-adjust", "--product", "suspension")
-    assert [dose["dose_mg"] for dose in plan["doses"][::9]] == [2.5, 5, 7.5, 10]
-    assert [day["total_mg"] for day in plan["days"][::3]] == [7.5, 15, 22.5, 30]
+    # each 3-day step lasts 6 days at half the dose (a stated convention)
+    assert [dose["dose_mg"] for dose in plan["doses"][::18]] == [2.5, 5, 7.5, 10]
+    assert [day["total_mg"] for day in plan["days"][::6]] == [7.5, 15, 22.5, 30]
+    assert len(plan["days"]) == 24
     adjustment = plan["renal_adjustment"]
     assert adjustment["factor"] == "1/2" and adjustment["basis"] == "literature"
     assert adjustment["inexact"] == []
@@ -88,24 +90,25 @@ def test_mild_band_rounds_each_dose_down_to_what_the_tablets_make() -> None:
     assert plan["renal_adjustment"]["factor"] == "2/3"
     # 10/3 mg: no tablet dose at or below it, so it stays as computed (and is flagged);
     # 20/3 → 5 mg, 10 → 10 mg, 40/3 → 10 mg: rounded down, never up.
-    assert [dose["dose_mg"] for dose in plan["doses"][::9]] == [3.333, 5, 10, 10]
+    # each 3-day step lasts 5 days (3 × 3/2, rounded up)
+    assert [dose["dose_mg"] for dose in plan["doses"][::15]] == [3.333, 5, 10, 10]
     inexact = plan["renal_adjustment"]["inexact"]
     assert [(i["day"], i["from_mg"], i["exact_mg"], i["shown_mg"]) for i in inexact] == [
         (1, 5, "10/3", 3.333),
-        (4, 10, "20/3", 5),
-        (10, 20, "40/3", 10),
+        (6, 10, "20/3", 5),
+        (16, 20, "40/3", 10),
     ]
     flagged = [f for f in findings(plan, "renal-impairment") if f["day"] is not None]
-    assert [f["day"] for f in flagged] == [1, 4, 10]
+    assert [f["day"] for f in flagged] == [1, 6, 16]
     assert flagged[0]["message"] == (
         "Day 1: computed 5 mg × 2/3 = 10/3 mg; given 3.333 mg (not a dose the product "
         "measures: agree one with the prescriber)."
     )
     assert flagged[1]["message"] == (
-        "Day 4: computed 10 mg × 2/3 = 20/3 mg; given 5 mg (rounded down to what Baclofen "
+        "Day 6: computed 10 mg × 2/3 = 20/3 mg; given 5 mg (rounded down to what Baclofen "
         "tablets measures)."
     )
-    assert [f["day"] for f in findings(plan, "dose-not-measurable")] == [1, 2, 3]
+    assert [f["day"] for f in findings(plan, "dose-not-measurable")] == [1, 2, 3, 4, 5]
     # the day totals are the sums of the doses given
     for day in plan["days"]:
         given = [d["dose_mg"] for d in plan["doses"] if d["day"] == day["day"]]
@@ -300,4 +303,4 @@ def test_api_reports_unknown_co_medication_refuses_a_blank_and_adjusts_kidneys()
     assert adjusted.renal_adjustment is not None
     assert adjusted.renal_adjustment.factor == "1/3"
     # rounded down to whole 0.1 mL steps of the 5 mg/mL suspension (0.5 mg each)
-    assert [str(d.dose_mg) for d in adjusted.doses[::9]] == ["1.5", "3", "5", "6.5"]
+    assert [str(d.dose_mg) for d in adjusted.doses[::27]] == ["1.5", "3", "5", "6.5"]

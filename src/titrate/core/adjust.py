@@ -10,6 +10,7 @@ the `renal-impairment` rule beside its day: shown, never silently rounded.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
@@ -100,6 +101,31 @@ def renal_band(regimen: Regimen, patient: Patient) -> RenalBand | None:
     return regimen.renal.band_for(patient.crcl_ml_min)
 
 
+def renal_paced(regimen: Regimen, options: PlanOptions) -> Regimen:
+    """The regimen with its ladder's steps lengthened by the renal band's `pace` when the
+    regimen's own titration is reduced for kidney function (a stated convention); else
+    the regimen unchanged. Errors about the request are left to `adjust_plan`."""
+    patient = options.patient
+    if (
+        not options.renal_adjust
+        or options.steps is not None
+        or patient.dialysis
+        or regimen.titration.rule is not None
+    ):
+        return regimen
+    band = renal_band(regimen, patient)
+    if band is None or band.dose_factor is None or band.pace is None:
+        return regimen
+    factor = fraction_of(band.pace.days_factor)
+    steps = [
+        step.model_copy(update={"days": math.ceil(step.days * factor)})
+        for step in regimen.titration.steps
+    ]
+    return regimen.model_copy(
+        update={"titration": regimen.titration.model_copy(update={"steps": steps})}
+    )
+
+
 def adjust_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
     """Check the patient context; with `options.renal_adjust`, reduce every dose."""
     patient = plan.patient
@@ -168,6 +194,13 @@ def _reduce_for_kidneys(plan: Plan, regimen: Regimen, options: PlanOptions) -> P
         source=cite(regimen, band),
         inexact=inexact,
     )
+    paced = renal_paced(regimen, options) is not regimen
+    pace_note = (
+        f" Each step of the titration lasts {band.pace.days_factor} times as long, rounded "
+        f"up to whole days ({BASIS_TEXT[band.pace.basis]}) [{', '.join(band.pace.source)}]."
+        if paced and band.pace is not None
+        else ""
+    )
     note = (
         "Doses reduced for kidney function (renal adjustment asked for): "
         f"CrCl {patient.crcl_ml_min} "
@@ -181,6 +214,7 @@ def _reduce_for_kidneys(plan: Plan, regimen: Regimen, options: PlanOptions) -> P
             else ""
         )
         + "Confirm the reduced doses with the prescriber."
+        + pace_note
     )
     return plan.model_copy(
         update={

@@ -261,6 +261,13 @@ class Avoid(Sourced):
     text: str = Field(min_length=1)
 
 
+class StepPace(Sourced):
+    """How much longer each titration step lasts when doses are reduced for kidney
+    function: days × `days_factor`, rounded up to whole days."""
+
+    days_factor: Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}(/[1-9][0-9]{0,5})?$")]
+
+
 class RenalBand(Sourced):
     """A kidney-function band, `crcl_over_ml_min` < CrCl ≤ `crcl_up_to_ml_min` (or
     < `crcl_below_ml_min`, for a label that writes "CrCl < 25"), with the suggested factor
@@ -274,6 +281,7 @@ class RenalBand(Sourced):
     dose_factor: FractionText | None = None
     suggestion: str = Field(min_length=1, description="in words, e.g. 'about half the dose'")
     avoid: Avoid | None = None
+    pace: StepPace | None = None
 
     @field_validator("dose_factor")
     @classmethod
