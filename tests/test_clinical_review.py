@@ -135,3 +135,30 @@ def test_a_per_day_cut_of_more_than_half_is_made_half_unless_asked() -> None:
 
 def test_the_built_in_data_loads() -> None:
     assert set(load_regimens()) >= set(REGIMENS)
+
+
+def test_pace_percent_cuts_a_fixed_fraction_of_the_current_dose_with_a_floor() -> None:
+    code, plan = plan_json("taper", "baclofen", "--from-mg", "20", "--doses-per-day", "3",
+                           "--pace-percent", "25", "--product", "suspension")  # fmt: skip
+    assert code == 0
+    doses = [day_doses for day_doses in plan["days"][::3]]  # type: ignore[index]
+    # 25% of 20 = 5 → 15; 25% of 15 = 3.75, rounded down to 3 → 12; then 9, 7, 6, 5
+    assert [d["total_mg"] for d in doses] == [45, 36, 27, 21, 18, 15]
+    assert plan["notes"][0].startswith(  # type: ignore[index]
+        "Taper pace: proportional, each reduction 25% of each dose every 3 day(s), rounded "
+        "down to multiples of 1 mg and at least 1 mg (a convention, not a label fact)"
+    )
+
+
+def test_pace_percent_over_half_or_without_data_is_bad_input() -> None:
+    over = run("taper", "baclofen", "--from-mg", "20", "--pace-percent", "60", *START)
+    assert over.exit_code == 2
+    assert over.stderr == "titrate: error: --pace-percent: '60' is not a percentage (0 to 50)\n"
+    none = run("taper", "dantrolene", "--from-mg", "100", "--pace-percent", "10", *START)
+    assert none.exit_code == 2
+    assert none.stderr.startswith(
+        "titrate: error: --pace-percent: regimen 'dantrolene' has no proportional taper data"
+    )
+    both = run("taper", "baclofen", "--from-mg", "20", "--pace-percent", "10", "--step-mg",
+               "5", *START)  # fmt: skip
+    assert both.exit_code == 2 and "not both" in both.stderr

@@ -303,6 +303,7 @@ class TaperRequest(PatientFields):
     from_plan: Path | None = None
     step_mg: str | Decimal | None = None
     every_days: int | str | None = None
+    pace_percent: str | Decimal | None = None
     start: str | date | None = None
     timezone: str | None = None
     times: str | Sequence[time] | None = None
@@ -340,8 +341,17 @@ class TaperRequest(PatientFields):
         regimen = get_regimen(self.regimen, catalog)
         step = parse_mg(self.step_mg, "step_mg") if self.step_mg not in (None, "") else None
         every = whole_number(self.every_days, "every_days")
+        percent = (
+            _bounded(self.pace_percent, "pace_percent", "a percentage", Decimal(50))
+            if self.pace_percent not in (None, "")
+            else None
+        )
+        if percent is not None and step is not None:
+            raise InputError(
+                "give either <step_mg> or <pace_percent>, not both", field="pace_percent"
+            )
         if self.from_plan is not None:
-            return self._after_plan(regimen, self.from_plan, step, every, default_zone)
+            return self._after_plan(regimen, self.from_plan, step, every, default_zone, percent)
         assert self.from_mg is not None
         options = self._plan_request(self.start, default_zone).options()
         return taper(
@@ -351,6 +361,7 @@ class TaperRequest(PatientFields):
             doses_per_day=whole_number(self.doses_per_day, "doses_per_day"),
             step_mg=step,
             every_days=every,
+            pace_percent=percent,
         )
 
     def _after_plan(
@@ -360,6 +371,7 @@ class TaperRequest(PatientFields):
         step: Decimal | None,
         every: int | None,
         default_zone: str | None,
+        percent: Decimal | None = None,
     ) -> Plan:
         """Taper from a plan file's last day, starting the day after it unless `start` is
         given, in its zone unless `timezone` is; the file's patient, updated by the
@@ -376,7 +388,13 @@ class TaperRequest(PatientFields):
             update={"patient": merge_patient(previous.patient, options.patient)}
         )
         return taper_after(
-            regimen, previous, options, step_mg=step, every_days=every, where=str(path)
+            regimen,
+            previous,
+            options,
+            step_mg=step,
+            every_days=every,
+            where=str(path),
+            pace_percent=percent,
         )
 
 

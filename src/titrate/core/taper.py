@@ -62,9 +62,12 @@ def taper_ladder(
     *,
     step_mg: Decimal | None = None,
     every_days: int | None = None,
+    pace_percent: Decimal | None = None,
 ) -> TaperLadder:
     """The steps from `from_mg` taken `doses_per_day` times a day down to stopping."""
     pace = regimen.taper
+    if pace_percent is not None:
+        return _proportional_ladder(regimen, from_mg, doses_per_day, pace_percent, every_days)
     if pace is not None and pace.step_mg_per_day is not None:
         return _per_day_ladder(regimen, from_mg, doses_per_day, step_mg, every_days)
     step = step_mg if step_mg is not None else (pace.step_mg_per_dose if pace else None)
@@ -211,6 +214,74 @@ _HALF_CAP_NOTE = (
 )
 
 
+def _proportional_ladder(
+    regimen: Regimen, from_mg: Decimal, doses_per_day: int, percent: Decimal, every: int | None
+) -> TaperLadder:
+    """Each reduction takes `percent` of the current dose (per dose; of the day's total
+    for a per-day pace, one dose at a time), rounded down to the floor's multiples and
+    at least the floor, until the day's total is at or below the stopping threshold."""
+    pace = regimen.taper
+    if pace is None or pace.proportional is None:
+        raise InputError(
+            f"regimen {regimen.id!r} has no proportional taper data (a floor for each cut); "
+            "give <step_mg> and <every_days> instead",
+            field="pace_percent",
+        )
+    if not 1 <= percent <= 50:
+        raise InputError(
+            f"must be 1 to 50 (a cut of more than half the dose is not a taper), got {percent}",
+            field="pace_percent",
+        )
+    floor = pace.proportional.floor_mg
+    days = every if every is not None else pace.every_days
+    _check_inputs(from_mg, floor, days, doses_per_day)
+    stopping = regimen.stopping
+    threshold = stopping.max_daily_mg_to_stop_from if stopping is not None else Decimal(0)
+    per_day_pace = pace.step_mg_per_day is not None
+    doses = [from_mg] * doses_per_day
+    steps: list[Step] = []
+    while sum(doses, Decimal(0)) > threshold:
+        current = sum(doses, Decimal(0)) if per_day_pace else max(doses)
+        cut = max(floor, (current * percent / 100 // floor) * floor)
+        if per_day_pace:
+            doses = _lower_one_dose_at_a_time(doses, cut)
+        else:
+            doses = [dose - cut for dose in doses if dose - cut > 0]
+        if not doses:
+            break
+        steps.append(
+            Step(
+                dose_mg=max(doses),
+                per_day=len(doses),
+                days=days,
+                doses_mg=list(doses) if len(set(doses)) > 1 else None,
+            )
+        )
+        if sum(s.days for s in steps) > MAX_TAPER_DAYS:
+            raise InputError(
+                f"the taper would last more than {MAX_TAPER_DAYS} days", field="pace_percent"
+            )
+    if not steps:
+        steps = [Step(dose_mg=from_mg, per_day=doses_per_day, days=days)]
+    of = "the day's total" if per_day_pace else "each dose"
+    notes = [
+        f"Taper pace: proportional, each reduction {plain_percent(percent)}% of {of} every "
+        f"{days} day(s), rounded down to multiples of {floor} mg and at least {floor} mg "
+        f"({BASIS_TEXT[pace.proportional.basis]}) [{', '.join(pace.proportional.source)}].",
+        _FIRST_CUT_NOTE,
+    ]
+    if stopping is not None:
+        notes.append(
+            f"The taper ends from {steps[-1].total_mg} mg a day, at or below the regimen's "
+            f"stopping threshold of {threshold} mg a day ({BASIS_TEXT[stopping.basis]})."
+        )
+    return TaperLadder(steps, notes)
+
+
+def plain_percent(value: Decimal) -> str:
+    return str(value.quantize(Decimal(1)) if value == value.to_integral_value() else value)
+
+
 def _lower_one_dose_at_a_time(doses: list[Decimal], step: Decimal) -> list[Decimal]:
     """The day's doses with `step` mg taken off: from the largest dose (the latest of
     equal doses), then the next if that dose reaches zero; zero doses are dropped."""
@@ -315,6 +386,7 @@ def taper(
     doses_per_day: int | None = None,
     step_mg: Decimal | None = None,
     every_days: int | None = None,
+    pace_percent: Decimal | None = None,
 ) -> Plan:
     """A taper plan (kind "taper") from `from_mg` per dose, with every finding.
 
@@ -331,7 +403,14 @@ def taper(
     if options.steps is not None or options.target_mg is not None or options.hold_days:
         raise InputError("a taper makes its own steps; steps, target and hold do not apply")
     per_day = doses_per_day if doses_per_day is not None else regimen.titration.per_day
-    ladder = taper_ladder(regimen, from_mg, per_day, step_mg=step_mg, every_days=every_days)
+    ladder = taper_ladder(
+        regimen,
+        from_mg,
+        per_day,
+        step_mg=step_mg,
+        every_days=every_days,
+        pace_percent=pace_percent,
+    )
     result = build_plan(
         regimen, options.model_copy(update={"steps": ladder.steps, "kind": "taper"})
     )
@@ -369,6 +448,7 @@ def taper_after(
     step_mg: Decimal | None = None,
     every_days: int | None = None,
     where: str | None = None,
+    pace_percent: Decimal | None = None,
 ) -> Plan:
     """A taper from the last day of `previous` (e.g. the JSON of `titrate plan`)."""
     if previous.regimen.id != regimen.id:
@@ -385,6 +465,7 @@ def taper_after(
         doses_per_day=per_day,
         step_mg=step_mg,
         every_days=every_days,
+        pace_percent=pace_percent,
     )
     note = (
         f"Tapers from the last day of the earlier plan (started {previous.start.isoformat()}): "

@@ -228,6 +228,14 @@ class MgRange(Sourced):
         return self
 
 
+class ProportionalPace(Sourced):
+    """A proportional taper (asked for with a percentage): each reduction takes that
+    fraction of the current dose (per dose, or of the day's total for a per-day pace),
+    rounded down to a multiple of `floor_mg` and never less than it."""
+
+    floor_mg: Mg
+
+
 class Taper(Sourced):
     """Default pace for stopping, every `every_days` days: lower each dose by
     `step_mg_per_dose`, or lower the day's total by `step_mg_per_day` (a range: the taper
@@ -238,6 +246,7 @@ class Taper(Sourced):
     step_mg_per_day: MgRange | None = None
     every_days: int = Field(ge=1, le=365)
     min_duration: TaperDuration | None = None
+    proportional: ProportionalPace | None = None
 
     @model_validator(mode="after")
     def _one_pace(self) -> Self:

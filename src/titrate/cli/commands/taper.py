@@ -56,6 +56,16 @@ DosesPerDayOpt = Annotated[
         help="Doses a day taken now. Default: as the regimen's last titration step.",
     ),
 ]
+PacePercentOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pace-percent",
+        metavar="PERCENT",
+        help="Proportional pace: each reduction takes PERCENT (1-50) of the current dose, "
+        "never less than the regimen's floor, every --every-days days (see `titrate show "
+        "REGIMEN`).",
+    ),
+]
 FromPlanOpt = Annotated[
     Path | None,
     typer.Option(
@@ -76,6 +86,7 @@ def taper(
     from_plan: FromPlanOpt = None,
     step_mg: StepMgOpt = None,
     every_days: EveryDaysOpt = None,
+    pace_percent: PacePercentOpt = None,
     start: StartOpt = None,
     times: TimesOpt = None,
     tz: TzOpt = None,
