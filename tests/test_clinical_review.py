@@ -162,3 +162,27 @@ def test_pace_percent_over_half_or_without_data_is_bad_input() -> None:
     both = run("taper", "baclofen", "--from-mg", "20", "--pace-percent", "10", "--step-mg",
                "5", *START)  # fmt: skip
     assert both.exit_code == 2 and "not both" in both.stderr
+
+
+def test_granules_course_is_dispensed_from_the_fewest_strengths_and_cartons() -> None:
+    code, plan = plan_json("plan", "baclofen", "--product", "granules")
+    assert code == 0
+    course = [line["text"] for line in plan["dispense"] if line["step"] is None]  # type: ignore[union-attr]
+    assert course == ["36 × 10 mg packet: 1 carton of 90", "18 × 5 mg packet: 1 carton of 90"]
+    amounts = {dose["dose_mg"]: dose["amount"]["text"] for dose in plan["doses"]}  # type: ignore[union-attr]
+    assert amounts == {
+        5: "1 × 5 mg packet",
+        10: "1 × 10 mg packet",
+        15: "1 × 10 mg packet + 1 × 5 mg packet",
+        20: "2 × 10 mg packet",
+    }
+    assert any(
+        note.startswith("The doses use 5 mg and 10 mg packets only") for note in plan["notes"]
+    )  # type: ignore[union-attr]
+
+
+def test_granules_fall_back_to_every_strength_when_two_packets_cannot_make_a_dose() -> None:
+    _, plan = plan_json("plan", "baclofen", "--product", "granules", "--steps", "25x3:2")
+    assert {dose["amount"]["text"] for dose in plan["doses"]} == {  # type: ignore[union-attr]
+        "1 × 20 mg packet + 1 × 5 mg packet"
+    }

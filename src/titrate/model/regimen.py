@@ -484,6 +484,14 @@ class SingleStrength(Sourced):
     max_pieces: int = Field(ge=1, le=100)
 
 
+class FewestStrengths(Sourced):
+    """Dispensing preference for a course: the fewest strengths that make every dose
+    with at most `max_pieces` pieces, then the fewest packs (cartons), then the fewest
+    pieces."""
+
+    max_pieces: int = Field(ge=1, le=100)
+
+
 class Storage(Sourced):
     text: str = Field(min_length=1)
 
@@ -524,6 +532,7 @@ class Product(Sourced):
     concentration: Concentration | None = None
     measure_step: MeasureStep | None = None
     single_strength: SingleStrength | None = None
+    fewest_strengths: FewestStrengths | None = None
     storage: Storage | None = None
     discard_after_opening: InUseLimit | None = None
     packs: Packs | None = None
@@ -546,7 +555,7 @@ class Product(Sourced):
         if self.liquid:
             if self.concentration is None or self.measure_step is None:
                 raise ValueError(f"a {self.form} needs `concentration` and `measure_step`")
-            if self.strengths or self.single_strength:
+            if self.strengths or self.single_strength or self.fewest_strengths:
                 raise ValueError(f"a {self.form} has a concentration, not `strengths`")
             return self
         if not self.strengths:
