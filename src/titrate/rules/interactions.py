@@ -9,7 +9,7 @@ from titrate.core.adjust import comedication, unchecked_names
 from titrate.model.regimen import CoMedication, Hepatic
 from titrate.rules.base import Context, Example, Hit, rule
 
-_TIZANIDINE_8MG = {"regimen": "tizanidine", "target_mg": "8", "step_mg": "2", "every_days": 3}
+_RULE_BASED = {"regimen": "tizanidine", "target_mg": "8", "step_mg": "2", "every_days": 3}
 
 
 def _listed(ctx: Context, severity: str) -> Iterator[Hit]:
@@ -31,15 +31,15 @@ def _listed(ctx: Context, severity: str) -> Iterator[Hit]:
     "contraindicated-comedication",
     "error",
     "interactions.comedications",
-    passes=[Example("tizanidine with no co-medication.", _TIZANIDINE_8MG)],
+    passes=[Example("tizanidine with no co-medication.", _RULE_BASED)],
     fails=[
         Example(
             "tizanidine with ciprofloxacin (a potent CYP1A2 inhibitor: contraindicated).",
-            {**_TIZANIDINE_8MG, "co_medications": ["ciprofloxacin"]},
+            {**_RULE_BASED, "co_medications": ["ciprofloxacin"]},
         ),
         Example(
             "tizanidine with fluvoxamine (contraindicated).",
-            {**_TIZANIDINE_8MG, "co_medications": ["fluvoxamine"]},
+            {**_RULE_BASED, "co_medications": ["fluvoxamine"]},
         ),
     ],
 )
@@ -49,9 +49,9 @@ def contraindicated_comedication(ctx: Context) -> Iterator[Hit]:
     What it does: matches the patient's co-medications (generic names, brand names or
     classes) against the regimen's `interactions.comedications` marked `contraindicated`;
     one finding per listed entry, naming what was typed, the mechanism and the advice.
-    Why it matters: a contraindicated pair (tizanidine with fluvoxamine or ciprofloxacin
-    raises tizanidine's exposure many times over: low blood pressure, sedation) must not
-    be dispensed without the prescriber changing one of the two.
+    Why it matters: a contraindicated pair (for example, an inhibitor of the enzyme that
+    clears the drug, raising its exposure many times over) must not be dispensed without
+    the prescriber changing one of the two.
     """
     yield from _listed(ctx, "contraindicated")
 
@@ -69,7 +69,7 @@ def contraindicated_comedication(ctx: Context) -> Iterator[Hit]:
         ),
         Example(
             "tizanidine with an oral contraceptive (CYP1A2 inhibition: start low, rise slowly).",
-            {**_TIZANIDINE_8MG, "co_medications": ["oral contraceptives"]},
+            {**_RULE_BASED, "co_medications": ["oral contraceptives"]},
         ),
     ],
 )
@@ -147,8 +147,8 @@ def hepatic_contraindicated(ctx: Context) -> Iterator[Hit]:
 
     What it does: when the patient has active liver disease and the regimen's `hepatic`
     data says `contraindicated`, reports it with the source.
-    Why it matters: dantrolene carries a boxed warning for fatal liver injury; a liver
-    already diseased is the case its label rules out.
+    Why it matters: a drug with a boxed warning for fatal liver injury is ruled out by
+    its label when the liver is already diseased.
     """
     yield from _hepatic(ctx, "contraindicated")
 
@@ -158,11 +158,11 @@ def hepatic_contraindicated(ctx: Context) -> Iterator[Hit]:
     "hepatic-avoid",
     "warning",
     "hepatic",
-    passes=[Example("tizanidine for a patient without liver disease.", _TIZANIDINE_8MG)],
+    passes=[Example("tizanidine for a patient without liver disease.", _RULE_BASED)],
     fails=[
         Example(
             "tizanidine for a patient with active liver disease (avoid; if used, lower doses).",
-            {**_TIZANIDINE_8MG, "hepatic": True},
+            {**_RULE_BASED, "hepatic": True},
         )
     ],
 )
@@ -172,6 +172,6 @@ def hepatic_avoid(ctx: Context) -> Iterator[Hit]:
     What it does: when the patient has active liver disease and the regimen's `hepatic`
     data says `avoid`, reports it with the source and what to do if it is used anyway.
     Why it matters: a drug cleared by the liver accumulates when the liver fails, and
-    some (tizanidine) injure the liver themselves.
+    some injure the liver themselves.
     """
     yield from _hepatic(ctx, "avoid")
