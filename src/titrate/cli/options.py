@@ -182,8 +182,8 @@ WithOpt = Annotated[
         "--with",
         metavar="DRUG_OR_CLASS",
         help="A co-medication (drug, brand or class) or alcohol, e.g. oxycodone, "
-        "ciprofloxacin, estrogens. Checked against the regimen's interaction data (see "
-        "`titrate show REGIMEN`); a name it does not list is reported as not checked. "
+        "ciprofloxacin, estrogens. Checked against the regimen's interaction data (`titrate "
+        "show REGIMEN -f json` lists it); a name it does not list is reported as not checked. "
         "Repeatable.",
     ),
 ]
