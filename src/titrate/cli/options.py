@@ -181,10 +181,9 @@ WithOpt = Annotated[
     typer.Option(
         "--with",
         metavar="DRUG_OR_CLASS",
-        help="A co-medication (drug, brand or class) or alcohol, e.g. oxycodone, "
-        "ciprofloxacin, estrogens. Checked against the regimen's interaction data (`titrate "
-        "show REGIMEN -f json` lists it); a name it does not list is reported as not checked. "
-        "Repeatable.",
+        help="A co-medication (generic name, brand or class) or alcohol. Checked against "
+        "the regimen's interaction data (`titrate show REGIMEN -f json` lists it); a name it "
+        "does not list is reported as not checked. Repeatable.",
     ),
 ]
 PregnantOpt = Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant.")]
