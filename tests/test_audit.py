@@ -353,7 +353,7 @@ def test_abrupt_stop_mid_plan(regimen: Regimen) -> None:
         "missed since."
     )
     assert {f.rule for f in result.findings} == {"abrupt-stop", "missed-dose"}
-    assert "[B3]" in stops[0].source
+    assert "[B4]" in stops[0].source
     # the 8 doses missed since are one finding, from dose 29, that says to call
     contact = [f for f in result.findings if "3 or more doses in a row missed" in f.message]
     assert [(f.dose, f.day, f.last_day) for f in contact] == [(29, 10, 12)]

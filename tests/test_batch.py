@@ -393,13 +393,6 @@ NEW_COLUMNS = [
         id="dialysis",
     ),
     pytest.param(
-        {"with": "Oxycodone; alcohol"},
-        ("baclofen", "--with", "Oxycodone", "--with", "alcohol"),
-        {"with": "opioids;unobtainium"},
-        "with: unknown drug or class 'unobtainium'",
-        id="with",
-    ),
-    pytest.param(
         {"pregnant": "TRUE"},
         ("baclofen", "--pregnant"),
         {"pregnant": "2"},
@@ -457,6 +450,20 @@ def test_plan_option_columns_reach_the_plan_and_bad_values_name_their_column(
     assert list(failed) == ["row", "id", "error"]
     assert (failed["row"], failed["id"]) == (2, "bad")
     assert failed["error"].startswith(error), failed["error"]
+
+
+def test_a_with_column_reaches_the_plan_and_an_unlisted_name_is_reported_not_refused(
+    tmp_path: Path,
+) -> None:
+    rows = "regimen,start,tz,with\nbaclofen,2026-12-01,UTC,Oxycodone; unobtainium\n"
+    result = run("batch", str(write(tmp_path, "rows.csv", rows)), "--fail-on", "never")
+    assert result.exit_code == 0
+    (record,) = lines_of(result.stdout)
+    plan = record["plan"]
+    assert plan["patient"]["co_medications"] == ["Oxycodone", "unobtainium"]
+    assert sorted(f["rule"] for f in plan["findings"]) == [
+        "cns-depressant", "comedication-not-checked",
+    ]  # fmt: skip
 
 
 def test_json_lines_flags_and_co_medications_as_json_values(tmp_path: Path) -> None:

@@ -131,15 +131,16 @@ def test_label_plan_with_the_2_mg_per_ml_solution_halves_the_volume() -> None:
 
 def test_label_plan_with_granules_combines_whole_packets() -> None:
     plan = make_plan("granules")
+    # the fewest strengths and cartons (issue 15): 5 and 10 mg, at most 2 packets a dose
     assert per_step_texts(plan) == [
         "1 × 5 mg packet",
         "1 × 10 mg packet",
         "1 × 10 mg packet + 1 × 5 mg packet",
-        "1 × 20 mg packet",
+        "2 × 10 mg packet",
     ]
-    assert course(plan) == [("20 mg packet", 9), ("10 mg packet", 18), ("5 mg packet", 18)]
-    twenty = next(line for line in plan.dispense if line.step is None)
-    assert (twenty.packs, twenty.pack_size) == (1, 90)
+    assert course(plan) == [("10 mg packet", 36), ("5 mg packet", 18)]
+    ten = next(line for line in plan.dispense if line.step is None)
+    assert (ten.packs, ten.pack_size) == (1, 90)
 
 
 # --- doses that cannot be made -----------------------------------------------------------

@@ -177,7 +177,7 @@ def test_three_in_a_row_contact_prescriber(label_plan: Plan, regimen: Regimen) -
     assert advice.basis == "convention"
     assert "contact the prescriber before continuing" in advice.message
     assert "withdrawal" in advice.message
-    assert "[B3]" in advice.source
+    assert "[B4]" in advice.source
     assert NEVER_DOUBLE in advice.message
 
 
@@ -477,20 +477,19 @@ def test_take_exactly_until_halfway(number: int, fraction: object) -> None:
     assert ZoneInfo(advice.timezone).key == "Europe/London"
 
 
-def test_rule_based_regimen_takes_its_plan_options_but_has_no_missed_dose_data() -> None:
-    """tizanidine titrates by a rule (--target-mg/--step-mg/--every-days are accepted);
-    neither it nor dantrolene has sourced missed-dose wording in the data (no MedlinePlus
-    or Mayo page could be read), so both say so rather than invent a cut-off."""
-    tizanidine = run(
-        *("missed", "tizanidine", "--start", "2026-12-01", "--target-mg", "8"),
-        *("--step-mg", "2", "--every-days", "2", "--dose-number", "1"),
-        *("--now", "2026-12-01T09:00"),
-    )
-    assert tizanidine.exit_code == 2
-    assert tizanidine.stderr == (
-        "titrate: error: regimen 'tizanidine' has no missed-dose rule (`missed_dose:` in its "
-        "data); ask the pharmacist or prescriber\n"
-    )
+def test_rule_based_regimen_takes_its_plan_options_and_its_patient_leaflet_advice() -> None:
+    """tizanidine titrates by a rule (--target-mg/--step-mg/--every-days are accepted) and
+    has patient-leaflet missed-dose wording (take it unless close to the next dose);
+    dantrolene has none that says when to skip, so it says so rather than invent one."""
+    base = ("missed", "tizanidine", "--start", "2026-12-01", "--target-mg", "8", "--tz", "UTC")
+    rest = ("--step-mg", "2", "--every-days", "2", "--dose-number", "2", "-f", "json")
+    take = run(*base, *rest, "--now", "2026-12-01T15:00")
+    assert take.exit_code == 0
+    advice = json.loads(take.stdout)
+    assert advice["action"] == "take"
+    assert "[TZ13]" in advice["source"] and "tabsul.com" in advice["source"]
+    skip = run(*base, *rest, "--now", "2026-12-01T18:00")
+    assert json.loads(skip.stdout)["action"] == "skip"  # past halfway from 14:00 to 20:00
     dantrolene = run(
         "missed",
         "dantrolene",

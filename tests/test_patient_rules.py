@@ -56,8 +56,10 @@ def test_crcl_40_reports_renal_impairment_with_the_literature_reduction() -> Non
 
 def test_renal_adjust_halves_the_label_plan_at_crcl_40() -> None:
     plan = plan_json(*LABEL, "--crcl", "40", "--renal-adjust", "--product", "suspension")
-    assert [dose["dose_mg"] for dose in plan["doses"][::9]] == [2.5, 5, 7.5, 10]
-    assert [day["total_mg"] for day in plan["days"][::3]] == [7.5, 15, 22.5, 30]
+    # each 3-day step lasts 6 days at half the dose (a stated convention)
+    assert [dose["dose_mg"] for dose in plan["doses"][::18]] == [2.5, 5, 7.5, 10]
+    assert [day["total_mg"] for day in plan["days"][::6]] == [7.5, 15, 22.5, 30]
+    assert len(plan["days"]) == 24
     adjustment = plan["renal_adjustment"]
     assert adjustment["factor"] == "1/2" and adjustment["basis"] == "literature"
     assert adjustment["inexact"] == []
@@ -83,19 +85,34 @@ def test_halved_doses_the_tablets_cannot_make_are_findings() -> None:
     assert unmeasurable and unmeasurable[0]["day"] == 1  # 2.5 mg from 5/10/15/20 mg tablets
 
 
-def test_mild_band_two_thirds_gives_inexact_doses_that_are_shown_not_hidden() -> None:
+def test_mild_band_rounds_each_dose_down_to_what_the_tablets_make() -> None:
     plan = plan_json(*LABEL, "--crcl", "60", "--renal-adjust")
     assert plan["renal_adjustment"]["factor"] == "2/3"
-    assert [dose["dose_mg"] for dose in plan["doses"][::9]] == [3.333, 6.667, 10, 13.333]
+    # 10/3 mg: no tablet dose at or below it, so it stays as computed (and is flagged);
+    # 20/3 → 5 mg, 10 → 10 mg, 40/3 → 10 mg: rounded down, never up.
+    # each 3-day step lasts 5 days (3 × 3/2, rounded up)
+    assert [dose["dose_mg"] for dose in plan["doses"][::15]] == [3.333, 5, 10, 10]
     inexact = plan["renal_adjustment"]["inexact"]
     assert [(i["day"], i["from_mg"], i["exact_mg"], i["shown_mg"]) for i in inexact] == [
         (1, 5, "10/3", 3.333),
-        (4, 10, "20/3", 6.667),
-        (10, 20, "40/3", 13.333),
+        (6, 10, "20/3", 5),
+        (16, 20, "40/3", 10),
     ]
     flagged = [f for f in findings(plan, "renal-impairment") if f["day"] is not None]
-    assert [f["day"] for f in flagged] == [1, 4, 10]
-    assert "5 mg × 2/3 = 10/3 mg has no exact value" in flagged[0]["message"]
+    assert [f["day"] for f in flagged] == [1, 6, 16]
+    assert flagged[0]["message"] == (
+        "Day 1: computed 5 mg × 2/3 = 10/3 mg; given 3.333 mg (not a dose the product "
+        "measures: agree one with the prescriber)."
+    )
+    assert flagged[1]["message"] == (
+        "Day 6: computed 10 mg × 2/3 = 20/3 mg; given 5 mg (rounded down to what Baclofen "
+        "tablets measures)."
+    )
+    assert [(f["day"], f["last_day"]) for f in findings(plan, "dose-not-measurable")] == [(1, 5)]
+    # the day totals are the sums of the doses given
+    for day in plan["days"]:
+        given = [d["dose_mg"] for d in plan["doses"] if d["day"] == day["day"]]
+        assert Decimal(str(day["total_mg"])) == sum(Decimal(str(mg)) for mg in given)
 
 
 def test_severe_band_and_boundary_values_go_to_the_more_impaired_band() -> None:
@@ -159,7 +176,8 @@ def test_renal_adjust_applies_to_tapers_too() -> None:
         "--crcl", "40", "--renal-adjust", "--product", "suspension",
     )  # fmt: skip
     assert plan["kind"] == "taper"
-    assert [dose["dose_mg"] for dose in plan["doses"][::9]] == [10, 7.5, 5, 2.5]
+    # the first cut is on day 1: 15, 10, 5 mg a dose, halved
+    assert [dose["dose_mg"] for dose in plan["doses"][::9]] == [7.5, 5, 2.5]
 
 
 @settings(max_examples=60, deadline=None)
@@ -204,12 +222,15 @@ def test_drug_names_and_classes_match_case_and_spacing_insensitively() -> None:
     )
 
 
-def test_unknown_with_value_is_exit_2_listing_the_known_classes() -> None:
-    result = run(*LABEL, "--with", "grapefruit")
-    assert result.exit_code == 2
-    assert result.stderr.startswith("titrate: error: --with: unknown drug or class 'grapefruit'")
-    assert "opioids, benzodiazepines, alcohol, other-sedatives" in result.stderr
-    assert result.stderr.count("\n") == 1
+def test_unknown_with_value_is_reported_as_not_checked_never_refused() -> None:
+    result = run(*LABEL, "--with", "grapefruit", "-f", "json")
+    assert result.exit_code == 0
+    (finding,) = findings(json.loads(result.stdout), "comedication-not-checked")
+    assert finding["severity"] == "info" and finding["code"] == "TT207"
+    assert finding["message"].startswith(
+        "Not checked against baclofen's interaction data (it lists only what its sources "
+        "name): grapefruit."
+    )
 
 
 def test_interaction_class_lookup() -> None:
@@ -250,19 +271,24 @@ def test_no_patient_context_means_no_patient_findings() -> None:
         "dialysis": False,
         "co_medications": [],
         "pregnant": False,
+        "hepatic": False,
     }
 
 
 # -- the Python API -------------------------------------------------------------------------
 
 
-def test_api_refuses_unknown_co_medication_and_adjusts_kidneys() -> None:
+def test_api_reports_unknown_co_medication_refuses_a_blank_and_adjusts_kidneys() -> None:
     regimen = get_regimen("baclofen")
     start = date(2026, 12, 1)
-    with pytest.raises(InputError, match="unknown drug or class 'xyz'"):
+    unknown = build_plan(
+        regimen, PlanOptions(start=start, timezone="UTC", patient=Patient(co_medications=["xyz"]))
+    )
+    assert [f.rule for f in unknown.findings] == ["comedication-not-checked"]
+    with pytest.raises(InputError, match="an empty co-medication name"):
         build_plan(
             regimen,
-            PlanOptions(start=start, timezone="UTC", patient=Patient(co_medications=["xyz"])),
+            PlanOptions(start=start, timezone="UTC", patient=Patient(co_medications=[" "])),
         )
     adjusted = build_plan(
         regimen,
@@ -276,4 +302,5 @@ def test_api_refuses_unknown_co_medication_and_adjusts_kidneys() -> None:
     )
     assert adjusted.renal_adjustment is not None
     assert adjusted.renal_adjustment.factor == "1/3"
-    assert [str(d.dose_mg) for d in adjusted.doses[::9]] == ["1.667", "3.333", "5", "6.667"]
+    # rounded down to whole 0.1 mL steps of the 5 mg/mL suspension (0.5 mg each)
+    assert [str(d.dose_mg) for d in adjusted.doses[::27]] == ["1.5", "3", "5", "6.5"]

@@ -19,6 +19,7 @@ BASIS_TEXT: dict[str, str] = {
     "literature": "published literature, not US labeling",
     "non-us-label": "non-US labeling, not US labeling",
     "patient-info": "patient information (MedlinePlus, Mayo), not the prescribing information",
+    "secondary": "secondary summaries of the label, not the label text itself",
 }
 
 

@@ -166,6 +166,7 @@ class PatientFields:
     dialysis: bool = False
     co_medications: Sequence[str] | None = None
     pregnant: bool = False
+    hepatic: bool = False
 
     def patient(self) -> Patient:
         from titrate.model import Patient
@@ -195,6 +196,8 @@ class PatientFields:
             given["co_medications"] = [text.strip() for text in self.co_medications]
         if self.pregnant:
             given["pregnant"] = True
+        if self.hepatic:
+            given["hepatic"] = True
         with model_errors():
             return Patient.model_validate(given)
 
@@ -333,6 +336,7 @@ class TaperRequest(PatientFields):
     from_plan: Path | None = None
     step_mg: str | Decimal | None = None
     every_days: int | str | None = None
+    pace_percent: str | Decimal | None = None
     start: str | date | None = None
     timezone: str | None = None
     times: str | Sequence[time] | None = None
@@ -370,8 +374,17 @@ class TaperRequest(PatientFields):
         regimen = get_regimen(self.regimen, catalog)
         step = parse_mg(self.step_mg, "step_mg") if self.step_mg not in (None, "") else None
         every = whole_number(self.every_days, "every_days")
+        percent = (
+            _bounded(self.pace_percent, "pace_percent", "a percentage", Decimal(50))
+            if self.pace_percent not in (None, "")
+            else None
+        )
+        if percent is not None and step is not None:
+            raise InputError(
+                "give either <step_mg> or <pace_percent>, not both", field="pace_percent"
+            )
         if self.from_plan is not None:
-            return self._after_plan(regimen, self.from_plan, step, every, default_zone)
+            return self._after_plan(regimen, self.from_plan, step, every, default_zone, percent)
         assert self.from_mg is not None
         options = self._plan_request(self.start, default_zone).options()
         return taper(
@@ -381,6 +394,7 @@ class TaperRequest(PatientFields):
             doses_per_day=whole_number(self.doses_per_day, "doses_per_day"),
             step_mg=step,
             every_days=every,
+            pace_percent=percent,
         )
 
     def _after_plan(
@@ -390,6 +404,7 @@ class TaperRequest(PatientFields):
         step: Decimal | None,
         every: int | None,
         default_zone: str | None,
+        percent: Decimal | None = None,
     ) -> Plan:
         """Taper from a plan file's last day, starting the day after it unless `start` is
         given, in its zone unless `timezone` is; the file's patient, updated by the
@@ -406,7 +421,13 @@ class TaperRequest(PatientFields):
             update={"patient": merge_patient(previous.patient, options.patient)}
         )
         return taper_after(
-            regimen, previous, options, step_mg=step, every_days=every, where=str(path)
+            regimen,
+            previous,
+            options,
+            step_mg=step,
+            every_days=every,
+            where=str(path),
+            pace_percent=percent,
         )
 
 

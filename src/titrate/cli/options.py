@@ -208,11 +208,15 @@ WithOpt = Annotated[
     typer.Option(
         "--with",
         metavar="DRUG_OR_CLASS",
-        help="A sedating co-medication or alcohol: opioids, benzodiazepines, alcohol, "
-        "other-sedatives, or a drug name such as oxycodone. Repeatable.",
+        help="A co-medication (generic name, brand or class) or alcohol. Checked against "
+        "the regimen's interaction data (`titrate show REGIMEN -f json` lists it); a name it "
+        "does not list is reported as not checked. Repeatable.",
     ),
 ]
 PregnantOpt = Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant.")]
+HepaticOpt = Annotated[
+    bool, typer.Option("--hepatic", help="The patient has active liver disease.")
+]
 RenalAdjustOpt = Annotated[
     bool,
     typer.Option(

@@ -10,12 +10,14 @@ the `renal-impairment` rule beside its day: shown, never silently rounded.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 
 from titrate.citation import BASIS_TEXT, cite
+from titrate.core.amounts import allowed_strengths, measurable_at_most, resolve_product
 from titrate.errors import InputError
 from titrate.model import (
     MG_DECIMAL_PLACES,
@@ -31,6 +33,7 @@ from titrate.model import (
     RenalBand,
     fraction_of,
 )
+from titrate.model.regimen import CoMedication
 
 _MICROGRAM = Decimal(1).scaleb(-MG_DECIMAL_PLACES)
 
@@ -52,22 +55,35 @@ def interaction_class(regimen: Regimen, typed: str) -> InteractionClass | None:
     return None
 
 
-def check_patient(regimen: Regimen, patient: Patient) -> None:
-    """Refuse patient context the regimen's data cannot judge (exit 2, never ignored)."""
-    if not patient.co_medications:
-        return
+def comedication(regimen: Regimen, typed: str) -> CoMedication | None:
+    """The regimen's listed co-medication (contraindicated or major) a typed name is."""
     if regimen.interactions is None:
-        raise InputError(
-            f"regimen {regimen.id!r} lists no sedating co-medication classes, so it "
-            "cannot check co-medications",
-            field="co_medications",
-        )
-    known = ", ".join(klass.id for klass in regimen.interactions.cns_depressants)
+        return None
+    wanted = normalise_name(typed)
+    for listed in regimen.interactions.comedications:
+        names = [listed.id, listed.name, *listed.aliases]
+        if wanted in {normalise_name(name) for name in names}:
+            return listed
+    return None
+
+
+def unchecked_names(regimen: Regimen, patient: Patient) -> list[str]:
+    """The co-medications given that the regimen's interaction data does not list: they
+    are reported as not checked, never refused (a pharmacist types whatever the patient
+    takes)."""
+    return [
+        typed
+        for typed in patient.co_medications
+        if interaction_class(regimen, typed) is None and comedication(regimen, typed) is None
+    ]
+
+
+def check_patient(regimen: Regimen, patient: Patient) -> None:
+    """Refuse patient context that names nothing (exit 2, never ignored)."""
     for typed in patient.co_medications:
-        if interaction_class(regimen, typed) is None:
+        if not normalise_name(typed):
             raise InputError(
-                f"unknown drug or class {typed!r} (known classes: {known}; or a drug name "
-                f"they list, see `titrate show {regimen.id} -f json`)",
+                f"an empty co-medication name for {regimen.id}; give a drug or class name",
                 field="co_medications",
             )
 
@@ -85,6 +101,31 @@ def renal_band(regimen: Regimen, patient: Patient) -> RenalBand | None:
     return regimen.renal.band_for(patient.crcl_ml_min)
 
 
+def renal_paced(regimen: Regimen, options: PlanOptions) -> Regimen:
+    """The regimen with its ladder's steps lengthened by the renal band's `pace` when the
+    regimen's own titration is reduced for kidney function (a stated convention); else
+    the regimen unchanged. Errors about the request are left to `adjust_plan`."""
+    patient = options.patient
+    if (
+        not options.renal_adjust
+        or options.steps is not None
+        or patient.dialysis
+        or regimen.titration.rule is not None
+    ):
+        return regimen
+    band = renal_band(regimen, patient)
+    if band is None or band.dose_factor is None or band.pace is None:
+        return regimen
+    factor = fraction_of(band.pace.days_factor)
+    steps = [
+        step.model_copy(update={"days": math.ceil(step.days * factor)})
+        for step in regimen.titration.steps
+    ]
+    return regimen.model_copy(
+        update={"titration": regimen.titration.model_copy(update={"steps": steps})}
+    )
+
+
 def adjust_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
     """Check the patient context; with `options.renal_adjust`, reduce every dose."""
     patient = plan.patient
@@ -92,14 +133,16 @@ def adjust_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
     notes = list(plan.notes)
     if patient.pregnant and regimen.pregnancy is None:
         notes.append(f"Pregnancy is not checked: regimen {regimen.id!r} has no pregnancy data.")
+    if patient.hepatic and regimen.hepatic is None:
+        notes.append(f"Liver disease is not checked: regimen {regimen.id!r} has no hepatic data.")
     if (patient.crcl_ml_min is not None or patient.dialysis) and regimen.renal is None:
         notes.append(f"Kidney function is not checked: regimen {regimen.id!r} has no renal data.")
     if not options.renal_adjust:
         return plan.model_copy(update={"notes": notes}) if notes != plan.notes else plan
-    return _reduce_for_kidneys(plan.model_copy(update={"notes": notes}), regimen)
+    return _reduce_for_kidneys(plan.model_copy(update={"notes": notes}), regimen, options)
 
 
-def _reduce_for_kidneys(plan: Plan, regimen: Regimen) -> Plan:
+def _reduce_for_kidneys(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
     patient = plan.patient
     renal = regimen.renal
     if renal is None:
@@ -133,7 +176,15 @@ def _reduce_for_kidneys(plan: Plan, regimen: Regimen) -> Plan:
             field="renal_adjust",
         )
     factor = fraction_of(band.dose_factor)
-    doses, inexact = _reduced_doses(plan.doses, plan.days, factor)
+    product = resolve_product(regimen, options)
+    strengths = allowed_strengths(product, options.strengths) if product is not None else []
+
+    def given_mg(exact: Fraction) -> Decimal | None:
+        """What the plan gives for a computed dose: rounded down to what the product
+        measures (never up: the factor is a ceiling, not a target)."""
+        return measurable_at_most(exact, product, strengths) if product is not None else None
+
+    doses, inexact = _reduced_doses(plan.doses, plan.days, factor, given_mg)
     days = _days_with_totals(plan.days, doses)
     adjustment = RenalAdjustment(
         band=band.name,
@@ -143,12 +194,27 @@ def _reduce_for_kidneys(plan: Plan, regimen: Regimen) -> Plan:
         source=cite(regimen, band),
         inexact=inexact,
     )
+    paced = renal_paced(regimen, options) is not regimen
+    pace_note = (
+        f" Each step of the titration lasts {band.pace.days_factor} times as long, rounded "
+        f"up to whole days ({BASIS_TEXT[band.pace.basis]}) [{', '.join(band.pace.source)}]."
+        if paced and band.pace is not None
+        else ""
+    )
     note = (
         "Doses reduced for kidney function (renal adjustment asked for): "
         f"CrCl {patient.crcl_ml_min} "
         f"mL/min, {band.name}: each dose × {band.dose_factor}, {band.suggestion}. "
         f"Basis: {BASIS_TEXT[band.basis]} [{', '.join(band.source)}]; US labels give no "
-        "amounts. Confirm the reduced doses with the prescriber."
+        "amounts. "
+        + (
+            f"Each computed dose is rounded down to what {product.name} measures; the day "
+            "totals are the sums of the doses given. "
+            if product is not None
+            else ""
+        )
+        + "Confirm the reduced doses with the prescriber."
+        + pace_note
     )
     return plan.model_copy(
         update={
@@ -182,8 +248,14 @@ def shown_mg(value: Fraction) -> Decimal:
 
 
 def _reduced_doses(
-    doses: Iterable[Dose], days: list[Day], factor: Fraction
+    doses: Iterable[Dose],
+    days: list[Day],
+    factor: Fraction,
+    given_mg: Callable[[Fraction], Decimal | None],
 ) -> tuple[list[Dose], list[InexactDose]]:
+    """Each dose × factor: the product's measurable amount at or below it when there is
+    one, else the exact value (carried to a microgram when it has none). A dose given
+    other than as computed is recorded once per step (computed and given)."""
     first_day_of_step: dict[int, int] = {}
     for day in days:
         first_day_of_step.setdefault(day.step, day.day)
@@ -191,18 +263,22 @@ def _reduced_doses(
     inexact: dict[tuple[int, Decimal], InexactDose] = {}
     for dose in doses:
         exact = Fraction(dose.dose_mg) * factor
-        value = exact_mg(exact)
+        computed = exact_mg(exact)
+        value = given_mg(exact)
         if value is None:
-            value = shown_mg(exact)
-            key = (dose.step, dose.dose_mg)
-            if key not in inexact:
-                inexact[key] = InexactDose(
-                    step=dose.step,
-                    day=first_day_of_step.get(dose.step, dose.day),
-                    from_mg=dose.dose_mg,
-                    exact_mg=f"{exact.numerator}/{exact.denominator}",
-                    shown_mg=value,
-                )
+            value = computed if computed is not None else shown_mg(exact)
+        value = plain(value)
+        key = (dose.step, dose.dose_mg)
+        if (computed is None or value != computed) and key not in inexact:
+            inexact[key] = InexactDose(
+                step=dose.step,
+                day=first_day_of_step.get(dose.step, dose.day),
+                from_mg=dose.dose_mg,
+                exact_mg=str(computed)
+                if computed is not None
+                else f"{exact.numerator}/{exact.denominator}",
+                shown_mg=value,
+            )
         reduced.append(dose.model_copy(update={"dose_mg": value, "amount": None}))
     return reduced, list(inexact.values())
 

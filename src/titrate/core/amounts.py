@@ -9,9 +9,10 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from functools import lru_cache
+from itertools import combinations
 from typing import NamedTuple, Protocol
 
 from titrate.errors import InputError
@@ -232,6 +233,7 @@ class SolidChoice:
 
     combinations: dict[Decimal, Combination | None]
     single: Strength | None
+    subset: tuple[Strength, ...] | None = None  # the fewest strengths chosen, if any
 
 
 def choose_solid(
@@ -265,7 +267,56 @@ def choose_solid(
         if ranked:
             _, strength, usable = min(ranked, key=lambda entry: entry[0])
             return SolidChoice({**mixed, **usable}, strength)
+    if product.fewest_strengths is not None and makeable:
+        chosen = _fewest_strengths(product, strengths, counts, makeable)
+        if chosen is not None:
+            subset, usable = chosen
+            return SolidChoice({**mixed, **usable}, None, subset)
     return SolidChoice(mixed, None)
+
+
+# Subsets of more strengths than this are not searched (2**8 subsets at most).
+_MAX_STRENGTHS_SEARCHED = 8
+
+
+def _fewest_strengths(
+    product: Product,
+    strengths: Sequence[Strength],
+    counts: dict[Decimal, int],
+    makeable: Sequence[Decimal],
+) -> tuple[tuple[Strength, ...], dict[Decimal, Combination]] | None:
+    """The subset of strengths that makes every makeable dose within the preference's
+    pieces, ranked by strengths, then packs (when pack sizes are known), then pieces."""
+    preference = product.fewest_strengths
+    assert preference is not None
+    if len(strengths) > _MAX_STRENGTHS_SEARCHED:
+        return None
+    largest_pack = max(product.packs.sizes) if product.packs is not None else None
+    found: list[tuple[tuple[int, int, int, int], tuple[Strength, ...], dict[Decimal, Combination]]]
+    found = []
+    for size in range(1, len(strengths) + 1):
+        for subset in combinations(strengths, size):
+            made = {dose_mg: fewest_pieces(dose_mg, list(subset)) for dose_mg in makeable}
+            if any(combo is None for combo in made.values()):
+                continue
+            usable = {dose_mg: combo for dose_mg, combo in made.items() if combo is not None}
+            if max(combo.pieces for combo in usable.values()) > preference.max_pieces:
+                continue
+            units: dict[Decimal, Fraction] = defaultdict(Fraction)
+            for dose_mg, combo in usable.items():
+                for mg, wholes, halves in combo.parts:
+                    units[mg] += counts[dose_mg] * (wholes + Fraction(halves, 2))
+            packs = (
+                sum(math.ceil(count / Fraction(largest_pack)) for count in units.values())
+                if largest_pack is not None
+                else 0
+            )
+            pieces = sum(counts[d] * combo.pieces for d, combo in usable.items())
+            found.append(((size, packs, pieces, len(found)), subset, usable))
+    if not found:
+        return None
+    _, subset, usable = min(found, key=lambda entry: entry[0])
+    return subset, usable
 
 
 def solid_amount(product: Product, combination: Combination) -> Amount:
@@ -349,3 +400,46 @@ def _terminates(value: Fraction) -> bool:
         while denominator % prime == 0:
             denominator //= prime
     return denominator == 1
+
+
+# ---------------------------------------------------------------------------------------
+# Rounding a computed dose down to what the product measures (renal adjustment)
+
+# A grain this fine would take more than this many tries to search down from the dose.
+_MAX_GRAINS_TRIED = 100_000
+
+
+def measurable_at_most(
+    value: Fraction, product: Product, strengths: Sequence[Strength]
+) -> Decimal | None:
+    """The largest dose no greater than `value` that the product measures exactly (a whole
+    number of a liquid's measuring steps; a combination of the allowed strengths, halves
+    only of scored tablets), or None when even the smallest is more than `value`."""
+    if product.liquid:
+        assert product.concentration is not None and product.measure_step is not None
+        unit = Fraction(product.concentration.mg_per_ml) * Fraction(product.measure_step.ml)
+        count = math.floor(value / unit)
+        return _decimal(count * unit) if count > 0 else None
+    pieces = [
+        Fraction(strength.mg) / 2 if strength.scored else Fraction(strength.mg)
+        for strength in strengths
+    ]
+    if not pieces:
+        return None
+    denominator = math.lcm(*(piece.denominator for piece in pieces))
+    grain = Fraction(math.gcd(*(int(piece * denominator) for piece in pieces)), denominator)
+    count = math.floor(value / grain)
+    for tried, multiple in enumerate(range(count, 0, -1)):
+        if tried > _MAX_GRAINS_TRIED:
+            break
+        candidate = _decimal(multiple * grain)
+        if fewest_pieces(candidate, strengths) is not None:
+            return candidate
+    return None
+
+
+def _decimal(value: Fraction) -> Decimal:
+    """An exact Decimal of a fraction whose denominator has only the factors 2 and 5."""
+    with localcontext() as context:
+        context.prec = 50
+        return Decimal(value.numerator) / Decimal(value.denominator)

@@ -371,6 +371,13 @@ def _measure(
                 f"Every dose uses {plain(choice.single.mg)} mg {product.unit}s: "
                 + (product.single_strength.note or "one strength for the whole course.")
             )
+        fewest = product.fewest_strengths
+        if choice.subset is not None and fewest is not None and len(choice.subset) < len(strengths):
+            used = " and ".join(f"{plain(s.mg)} mg" for s in choice.subset)
+            notes.append(
+                f"The doses use {used} {product.unit}s only: "
+                + (fewest.note or "the fewest strengths for the whole course.")
+            )
     measured = [MeasuredRow(step, day, amounts[dose_mg]) for step, day, dose_mg in shape]
     missing = sum(1 for row in measured if row.amount is None)
     if missing:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from titrate.core.adjust import adjust_plan, check_patient
+from titrate.core.adjust import adjust_plan, check_patient, renal_paced
 from titrate.core.measure import ladder_amounts, measure_plan
 from titrate.core.schedule import build_schedule
 from titrate.model import Amount, Plan, PlanOptions, Regimen, Step
@@ -32,6 +32,9 @@ def plan(regimen: Regimen, options: PlanOptions) -> Plan:
             check_patient(regimen, options.patient)
             return ladder_amounts(regimen, options, steps)
 
-    adjusted = adjust_plan(build_schedule(regimen, options, amounts_for), regimen, options)
+    # A renal reduction also lengthens the regimen's own steps (renal_paced).
+    schedule_regimen = renal_paced(regimen, options)
+    built = build_schedule(schedule_regimen, options, amounts_for)
+    adjusted = adjust_plan(built, regimen, options)
     schedule = measure_plan(adjusted, regimen, options)
     return checked(schedule, regimen)

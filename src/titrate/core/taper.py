@@ -6,9 +6,10 @@ convention: US labels say "reduce slowly" and give no numbers), or `step_mg` /
 every output format, product measurement and dispensing count applies to it.
 
 How the steps are made:
-- the first step is the current dose, held for one interval; each next step lowers every
-  dose to the next lower multiple of the step (12 mg → 10 → 5 with 5 mg steps), so the
-  doses stay on the strengths the pace is written in;
+- the first cut is on day 1 (the current dose is what the patient takes now); each step
+  lowers every dose to the next lower multiple of the step (12 mg → 10 → 5 with 5 mg
+  steps), so the doses stay on the strengths the pace is written in;
+- a step to the next lower multiple never takes off more than half of a dose;
 - when the smallest dose still gives more a day than the regimen's stopping threshold
   (5 mg four times a day is 20 mg), one dose a day is dropped per interval until it does
   not (5 mg three times a day, 15 mg);
@@ -19,8 +20,9 @@ How the steps are made:
 A pace written as a fall in the day's total (`taper.step_mg_per_day`, e.g. "2 to 4 mg
 per day") lowers one dose at a time instead: each interval takes the step off the largest
 dose (the latest of equal doses first; a dose that reaches zero is dropped), until the
-day's total is at or below the stopping threshold. The default step is the slower end of
-the range; a given `step_mg` then means the fall in the day's total.
+day's total is at or below the stopping threshold. Unless a step is asked for, no cut
+takes off more than half of the day's remaining dose (a convention). The default step is
+the slower end of the range; a given `step_mg` then means the fall in the day's total.
 """
 
 from __future__ import annotations
@@ -60,9 +62,12 @@ def taper_ladder(
     *,
     step_mg: Decimal | None = None,
     every_days: int | None = None,
+    pace_percent: Decimal | None = None,
 ) -> TaperLadder:
     """The steps from `from_mg` taken `doses_per_day` times a day down to stopping."""
     pace = regimen.taper
+    if pace_percent is not None:
+        return _proportional_ladder(regimen, from_mg, doses_per_day, pace_percent, every_days)
     if pace is not None and pace.step_mg_per_day is not None:
         return _per_day_ladder(regimen, from_mg, doses_per_day, step_mg, every_days)
     step = step_mg if step_mg is not None else (pace.step_mg_per_dose if pace else None)
@@ -82,14 +87,16 @@ def taper_ladder(
         )
     notes = [_pace_note(regimen, step, every, step_mg is not None or every_days is not None)]
     dose = from_mg
-    steps = [Step(dose_mg=dose, per_day=doses_per_day, days=every)]
+    steps: list[Step] = []
+    # Going to the next lower multiple of the step never takes off more than half of a
+    # dose (the lower multiple is at least half of it), so no cap is needed here.
     while (lower := _next_lower_multiple(dose, step)) > 0:
         dose = lower
         steps.append(Step(dose_mg=dose, per_day=doses_per_day, days=every))
     if from_mg % step:
         notes.append(
             f"{from_mg} mg is not a multiple of the {step} mg step: the first reduction goes "
-            f"to {steps[1].dose_mg if len(steps) > 1 else 0} mg so the doses stay on multiples "
+            f"to {steps[0].dose_mg if steps else 0} mg so the doses stay on multiples "
             f"of {step} mg."
         )
 
@@ -108,7 +115,13 @@ def taper_ladder(
                 f"{BASIS_TEXT[stopping.basis]})."
             )
 
-    steps = _held_to_minimum(regimen, steps, step, every, notes)
+    if not steps:
+        # Nothing to cut to (the current dose is one step or less): the taper is the
+        # current dose for one interval, then stop.
+        steps = [Step(dose_mg=from_mg, per_day=doses_per_day, days=every)]
+    else:
+        notes.append(_FIRST_CUT_NOTE)
+    steps = _held_to_minimum(regimen, steps, step, every, notes, from_mg * doses_per_day)
     total_days = sum(s.days for s in steps)
     if total_days > MAX_TAPER_DAYS:
         raise InputError(
@@ -157,9 +170,13 @@ def _per_day_ladder(
     stopping = regimen.stopping
     threshold = stopping.max_daily_mg_to_stop_from if stopping is not None else Decimal(0)
     doses = [from_mg] * doses_per_day
-    steps = [Step(dose_mg=from_mg, per_day=doses_per_day, days=every)]
-    while sum(doses, Decimal(0)) > threshold:
-        doses = _lower_one_dose_at_a_time(doses, step)
+    steps: list[Step] = []
+    halved = False
+    while (day_total := sum(doses, Decimal(0))) > threshold:
+        cut = step
+        if step_mg is None and step * 2 > day_total:
+            cut, halved = day_total / 2, True
+        doses = _lower_one_dose_at_a_time(doses, cut)
         if not doses:
             break
         unequal = len(set(doses)) > 1
@@ -171,13 +188,98 @@ def _per_day_ladder(
                 doses_mg=list(doses) if unequal else None,
             )
         )
-    if stopping is not None and len(steps) > 1:
+    if halved:
+        notes.append(_HALF_CAP_NOTE)
+    if not steps:
+        steps = [Step(dose_mg=from_mg, per_day=doses_per_day, days=every)]
+    else:
+        notes.append(_FIRST_CUT_NOTE)
+    if stopping is not None and total > threshold:
         notes.append(
             f"The taper ends from {steps[-1].total_mg} mg a day, at or below the regimen's "
             f"stopping threshold of {threshold} mg a day ({BASIS_TEXT[stopping.basis]})."
         )
-    steps = _held_to_minimum(regimen, steps, step, every, notes)
+    steps = _held_to_minimum(regimen, steps, step, every, notes, total)
     return TaperLadder(steps, notes)
+
+
+_FIRST_CUT_NOTE = (
+    "The first reduction is on day 1: the current dose is what the patient takes now, so "
+    "the taper does not repeat it (this project's convention)."
+)
+_HALF_CAP_NOTE = (
+    "No reduction takes off more than half of the day's remaining dose unless a step is "
+    "asked for: where the pace would, the cut is half the day's dose (this project's "
+    "convention; a step given with the taper is kept as asked)."
+)
+
+
+def _proportional_ladder(
+    regimen: Regimen, from_mg: Decimal, doses_per_day: int, percent: Decimal, every: int | None
+) -> TaperLadder:
+    """Each reduction takes `percent` of the current dose (per dose; of the day's total
+    for a per-day pace, one dose at a time), rounded down to the floor's multiples and
+    at least the floor, until the day's total is at or below the stopping threshold."""
+    pace = regimen.taper
+    if pace is None or pace.proportional is None:
+        raise InputError(
+            f"regimen {regimen.id!r} has no proportional taper data (a floor for each cut); "
+            "give <step_mg> and <every_days> instead",
+            field="pace_percent",
+        )
+    if not 1 <= percent <= 50:
+        raise InputError(
+            f"must be 1 to 50 (a cut of more than half the dose is not a taper), got {percent}",
+            field="pace_percent",
+        )
+    floor = pace.proportional.floor_mg
+    days = every if every is not None else pace.every_days
+    _check_inputs(from_mg, floor, days, doses_per_day)
+    stopping = regimen.stopping
+    threshold = stopping.max_daily_mg_to_stop_from if stopping is not None else Decimal(0)
+    per_day_pace = pace.step_mg_per_day is not None
+    doses = [from_mg] * doses_per_day
+    steps: list[Step] = []
+    while sum(doses, Decimal(0)) > threshold:
+        current = sum(doses, Decimal(0)) if per_day_pace else max(doses)
+        cut = max(floor, (current * percent / 100 // floor) * floor)
+        if per_day_pace:
+            doses = _lower_one_dose_at_a_time(doses, cut)
+        else:
+            doses = [dose - cut for dose in doses if dose - cut > 0]
+        if not doses:
+            break
+        steps.append(
+            Step(
+                dose_mg=max(doses),
+                per_day=len(doses),
+                days=days,
+                doses_mg=list(doses) if len(set(doses)) > 1 else None,
+            )
+        )
+        if sum(s.days for s in steps) > MAX_TAPER_DAYS:
+            raise InputError(
+                f"the taper would last more than {MAX_TAPER_DAYS} days", field="pace_percent"
+            )
+    if not steps:
+        steps = [Step(dose_mg=from_mg, per_day=doses_per_day, days=days)]
+    of = "the day's total" if per_day_pace else "each dose"
+    notes = [
+        f"Taper pace: proportional, each reduction {plain_percent(percent)}% of {of} every "
+        f"{days} day(s), rounded down to multiples of {floor} mg and at least {floor} mg "
+        f"({BASIS_TEXT[pace.proportional.basis]}) [{', '.join(pace.proportional.source)}].",
+        _FIRST_CUT_NOTE,
+    ]
+    if stopping is not None:
+        notes.append(
+            f"The taper ends from {steps[-1].total_mg} mg a day, at or below the regimen's "
+            f"stopping threshold of {threshold} mg a day ({BASIS_TEXT[stopping.basis]})."
+        )
+    return TaperLadder(steps, notes)
+
+
+def plain_percent(value: Decimal) -> str:
+    return str(value.quantize(Decimal(1)) if value == value.to_integral_value() else value)
 
 
 def _lower_one_dose_at_a_time(doses: list[Decimal], step: Decimal) -> list[Decimal]:
@@ -245,7 +347,12 @@ def _pace_note(regimen: Regimen, step: Decimal, every: int, overridden: bool) ->
 
 
 def _held_to_minimum(
-    regimen: Regimen, steps: list[Step], step: Decimal, every: int, notes: list[str]
+    regimen: Regimen,
+    steps: list[Step],
+    step: Decimal,
+    every: int,
+    notes: list[str],
+    from_total: Decimal,
 ) -> list[Step]:
     """Hold the last step longer when a taper at the regimen's pace (or slower) is
     shorter than its minimum duration; a faster pace asked for is left as asked."""
@@ -255,8 +362,7 @@ def _held_to_minimum(
         return steps
     if step > regimen_step or every < pace.every_days:
         return steps
-    first = steps[0]
-    if stopping is not None and first.total_mg <= stopping.max_daily_mg_to_stop_from:
+    if stopping is not None and from_total <= stopping.max_daily_mg_to_stop_from:
         return steps  # stopping from here needs no taper, so no minimum length
     total = sum(s.days for s in steps)
     minimum = pace.min_duration
@@ -280,6 +386,7 @@ def taper(
     doses_per_day: int | None = None,
     step_mg: Decimal | None = None,
     every_days: int | None = None,
+    pace_percent: Decimal | None = None,
 ) -> Plan:
     """A taper plan (kind "taper") from `from_mg` per dose, with every finding.
 
@@ -291,12 +398,19 @@ def taper(
     >>> p = taper(get_regimen("baclofen"), PlanOptions(start=date(2026, 12, 1), timezone="UTC"),
     ...           from_mg=Decimal(20), doses_per_day=3)
     >>> [str(day.total_mg) for day in p.days][::3], p.findings
-    (['60', '45', '30', '15'], [])
+    (['45', '30', '15'], [])
     """
     if options.steps is not None or options.target_mg is not None or options.hold_days:
         raise InputError("a taper makes its own steps; steps, target and hold do not apply")
     per_day = doses_per_day if doses_per_day is not None else regimen.titration.per_day
-    ladder = taper_ladder(regimen, from_mg, per_day, step_mg=step_mg, every_days=every_days)
+    ladder = taper_ladder(
+        regimen,
+        from_mg,
+        per_day,
+        step_mg=step_mg,
+        every_days=every_days,
+        pace_percent=pace_percent,
+    )
     result = build_plan(
         regimen, options.model_copy(update={"steps": ladder.steps, "kind": "taper"})
     )
@@ -334,6 +448,7 @@ def taper_after(
     step_mg: Decimal | None = None,
     every_days: int | None = None,
     where: str | None = None,
+    pace_percent: Decimal | None = None,
 ) -> Plan:
     """A taper from the last day of `previous` (e.g. the JSON of `titrate plan`)."""
     if previous.regimen.id != regimen.id:
@@ -350,6 +465,7 @@ def taper_after(
         doses_per_day=per_day,
         step_mg=step_mg,
         every_days=every_days,
+        pace_percent=pace_percent,
     )
     note = (
         f"Tapers from the last day of the earlier plan (started {previous.start.isoformat()}): "

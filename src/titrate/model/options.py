@@ -45,6 +45,7 @@ class Patient(Strict):
         default_factory=list, description="co-medications or classes as given"
     )
     pregnant: bool = False
+    hepatic: bool = Field(default=False, description="active liver disease")
 
 
 class PlanOptions(Strict):

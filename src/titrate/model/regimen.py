@@ -4,7 +4,7 @@ basis."""
 # No `from __future__ import annotations` in this package: pydantic would then compile and
 # evaluate every field annotation from its string, which every command pays at start-up.
 
-from datetime import date, time
+from datetime import time
 from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
@@ -12,46 +12,25 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     Field,
     field_validator,
     model_validator,
 )
 
+from titrate.model.products import (
+    Product,
+)
+from titrate.model.sourced import Source, Sourced
 from titrate.model.units import (
-    ABSURD_MG,
-    Basis,
     Mg,
     MgOrZero,
     Number,
     Strict,
     TimeOfDay,
-    _decimal_from_text,
-    _NumberOut,
-    _NumberSchema,
 )
 
 # ---------------------------------------------------------------------------------------
 # Regimen data (data/regimens.yaml)
-
-
-class Source(Strict):
-    """A document a number in the data comes from."""
-
-    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")
-    title: str = Field(min_length=1)
-    section: str | None = None
-    url: str = Field(pattern=r"^https?://\S+$")
-    retrieved: date
-    kind: Literal["label", "manufacturer", "secondary", "literature", "patient-info"] = "label"
-
-
-class Sourced(Strict):
-    """Mixin for every fact: which sources state it and on what basis."""
-
-    source: list[str] = Field(min_length=1)
-    basis: Basis = "label"
-    note: str | None = None
 
 
 class Step(Strict):
@@ -186,7 +165,13 @@ class Review(Sourced):
 
 
 class Population(Sourced):
+    """Who the regimen is for. `below_minimum` "warning": the label doses younger patients
+    another way (e.g. by weight) that this tool does not model, so a younger patient is
+    a warning that says so (`below_minimum_text`), not an error."""
+
     min_age_years: Number
+    below_minimum: Literal["error", "warning"] = "error"
+    below_minimum_text: str | None = None
 
 
 class DoseTimes(Sourced):
@@ -233,6 +218,14 @@ class MgRange(Sourced):
         return self
 
 
+class ProportionalPace(Sourced):
+    """A proportional taper (asked for with a percentage): each reduction takes that
+    fraction of the current dose (per dose, or of the day's total for a per-day pace),
+    rounded down to a multiple of `floor_mg` and never less than it."""
+
+    floor_mg: Mg
+
+
 class Taper(Sourced):
     """Default pace for stopping, every `every_days` days: lower each dose by
     `step_mg_per_dose`, or lower the day's total by `step_mg_per_day` (a range: the taper
@@ -243,6 +236,7 @@ class Taper(Sourced):
     step_mg_per_day: MgRange | None = None
     every_days: int = Field(ge=1, le=365)
     min_duration: TaperDuration | None = None
+    proportional: ProportionalPace | None = None
 
     @model_validator(mode="after")
     def _one_pace(self) -> Self:
@@ -259,6 +253,20 @@ def fraction_of(text: str) -> Fraction:
     return Fraction(text)
 
 
+class Avoid(Sourced):
+    """Advice to avoid the drug if possible (e.g. severe kidney disease), with its own
+    sources: shown with the band's suggestion, which then applies only if it is used."""
+
+    text: str = Field(min_length=1)
+
+
+class StepPace(Sourced):
+    """How much longer each titration step lasts when doses are reduced for kidney
+    function: days × `days_factor`, rounded up to whole days."""
+
+    days_factor: Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}(/[1-9][0-9]{0,5})?$")]
+
+
 class RenalBand(Sourced):
     """A kidney-function band, `crcl_over_ml_min` < CrCl ≤ `crcl_up_to_ml_min` (or
     < `crcl_below_ml_min`, for a label that writes "CrCl < 25"), with the suggested factor
@@ -271,6 +279,8 @@ class RenalBand(Sourced):
     crcl_below_ml_min: Number | None = Field(default=None, description="exclusive upper bound")
     dose_factor: FractionText | None = None
     suggestion: str = Field(min_length=1, description="in words, e.g. 'about half the dose'")
+    avoid: Avoid | None = None
+    pace: StepPace | None = None
 
     @field_validator("dose_factor")
     @classmethod
@@ -298,6 +308,7 @@ class DialysisDose(Sourced):
 
     daily_mg: Mg
     suggestion: str = Field(min_length=1)
+    avoid: Avoid | None = None
 
 
 class Renal(Sourced):
@@ -322,10 +333,38 @@ class InteractionClass(Sourced):
     effect: str = Field(min_length=1)
 
 
-class Interactions(Sourced):
-    """CNS-depressant co-medications; the block's own source states the general rule."""
+class CoMedication(Sourced):
+    """A co-medication (a drug, brand or class) the label forbids (`contraindicated`:
+    an error) or warns about (`major`: a warning), with its mechanism and what to do."""
 
-    cns_depressants: list[InteractionClass] = Field(min_length=1)
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    name: str = Field(min_length=1)
+    severity: Literal["contraindicated", "major"]
+    aliases: list[str] = Field(default_factory=list)
+    mechanism: str = Field(min_length=1)
+    advice: str = Field(min_length=1)
+
+
+class Interactions(Sourced):
+    """Co-medications: classes that add CNS depression (`cns_depressants`) and drugs the
+    label forbids or warns about (`comedications`); the block's own source states the
+    general rule."""
+
+    cns_depressants: list[InteractionClass] = Field(default_factory=list)
+    comedications: list[CoMedication] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _lists_something(self) -> Self:
+        if not self.cns_depressants and not self.comedications:
+            raise ValueError("list cns_depressants or comedications")
+        return self
+
+
+class Hepatic(Sourced):
+    """Active liver disease: `contraindicated` (an error) or `avoid` (a warning)."""
+
+    severity: Literal["contraindicated", "avoid"]
+    text: str = Field(min_length=1)
 
 
 class Pregnancy(Sourced):
@@ -388,130 +427,6 @@ class Notice(Sourced):
     boxed: bool = False
 
 
-ProductForm = Literal["tablet", "capsule", "solution", "suspension", "granules"]
-LIQUID_FORMS: frozenset[str] = frozenset({"solution", "suspension"})
-PRODUCT_UNIT: dict[str, Literal["tablet", "capsule", "packet", "mL"]] = {
-    "tablet": "tablet",
-    "capsule": "capsule",
-    "granules": "packet",
-    "solution": "mL",
-    "suspension": "mL",
-}
-"""The unit a dose of each product form is counted in."""
-
-PositiveNumber = Annotated[
-    Decimal,
-    BeforeValidator(_decimal_from_text),
-    Field(gt=0, le=ABSURD_MG, allow_inf_nan=False),
-    _NumberOut,
-    _NumberSchema,
-]
-"""A positive exact number (mL, pack sizes)."""
-
-
-class Strength(Sourced):
-    """One strength of a solid product; only `scored` tablets may be halved."""
-
-    mg: Mg
-    scored: bool = False
-
-
-class Concentration(Sourced):
-    """A liquid's strength: milligrams in each millilitre."""
-
-    mg_per_ml: Mg
-
-
-class MeasureStep(Sourced):
-    """The finest volume the product's measuring device marks (e.g. a 0.1 mL syringe)."""
-
-    ml: PositiveNumber
-
-
-class SingleStrength(Sourced):
-    """Dispensing preference: one strength for the whole course when it makes every dose
-    with at most `max_pieces` pieces."""
-
-    max_pieces: int = Field(ge=1, le=100)
-
-
-class Storage(Sourced):
-    text: str = Field(min_length=1)
-
-
-class InUseLimit(Sourced):
-    """Discard an opened container this many days after first opening."""
-
-    days: int = Field(ge=1, le=3660)
-
-
-class Packs(Sourced):
-    """The sizes a product is supplied in (mL per bottle, packets per carton)."""
-
-    sizes: list[PositiveNumber] = Field(min_length=1)
-    name: Literal["bottle", "carton", "box", "pack"] = "bottle"
-
-
-class AdministrationNote(Sourced):
-    text: str = Field(min_length=1)
-
-
-class NotInterchangeable(Sourced):
-    """Products of the regimen this one must not be swapped with during a course (e.g.
-    tablets and capsules that are absorbed differently); a plan uses one product."""
-
-    products: list[str] = Field(min_length=1, description="ids of the other products")
-    text: str = Field(min_length=1)
-
-
-class Product(Sourced):
-    """One product a regimen can be measured in: solid strengths or a liquid's
-    concentration, with storage, in-use limit, packs and administration notes."""
-
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    name: str = Field(min_length=1)
-    form: ProductForm
-    strengths: list[Strength] = Field(default_factory=list)
-    concentration: Concentration | None = None
-    measure_step: MeasureStep | None = None
-    single_strength: SingleStrength | None = None
-    storage: Storage | None = None
-    discard_after_opening: InUseLimit | None = None
-    packs: Packs | None = None
-    administration: list[AdministrationNote] = Field(default_factory=list)
-    not_interchangeable: NotInterchangeable | None = None
-
-    @property
-    def liquid(self) -> bool:
-        return self.form in LIQUID_FORMS
-
-    @property
-    def unit(self) -> Literal["tablet", "capsule", "packet", "mL"]:
-        return PRODUCT_UNIT[self.form]
-
-    def strength(self, mg: Decimal) -> Strength | None:
-        return next((s for s in self.strengths if s.mg == mg), None)
-
-    @model_validator(mode="after")
-    def _form_fits(self) -> Self:
-        if self.liquid:
-            if self.concentration is None or self.measure_step is None:
-                raise ValueError(f"a {self.form} needs `concentration` and `measure_step`")
-            if self.strengths or self.single_strength:
-                raise ValueError(f"a {self.form} has a concentration, not `strengths`")
-            return self
-        if not self.strengths:
-            raise ValueError(f"a {self.form} product needs `strengths`")
-        if self.concentration is not None or self.measure_step is not None:
-            raise ValueError(f"a {self.form} has strengths, not a concentration")
-        values = [strength.mg for strength in self.strengths]
-        if len(set(values)) != len(values):
-            raise ValueError("strengths must be distinct")
-        if self.form != "tablet" and any(strength.scored for strength in self.strengths):
-            raise ValueError(f"only tablets can be scored; a {self.form} is taken whole")
-        return self
-
-
 class Regimen(Strict):
     """One drug's titration regimen with its limits and their sources."""
 
@@ -529,6 +444,7 @@ class Regimen(Strict):
     taper: Taper | None = None
     renal: Renal | None = None
     interactions: Interactions | None = None
+    hepatic: Hepatic | None = None
     pregnancy: Pregnancy | None = None
     missed_dose: MissedDose | None = None
     audit: LogAudit | None = None

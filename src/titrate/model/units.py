@@ -124,7 +124,14 @@ Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 
 Basis = Literal[
-    "label", "implied", "inference", "convention", "literature", "non-us-label", "patient-info"
+    "label",
+    "implied",
+    "inference",
+    "convention",
+    "literature",
+    "non-us-label",
+    "patient-info",
+    "secondary",
 ]
 """Where a number comes from: the label's words, implied by them, a documented
 convention, published literature, or a non-US label."""

@@ -63,7 +63,8 @@ class Handout:
     columns: list[Column]
     rows: list[Row]
     notices: list[NoticeView]
-    sources: list[SourceView]
+    sources: list[SourceView]  # cited on the patient's pages
+    pharmacist_sources: list[SourceView]  # cited anywhere in the plan (the JSON has all)
     date_range: str  # "Tue 1 Dec – Sat 12 Dec 2026"
     banner: str | None  # printed on every page of a plan with an error finding
     medicine: str
@@ -100,6 +101,7 @@ def build_handout(plan: Plan, view: PlanView) -> Handout:
         rows=rows,
         notices=notices,
         sources=_cited_sources(plan, view),
+        pharmacist_sources=_cited_sources(plan, view, everything=True),
         date_range=_date_range(plan),
         banner=(
             "DO NOT USE THIS SCHEDULE AS WRITTEN: it goes over a limit. Ask your pharmacist."
@@ -146,10 +148,15 @@ def _rank(notice: NoticeView) -> int:
     return known.index(notice.notice_id) if notice.notice_id in known else len(known)
 
 
-def _cited_sources(plan: Plan, view: PlanView) -> list[SourceView]:
+def _cited_sources(plan: Plan, view: PlanView, everything: bool = False) -> list[SourceView]:
     """The sources the patient's page cites: the dose ladder and daily maximum, the
-    notices, the findings, the review date and the product shown; in the plan's order."""
+    notices, the findings, the review date and the product shown; in the plan's order.
+    `everything` adds what the pharmacist's page cites (renal reduction, product notes)."""
     citations = [plan.regimen.source, *(notice.source for notice in plan.notices)]
+    if everything:
+        citations += [*plan.notes, *(plan.product.notes if plan.product else [])]
+        if plan.renal_adjustment is not None:
+            citations.append(plan.renal_adjustment.source)
     citations += [finding.source for finding in plan.findings]
     if plan.review_by is not None:
         citations.append(plan.review_by.source)

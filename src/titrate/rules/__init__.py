@@ -10,6 +10,7 @@ from titrate.model import Finding, Plan, Regimen
 from titrate.rules import (  # noqa: F401  (registers rules)
     audit,
     escalation,
+    interactions,
     limits,
     patient,
     product,

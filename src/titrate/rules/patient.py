@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from titrate.citation import BASIS_TEXT
+from titrate.citation import BASIS_TEXT, cite
 from titrate.core.adjust import interaction_class, plain, renal_band
 from titrate.model import InteractionClass
+from titrate.model.regimen import Avoid
 from titrate.rules.base import Context, Example, Hit, rule
 
 
@@ -33,12 +34,49 @@ def age_below_minimum(ctx: Context) -> Iterator[Hit]:
     """
     population = ctx.regimen.population
     age = ctx.plan.patient.age_years
-    if population is None or age is None:
+    if population is None or age is None or population.below_minimum != "error":
         return
     if age < population.min_age_years:
         yield Hit(
             f"Patient aged {age} is below the regimen's minimum age of "
             f"{population.min_age_years} years.",
+            population,
+        )
+
+
+@rule(
+    "TT210",
+    "pediatric-dosing-not-modelled",
+    "warning",
+    "population.below_minimum",
+    passes=[
+        Example("dantrolene for a patient aged 18.", {"regimen": "dantrolene", "age_years": "18"})
+    ],
+    fails=[
+        Example(
+            "dantrolene for a patient aged 17 (the US label doses children by weight).",
+            {"regimen": "dantrolene", "age_years": "17"},
+        )
+    ],
+)
+def pediatric_dosing_not_modelled(ctx: Context) -> Iterator[Hit]:
+    """Patient younger than the adult regimen, where the label doses children another way.
+
+    What it does: when the regimen's population says younger patients are a warning
+    (`below_minimum: warning`: the label has a weight-based pediatric regimen this tool
+    does not plan), reports that the adult schedule shown is not the pediatric one.
+    Why it matters: the label does cover the child, in mg/kg; an adult ladder in mg may
+    be far too much for a small child, and the prescriber has to write the dose by weight.
+    """
+    population = ctx.regimen.population
+    age = ctx.plan.patient.age_years
+    if population is None or age is None or population.below_minimum != "warning":
+        return
+    if age < population.min_age_years:
+        extra = f" {population.below_minimum_text}" if population.below_minimum_text else ""
+        yield Hit(
+            f"Patient aged {age} is below this adult regimen's {population.min_age_years} "
+            f"years.{extra}",
             population,
         )
 
@@ -97,8 +135,9 @@ def renal_impairment(ctx: Context) -> Iterator[Hit]:
             else ""
         )
         yield Hit(
-            f"Patient on dialysis: {renal.caution} Suggested for dialysis: "
-            f"{dialysis.suggestion} ({BASIS_TEXT[dialysis.basis]}).{plan_part}",
+            f"Patient on dialysis: {_avoid_text(ctx, dialysis.avoid)}{renal.caution} "
+            f"Suggested for dialysis: {dialysis.suggestion} ({BASIS_TEXT[dialysis.basis]})."
+            f"{plan_part}",
             dialysis,
         )
         return
@@ -121,21 +160,39 @@ def renal_impairment(ctx: Context) -> Iterator[Hit]:
     else:
         applied = "This plan's doses are not reduced; a renal adjustment would apply the factor."
     yield Hit(
-        f"CrCl {patient.crcl_ml_min} mL/min, {band.name}: {renal.caution} Suggested: "
-        f"{band.suggestion}, each dose × {band.dose_factor} ({BASIS_TEXT[band.basis]}). "
-        f"{applied}",
+        f"CrCl {patient.crcl_ml_min} mL/min, {band.name}: {_avoid_text(ctx, band.avoid)}"
+        f"{renal.caution} Suggested: {band.suggestion}, each dose × {band.dose_factor} "
+        f"({BASIS_TEXT[band.basis]}). {applied}",
         band,
     )
     if adjustment is None:
         return
     for inexact in adjustment.inexact:
+        measured = any(
+            dose.amount is not None
+            for dose in ctx.plan.doses
+            if dose.step == inexact.step and dose.dose_mg == inexact.shown_mg
+        )
+        product = ctx.plan.product
+        given = (
+            f"rounded down to what {product.name} measures"
+            if measured and product is not None
+            else "not a dose the product measures: agree one with the prescriber"
+        )
         yield Hit(
-            f"Day {inexact.day}: {plain(inexact.from_mg)} mg × {adjustment.factor} = "
-            f"{inexact.exact_mg} mg has no exact value in milligrams; the plan shows "
-            f"{plain(inexact.shown_mg)} mg. Agree a dose that can be measured with the prescriber.",
+            f"Day {inexact.day}: computed {plain(inexact.from_mg)} mg × {adjustment.factor} = "
+            f"{inexact.exact_mg} mg; given {plain(inexact.shown_mg)} mg ({given}).",
             band,
             day=inexact.day,
         )
+
+
+def _avoid_text(ctx: Context, avoid: Avoid | None) -> str:
+    """'Avoid … if possible: …' with its own citation, or nothing."""
+    if avoid is None:
+        return ""
+    text = avoid.text[0].upper() + avoid.text[1:]
+    return f"{text} ({BASIS_TEXT[avoid.basis]}: {cite(ctx.regimen, avoid)}) "
 
 
 @rule(

@@ -16,6 +16,7 @@ from titrate.cli.options import (
     FailOn,
     FailOnOpt,
     FormatOpt,
+    HepaticOpt,
     OutputOpt,
     PatientOpt,
     PregnantOpt,
@@ -55,6 +56,16 @@ DosesPerDayOpt = Annotated[
         help="Doses a day taken now. Default: as the regimen's last titration step.",
     ),
 ]
+PacePercentOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pace-percent",
+        metavar="PERCENT",
+        help="Proportional pace: each reduction takes PERCENT (1-50) of the current dose, "
+        "never less than the regimen's floor, every --every-days days (see `titrate show "
+        "REGIMEN`).",
+    ),
+]
 FromPlanOpt = Annotated[
     Path | None,
     typer.Option(
@@ -75,6 +86,7 @@ def taper(
     from_plan: FromPlanOpt = None,
     step_mg: StepMgOpt = None,
     every_days: EveryDaysOpt = None,
+    pace_percent: PacePercentOpt = None,
     start: StartOpt = None,
     times: TimesOpt = None,
     tz: TzOpt = None,
@@ -86,6 +98,7 @@ def taper(
     dialysis: DialysisOpt = False,
     with_: WithOpt = None,
     pregnant: PregnantOpt = False,
+    hepatic: HepaticOpt = False,
     renal_adjust: RenalAdjustOpt = False,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
