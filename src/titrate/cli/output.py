@@ -92,11 +92,12 @@ def render_options(
     printed_on: str | None,
     remind_minutes: int,
     paper: str | None,
+    fhir_intent: str = "proposal",
 ) -> RenderOptions:
     """Command-line strings → RenderOptions; 'today' for --printed-on is resolved here."""
     from titrate.clock import today_in
     from titrate.core.schedule import parse_date
-    from titrate.render import RenderOptions
+    from titrate.render import FHIR_INTENTS, RenderOptions
     from titrate.requests import check_text
 
     if paper is not None:
@@ -105,6 +106,9 @@ def render_options(
 
         if paper.lower() not in PAPER_SIZES:
             fail(f"{paper!r} is not a paper size (choose {' or '.join(PAPER_SIZES)})", "paper")
+    if fhir_intent not in FHIR_INTENTS:
+        choices = ", ".join(FHIR_INTENTS)
+        fail(f"{fhir_intent!r} is not a FHIR intent (choose {choices})", "fhir_intent")
     check_text(prescriber, "prescriber")
     check_text(pharmacy, "pharmacy")
     return RenderOptions(
@@ -113,6 +117,7 @@ def render_options(
         printed_on=parse_date(printed_on, "printed_on") if printed_on else today_in(zone_name),
         remind_minutes=remind_minutes,
         paper=paper.lower() if paper else None,
+        fhir_intent=fhir_intent,
     )
 
 

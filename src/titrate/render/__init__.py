@@ -15,6 +15,11 @@ from titrate.errors import InputError
 from titrate.model import Plan
 
 
+# FHIR MedicationRequest.intent values titrate writes: a proposal unless the user states
+# the plan mirrors a signed order.
+FHIR_INTENTS = ("proposal", "plan", "order")
+
+
 @dataclass(frozen=True)
 class RenderOptions:
     """Presentation choices that are not part of the plan."""
@@ -26,6 +31,9 @@ class RenderOptions:
     printed_on: date | None = None
     remind_minutes: int = 10
     paper: str | None = None  # "a4" or "letter"; None: HTML fits either, PDF uses A4
+    # FHIR MedicationRequest.intent: "proposal" unless the user states the plan mirrors
+    # a signed order ("plan" or "order").
+    fhir_intent: str = "proposal"
 
 
 @dataclass(frozen=True)

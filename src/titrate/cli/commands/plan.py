@@ -17,6 +17,7 @@ from titrate.cli.options import (
     FindingsCsvOpt,
     HoldOpt,
     OutputOpt,
+    FhirIntentOpt,
     PaperOpt,
     PatientOpt,
     PharmacyOpt,
@@ -82,6 +83,7 @@ def plan(
     printed_on: PrintedOnOpt = None,
     remind_minutes: RemindMinutesOpt = 10,
     paper: PaperOpt = None,
+    fhir_intent: FhirIntentOpt = "proposal",
     findings_csv: FindingsCsvOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     regimen_files: RegimenFiles = None,
@@ -104,6 +106,7 @@ def _run(params: dict[str, Any]) -> None:
             printed_on=params["printed_on"],
             remind_minutes=params["remind_minutes"],
             paper=params["paper"],
+            fhir_intent=params["fhir_intent"],
         )
         from titrate.core.pipeline import plan as build_plan
 
