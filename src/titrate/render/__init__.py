@@ -14,7 +14,6 @@ from typing import Protocol
 from titrate.errors import InputError
 from titrate.model import Plan
 
-
 # FHIR MedicationRequest.intent values titrate writes: a proposal unless the user states
 # the plan mirrors a signed order.
 FHIR_INTENTS = ("proposal", "plan", "order")
