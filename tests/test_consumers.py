@@ -1,0 +1,107 @@
+"""Third-party consumers read titrate's files as titrate means them.
+
+- ICS: `ical` (strict; Home Assistant's parser) and `vobject` read every ICS golden file
+  and give the plan JSON's instants, dose by dose, including the fall-back night where
+  01:30 happens twice (khal, ical.js, node-ical and vobject read a TZID 01:30 as the
+  second one; titrate writes that dose in UTC). Each file is read in a fresh process:
+  vobject caches a VTIMEZONE by its name across files in one process.
+- FHIR: `fhirclient` (R4 4.0.1, strict) parses every FHIR golden file.
+(check-jsonschema validates the plan JSON goldens in test_schema.py.)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import GOLDEN, run
+
+FALL_BACK = [
+    "plan", "baclofen", "--start", "2026-10-24", "--times", "01:30,13:00,21:00",
+    "--tz", "Europe/London", "--printed-on", "2026-10-01",
+]  # fmt: skip
+
+
+def test_fall_back_plan_goldens(golden: Callable[[str, str | bytes], None]) -> None:
+    for fmt, name in (("ics", "fall_back_plan.ics"), ("json", "fall_back_plan.json")):
+        result = run(*FALL_BACK, "-f", fmt)
+        assert result.exit_code == 0, result.stderr
+        golden(name, result.stdout_bytes)
+
+
+# Each reader prints the UTC instants of the timed events, one per line.
+READERS = {
+    "ical": """
+import sys
+from datetime import UTC, datetime
+from ical.calendar_stream import IcsCalendarStream
+calendar = IcsCalendarStream.calendar_from_ics(open(sys.argv[1], encoding="utf-8").read())
+for event in calendar.events:
+    if isinstance(event.dtstart, datetime):
+        print(event.dtstart.astimezone(UTC).isoformat())
+""",
+    "vobject": """
+import sys
+from datetime import UTC, datetime
+import vobject
+calendar = vobject.readOne(open(sys.argv[1], encoding="utf-8").read())
+for event in calendar.vevent_list:
+    if isinstance(event.dtstart.value, datetime):
+        print(event.dtstart.value.astimezone(UTC).isoformat())
+""",
+}
+
+ICS_GOLDENS = sorted(GOLDEN.glob("*.ics"))
+
+
+def plan_instants(ics: Path) -> list[str]:
+    plan = json.loads(ics.with_suffix(".json").read_text())
+    return sorted(
+        datetime.fromisoformat(d["at"]).astimezone(UTC).isoformat() for d in plan["doses"]
+    )
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+@pytest.mark.parametrize("ics", ICS_GOLDENS, ids=[path.stem for path in ICS_GOLDENS])
+def test_ics_readers_agree_with_the_plan_json(reader: str, ics: Path) -> None:
+    pytest.importorskip(reader)
+    result = subprocess.run(
+        [sys.executable, "-c", READERS[reader], str(ics)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert sorted(result.stdout.split()) == plan_instants(ics)
+
+
+def test_every_ics_golden_has_its_plan_json() -> None:
+    assert {path.stem for path in ICS_GOLDENS} >= {"label_plan", "over_max_plan", "fall_back_plan"}
+    assert all(path.with_suffix(".json").exists() for path in ICS_GOLDENS)
+
+
+def test_the_repeated_hour_dose_is_the_first_one() -> None:
+    instants = plan_instants(GOLDEN / "fall_back_plan.ics")
+    # 2026-10-25 01:30 in London: first at 00:30 UTC (BST), the second would be 01:30 UTC
+    assert "2026-10-25T00:30:00+00:00" in instants
+    assert "2026-10-25T01:30:00+00:00" not in instants
+
+
+FHIR_GOLDENS = sorted(GOLDEN.glob("*.fhir.json"))
+
+
+@pytest.mark.parametrize("path", FHIR_GOLDENS, ids=[path.name for path in FHIR_GOLDENS])
+def test_fhirclient_strict_reads_every_fhir_golden(path: Path) -> None:
+    pytest.importorskip("fhirclient")
+    from fhirclient.models.bundle import Bundle
+
+    document = json.loads(path.read_text())
+    bundle = Bundle(document, strict=True)  # raises on any element R4 does not define
+    kinds = [entry.resource.resource_type for entry in bundle.entry]
+    assert kinds[0] == "MedicationRequest"
+    assert bundle.as_json() == document  # nothing dropped or added in the round trip
