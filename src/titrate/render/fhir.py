@@ -62,18 +62,18 @@ ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 _CATEGORY: dict[str, tuple[str, str]] = {
     "over-daily-max": ("DOSEH", "High Dose Alert"),
     "over-single-dose": ("DOSEH", "High Dose Alert"),
-    "too-many-doses-per-day": ("DOSEIVL", "Dose Interval Alert"),
-    "doses-too-close": ("DOSEIVL", "Dose Interval Alert"),
+    "too-many-doses-per-day": ("DOSEIVL", "Dose-Interval Alert"),
+    "doses-too-close": ("DOSEIVL", "Dose-Interval Alert"),
     "escalation-too-fast": ("DOSE", "Dosage problem"),
-    "taper-too-fast": ("DOSEDUR", "Dose Duration Alert"),
-    "abrupt-stop": ("DOSEDUR", "Dose Duration Alert"),
+    "taper-too-fast": ("DOSEDUR", "Dose-Duration Alert"),
+    "abrupt-stop": ("DOSEDUR", "Dose-Duration Alert"),
     "age-below-minimum": ("AGE", "Age Alert"),
     "renal-impairment": ("COND", "Condition Alert"),
     "pregnancy": ("PREG", "Pregnancy Alert"),
     "cns-depressant": ("DRG", "Drug Interaction Alert"),
     "interaction": ("DRG", "Drug Interaction Alert"),
     "contraindicated-comedication": ("DRG", "Drug Interaction Alert"),
-    "double-dose": ("DUPTHPY", "Duplicate Therapy Alert"),
+    "double-dose": ("DOSEH", "High Dose Alert"),
 }
 _SEVERITY_ORDER = ("error", "warning", "info")
 _ISSUE_SEVERITY = {"error": "high", "warning": "moderate", "info": "low"}
