@@ -15,12 +15,20 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import GOLDEN, run
+from titrate.api import plan as build_plan
+from titrate.catalog import get_regimen
+from titrate.model import PlanOptions, Step
+
+BACLOFEN = get_regimen("baclofen")
 
 FALL_BACK = [
     "plan", "baclofen", "--start", "2026-10-24", "--times", "01:30,13:00,21:00",
@@ -105,3 +113,70 @@ def test_fhirclient_strict_reads_every_fhir_golden(path: Path) -> None:
     kinds = [entry.resource.resource_type for entry in bundle.entry]
     assert kinds[0] == "MedicationRequest"
     assert bundle.as_json() == document  # nothing dropped or added in the round trip
+
+
+# --- Properties: any plan, any zone, times near the clock changes ---
+
+TRANSITION_ZONES = ["Europe/London", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe"]
+# Start dates a few days before the 2026-2027 clock changes of those zones.
+NEAR_CHANGES = [
+    date(2026, 3, 26), date(2026, 10, 22), date(2026, 3, 6), date(2026, 10, 29),
+    date(2026, 4, 1), date(2026, 10, 1), date(2027, 3, 25), date(2027, 3, 11),
+]  # fmt: skip
+
+
+@st.composite
+def clocks(draw: st.DrawFn) -> list[time]:
+    """1 to 4 distinct clock times, mostly in the small hours where clocks change."""
+    hours = st.one_of(st.integers(0, 3), st.integers(0, 23))
+    picked = draw(
+        st.lists(
+            st.builds(time, hours, st.sampled_from([0, 15, 30, 45])),
+            min_size=1,
+            max_size=4,
+            unique=True,
+        )
+    )
+    return sorted(picked)
+
+
+@st.composite
+def near_change_options(draw: st.DrawFn) -> PlanOptions:
+    times = draw(clocks())
+    return PlanOptions(
+        start=draw(st.sampled_from(NEAR_CHANGES)) + timedelta(days=draw(st.integers(0, 4))),
+        timezone=draw(st.sampled_from(TRANSITION_ZONES)),
+        times=times,
+        steps=[Step(dose_mg=Decimal(5), per_day=len(times), days=draw(st.integers(3, 6)))],
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(near_change_options())
+def test_ical_reads_the_plans_instants_for_any_plan_near_a_clock_change(
+    options: PlanOptions,
+) -> None:
+    from ical.calendar_stream import IcsCalendarStream
+
+    from titrate.render import RenderOptions
+    from titrate.render.ics import render as render_ics
+
+    the_plan = build_plan(BACLOFEN, options)
+    calendar = IcsCalendarStream.calendar_from_ics(render_ics(the_plan, RenderOptions()).decode())
+    read = sorted(
+        e.dtstart.astimezone(UTC) for e in calendar.events if isinstance(e.dtstart, datetime)
+    )
+    assert read == sorted(dose.at.astimezone(UTC) for dose in the_plan.doses)
+
+
+@settings(max_examples=60, deadline=None)
+@given(near_change_options())
+def test_check_reads_back_its_fhir_export_dose_for_dose(options: PlanOptions) -> None:
+    from titrate.core.check import check_text
+    from titrate.render import RenderOptions
+    from titrate.render.fhir import render as render_fhir
+
+    the_plan = build_plan(BACLOFEN, options)
+    text = render_fhir(the_plan, RenderOptions())
+    back = check_text(text, "plan.fhir.json", timezone=options.timezone)
+    assert [(d.at, d.dose_mg) for d in back.doses] == [(d.at, d.dose_mg) for d in the_plan.doses]
