@@ -34,7 +34,7 @@ The patient options add to (and override) a patient given in the file. Exit stat
 on findings at or above --fail-on (default warning).
 
 Example: titrate check proposed.yaml --crcl 40
-Example: titrate check order.fhir.json --regimen baclofen
+Example: titrate check order.fhir.json    (a FHIR MedicationRequest or Bundle)
 """
 
 FileArg = Annotated[
