@@ -371,3 +371,18 @@ def test_a_fhir_dose_not_in_mg_is_refused(tmp_path: Path) -> None:
         f"titrate: error: {path}:1: dosageInstruction[0].doseAndRate[0].doseQuantity: "
         "`doseQuantity` must be in mg, got 'mL'\n"
     )
+
+
+def test_an_undated_fhir_order_is_counted_from_the_start_given(tmp_path: Path) -> None:
+    order = ehr_order()
+    del order["authoredOn"]
+    path = write(tmp_path, "order.json", json.dumps(order))
+    result = run("check", str(path), "--start", "2026-11-29", "-f", "json")
+    assert result.exit_code == 1, result.stderr
+    checked = json.loads(result.stdout)
+    assert checked["start"] == "2026-11-29"
+    assert checked["notes"][1] == (
+        "The order gives no start date; its undated steps are counted from 2026-11-29."
+    )
+    # the first step (3 days from 29 Nov) then the dated step from 4 Dec: 2 Dec has no doses
+    assert [day["total_mg"] for day in checked["days"]] == [30, 30, 30, 0, 0, *[90] * 7]

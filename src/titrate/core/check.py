@@ -213,8 +213,10 @@ def _check_fhir(
         plan, regimen, PlanOptions(start=plan.start, timezone=zone_name, patient=patient)
     )
     what = " / ".join(order.medication) or "an unnamed medication"
-    note = f"Checked from the FHIR MedicationRequest in {name} ({what}) against {regimen.id!r}."
-    return checked(plan.model_copy(update={"notes": [note, *plan.notes]}), regimen)
+    notes = [f"Checked from the FHIR MedicationRequest in {name} ({what}) against {regimen.id!r}."]
+    if start is not None and fhirorder.needs_start(order):
+        notes.append(f"The order gives no start date; its undated steps are counted from {start}.")
+    return checked(plan.model_copy(update={"notes": [*notes, *plan.notes]}), regimen)
 
 
 def _regimen_for_medication(names: list[str], regimens: dict[str, Regimen], name: str) -> Regimen:

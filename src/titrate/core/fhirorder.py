@@ -119,7 +119,7 @@ def order_doses(
     dosages = order.request.get("dosageInstruction")
     if not isinstance(dosages, list) or not dosages:
         raise InputError("the MedicationRequest has no `dosageInstruction`", name)
-    first = _order_start(order.request) or start
+    first = order_start(order.request) or start
     by_sequence: dict[int, list[tuple[int, dict[str, Any]]]] = {}
     for index, dosage in enumerate(dosages):
         if not isinstance(dosage, dict):
@@ -292,7 +292,18 @@ def _dose_mg(dosage: dict[str, Any], where: Any) -> Decimal:
     return amount
 
 
-def _order_start(request: dict[str, Any]) -> date | None:
+def needs_start(order: Order) -> bool:
+    """True when a step has no date of its own and the order gives no start date."""
+    if order_start(order.request) is not None:
+        return False
+    for dosage in order.request.get("dosageInstruction") or []:
+        repeat = ((dosage or {}).get("timing") or {}).get("repeat") or {}
+        if not (repeat.get("boundsPeriod") or {}).get("start"):
+            return True
+    return False
+
+
+def order_start(request: dict[str, Any]) -> date | None:
     validity = (request.get("dispenseRequest") or {}).get("validityPeriod") or {}
     for value in (validity.get("start"), request.get("authoredOn")):
         try:
