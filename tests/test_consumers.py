@@ -179,4 +179,8 @@ def test_check_reads_back_its_fhir_export_dose_for_dose(options: PlanOptions) ->
     the_plan = build_plan(BACLOFEN, options)
     text = render_fhir(the_plan, RenderOptions())
     back = check_text(text, "plan.fhir.json", timezone=options.timezone)
-    assert [(d.at, d.dose_mg) for d in back.doses] == [(d.at, d.dose_mg) for d in the_plan.doses]
+    # compared as sets of instants: a dose moved out of a gap can land after the next
+    # scheduled one (02:15 → 03:15 before 03:00), and the read-back plan is in time order
+    assert sorted((d.at, d.dose_mg) for d in back.doses) == sorted(
+        (d.at, d.dose_mg) for d in the_plan.doses
+    )

@@ -175,3 +175,25 @@ def test_check_jsonschema_validates_every_plan_golden(
         check=False,
     )
     assert result.returncode == 0, result.stdout
+
+
+def test_titrate_schema_validate_refuses_minus_five_and_an_unknown_property(
+    tmp_path: Path, good_plan: dict[str, Any]
+) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(good_plan, indent=2))
+    result = run("schema", "--validate", str(good))
+    assert (result.exit_code, result.stdout) == (0, f"{good}: a valid plan (schema version 1)\n")
+    cases = {
+        "negative.json": (("doses", 0, "dose_mg"), -5, "Input should be greater than 0"),
+        "unknown.json": (("doses", 0, "colour"), "red", "Extra inputs are not permitted"),
+    }
+    for name, (path, value, message) in cases.items():
+        text = json.dumps(set_path(good_plan, path, value), indent=2)
+        bad = tmp_path / name
+        bad.write_text(text)
+        line = next(n for n, row in enumerate(text.splitlines(), 1) if f'"{path[-1]}": ' in row)
+        result = run("schema", "--validate", str(bad))
+        assert result.exit_code == 2
+        field = ".".join(map(str, path))
+        assert result.stderr == f"titrate: error: {bad}:{line}: {field}: {message}\n"
