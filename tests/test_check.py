@@ -259,3 +259,136 @@ def test_python_api_check_returns_the_plan_with_findings(tmp_path: Path) -> None
         "cns-depressant",
         "escalation-too-fast",
     ]
+
+
+# --- FHIR orders: titrate's own export and an EHR's MedicationRequest ---
+
+UCUM = "http://unitsofmeasure.org"
+
+
+def ehr_dosage(sequence: int, dose_mg: int, repeat: dict[str, Any]) -> dict[str, Any]:
+    quantity = {"value": dose_mg, "unit": "mg", "system": UCUM, "code": "mg"}
+    return {
+        "sequence": sequence,
+        "timing": {"repeat": {"frequency": 3, "period": 1, "periodUnit": "d", **repeat}},
+        "doseAndRate": [{"doseQuantity": quantity}],
+    }
+
+
+def ehr_order(medication: str = "Baclofen 10 mg oral tablet") -> dict[str, Any]:
+    """An EHR-style order: 10 mg three times a day for 3 days, then 30 mg for a week."""
+    return {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "intent": "order",
+        "authoredOn": "2026-12-01",
+        "medicationCodeableConcept": {"text": medication},
+        "subject": {"reference": "Patient/example"},
+        "dosageInstruction": [
+            ehr_dosage(1, 10, {"boundsDuration": {"value": 3, "unit": "d", "code": "d"}}),
+            ehr_dosage(
+                2,
+                30,
+                {
+                    "boundsPeriod": {"start": "2026-12-04", "end": "2026-12-10"},
+                    "timeOfDay": ["08:00:00", "14:00:00", "20:00:00"],
+                },
+            ),
+        ],
+    }
+
+
+def test_check_reads_its_own_fhir_export(tmp_path: Path) -> None:
+    over = run(
+        "plan", "baclofen", "--start", "2026-12-01", "--steps", "20x4:3,25x4:3", "-f", "fhir"
+    ).stdout  # fmt: skip
+    path = write(tmp_path, "over.fhir.json", over)
+    result = run("check", str(path), "-f", "json")
+    assert result.exit_code == 1, result.stderr
+    checked = json.loads(result.stdout)
+    over_days = [
+        (f["day"], f["last_day"]) for f in checked["findings"] if f["rule"] == "over-daily-max"
+    ]
+    assert over_days == [(4, 6)]
+    assert [day["total_mg"] for day in checked["days"]] == [80, 80, 80, 100, 100, 100]
+
+
+def test_check_reads_an_ehr_order_with_two_dosage_steps(tmp_path: Path) -> None:
+    path = write(tmp_path, "order.json", json.dumps(ehr_order(), indent=2))
+    result = run("check", str(path), "--regimen", "baclofen", "-f", "json")
+    assert result.exit_code == 1, result.stderr
+    checked = json.loads(result.stdout)
+    assert [day["total_mg"] for day in checked["days"]] == [30] * 3 + [90] * 7
+    over = [f for f in checked["findings"] if f["rule"] == "over-daily-max"]
+    assert [(f["day"], f["last_day"]) for f in over] == [(4, 10)]
+    assert (
+        over[0]["message"]
+        == "Days 4–10 (2026-12-04 to 2026-12-10): 90 mg in the day, over the 80 mg daily maximum."
+    )
+    # the regimen is matched from the medication text when --regimen is not given
+    assert run("check", str(path), "-f", "json").stdout == result.stdout
+
+
+def test_an_ehr_order_in_a_bundle_with_a_coded_medication(tmp_path: Path) -> None:
+    order = ehr_order(medication="")
+    order["medicationCodeableConcept"] = {"coding": [{"display": "baclofen 10 MG Oral Tablet"}]}
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": order}]}
+    path = write(tmp_path, "bundle.json", json.dumps(bundle))
+    assert run("check", str(path)).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("element", "value"),
+    [("when", ["MORN"]), ("dayOfWeek", ["mon"]), ("count", 9)],
+)
+def test_unsupported_fhir_timing_is_one_line_naming_the_element(
+    tmp_path: Path, element: str, value: Any
+) -> None:
+    order = ehr_order()
+    order["dosageInstruction"][1]["timing"]["repeat"][element] = value
+    path = write(tmp_path, "order.json", json.dumps(order, indent=2))
+    result = run("check", str(path), "--regimen", "baclofen")
+    assert result.exit_code == 2
+    text = json.dumps(order, indent=2).splitlines()
+    (line,) = [number for number, row in enumerate(text, 1) if f'"{element}":' in row]
+    assert result.stderr == (
+        f"titrate: error: {path}:{line}: dosageInstruction[1].timing.repeat.{element}: "
+        "not supported (titrate checks a frequency per day, timeOfDay and bounds)\n"
+    )
+
+
+def test_a_fhir_order_for_an_unknown_medication_asks_for_a_regimen(tmp_path: Path) -> None:
+    path = write(tmp_path, "order.json", json.dumps(ehr_order("Unobtainium 5 mg")))
+    result = run("check", str(path))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"titrate: error: {path}: no regimen matches the medication ('Unobtainium 5 mg'); "
+        "choose one with --regimen\n"
+    )
+
+
+def test_a_fhir_dose_not_in_mg_is_refused(tmp_path: Path) -> None:
+    order = ehr_order()
+    order["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["code"] = "mL"
+    path = write(tmp_path, "order.json", json.dumps(order))
+    result = run("check", str(path))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"titrate: error: {path}:1: dosageInstruction[0].doseAndRate[0].doseQuantity: "
+        "`doseQuantity` must be in mg, got 'mL'\n"
+    )
+
+
+def test_an_undated_fhir_order_is_counted_from_the_start_given(tmp_path: Path) -> None:
+    order = ehr_order()
+    del order["authoredOn"]
+    path = write(tmp_path, "order.json", json.dumps(order))
+    result = run("check", str(path), "--start", "2026-11-29", "-f", "json")
+    assert result.exit_code == 1, result.stderr
+    checked = json.loads(result.stdout)
+    assert checked["start"] == "2026-11-29"
+    assert checked["notes"][1] == (
+        "The order gives no start date; its undated steps are counted from 2026-11-29."
+    )
+    # the first step (3 days from 29 Nov) then the dated step from 4 Dec: 2 Dec has no doses
+    assert [day["total_mg"] for day in checked["days"]] == [30, 30, 30, 0, 0, *[90] * 7]

@@ -60,6 +60,10 @@ def lint(document: dict[str, Any]) -> list[str]:
             problems.append("doseQuantity is not UCUM")
     for entry in document["entry"]:
         resource = entry["resource"]
+        if not resource.get("text", {}).get("div", "").startswith('<div xmlns="http'):
+            problems.append(f"dom-6: {resource['resourceType']} has no narrative")
+        if resource["resourceType"] == "Patient" and set(resource) <= {"resourceType", "text"}:
+            problems.append("empty Patient")
         if not re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", entry["fullUrl"]):
             problems.append(f"fullUrl {entry['fullUrl']!r}")
         if resource["resourceType"] != "MedicationRequest":
@@ -69,8 +73,11 @@ def lint(document: dict[str, Any]) -> list[str]:
         if resource["intent"] not in REQUEST_INTENT:
             problems.append(f"intent {resource['intent']!r}")
         urls = {e["fullUrl"] for e in document["entry"]}
-        if resource["subject"].get("reference") not in urls:
+        subject = resource["subject"]
+        if "reference" in subject and subject["reference"] not in urls:
             problems.append("subject does not resolve in the bundle")
+        if not subject.get("reference") and not subject.get("display"):
+            problems.append("subject is empty")
         for dosage in resource["dosageInstruction"]:
             repeat = dosage["timing"]["repeat"]
             if "period" in repeat and "periodUnit" not in repeat:
@@ -137,8 +144,10 @@ def test_every_export_validates_and_passes_lint(args: list[str]) -> None:
 def test_one_dosage_per_step_matches_the_plan() -> None:
     document, the_plan = export(LABEL)
     request = request_of(document)
-    assert request["status"] == "active" and request["intent"] == "order"
-    assert request["medicationCodeableConcept"]["text"]
+    # titrate drafts a schedule: a proposal, active while no finding is an error
+    assert request["status"] == "active" and request["intent"] == "proposal"
+    assert request["medicationCodeableConcept"] == {"text": "Baclofen tablets"}
+    assert request["dosageInstruction"][0]["route"] == {"text": "oral"}
     dosages = request["dosageInstruction"]
     assert [d["sequence"] for d in dosages] == [1, 2, 3, 4]
     for dosage, step in zip(dosages, range(1, 5), strict=True):
@@ -191,7 +200,8 @@ def test_ids_are_stable_and_patient_is_in_the_bundle() -> None:
     assert first == second
     assert [e["fullUrl"] for e in first["entry"]] == [e["fullUrl"] for e in second["entry"]]
     patients = [e["resource"] for e in first["entry"] if e["resource"]["resourceType"] == "Patient"]
-    assert patients == [{"resourceType": "Patient", "name": [{"text": "Example Patient"}]}]
+    assert [patient["name"] for patient in patients] == [[{"text": "Example Patient"}]]
+    assert patients[0]["text"]["div"].endswith("<p>Example Patient</p></div>")
     other, _ = export([*LABEL[:-4], "--patient", "Someone Else"])
     assert not {e["fullUrl"] for e in first["entry"]} & {e["fullUrl"] for e in other["entry"]}
 
@@ -292,3 +302,46 @@ def test_plan_notes_are_notes() -> None:
     assert the_plan.notes and all(note in notes for note in the_plan.notes)
     times = [d["timing"]["repeat"]["timeOfDay"] for d in request_of(document)["dosageInstruction"]]
     assert times == [["02:30:00"], ["03:00:00"], ["02:30:00"]]
+
+
+def test_over_limit_plan_is_a_draft_proposal_with_one_detected_issue_per_rule() -> None:
+    document, the_plan = export(OVER_MAX)
+    request_url = document["entry"][0]["fullUrl"]
+    request = request_of(document)
+    assert (request["status"], request["intent"]) == ("draft", "proposal")
+    issues = [
+        e["resource"] for e in document["entry"] if e["resource"]["resourceType"] == "DetectedIssue"
+    ]
+    rules = list(dict.fromkeys(finding.code for finding in the_plan.findings))
+    assert [issue["code"]["text"].split(" ")[1] for issue in issues] == [f"({c})" for c in rules]
+    by_rule = {issue["code"]["text"]: issue for issue in issues}
+    over = by_rule["over-daily-max (TT101)"]
+    assert over["severity"] == "high"
+    assert over["code"]["coding"] == [
+        {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "DOSEH",
+         "display": "High Dose Alert"}
+    ]  # fmt: skip
+    assert over["detail"].startswith("Days 4–6 (2026-12-04 to 2026-12-06): 100 mg in the day")
+    assert over["reference"] == "https://medlibrary.org/lib/rx/meds/baclofen-16/page/2/"
+    assert by_rule["escalation-too-fast (TT104)"]["severity"] == "moderate"
+    for issue in issues:
+        assert issue["implicated"] == [{"reference": request_url}]
+        assert issue["patient"]["reference"].startswith("urn:uuid:")
+
+
+def test_fhir_intent_is_the_users_statement() -> None:
+    document, _ = export([*LABEL, "--fhir-intent", "order"])
+    assert request_of(document)["intent"] == "order"
+    result = run(*LABEL, "-f", "fhir", "--fhir-intent", "signed")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "titrate: error: --fhir-intent: 'signed' is not a FHIR intent "
+        "(choose proposal, plan, order)\n"
+    )
+
+
+def test_no_empty_patient_without_a_name() -> None:
+    document, _ = export(["plan", "baclofen", "--start", "2026-12-01"])
+    kinds = [e["resource"]["resourceType"] for e in document["entry"]]
+    assert kinds == ["MedicationRequest"]
+    assert request_of(document)["subject"] == {"display": "Patient not named in this plan"}

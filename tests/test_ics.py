@@ -70,7 +70,70 @@ def test_byte_identical_reexport_with_fixed_dtstamp() -> None:
     second, _, _ = export(LABEL)
     assert first == second
     stamps = {event.decoded("dtstamp") for event in events(calendar)}
-    assert stamps == {datetime(2026, 12, 1, tzinfo=UTC)}  # from the plan's start, not now()
+    assert stamps == {datetime(2026, 11, 26, tzinfo=UTC)}  # the issue date, not now()
+    assert {int(event["sequence"]) for event in events(calendar)} == {20261126}
+
+
+def test_a_revised_plan_keeps_uids_and_raises_sequence_with_a_newer_dtstamp() -> None:
+    _, before, _ = export([*LABEL, "--steps", "5x3:3"])
+    revised = [*LABEL[:-1], "2026-11-28", "--steps", "10x3:3"]
+    again, after, _ = export(revised)
+    assert again == export(revised)[0]  # deterministic: no clock read
+    assert [str(e["uid"]) for e in events(before)] == [str(e["uid"]) for e in events(after)]
+    for old, new in zip(events(before), events(after), strict=True):
+        assert int(new["sequence"]) > int(old["sequence"])
+        assert new.decoded("dtstamp") > old.decoded("dtstamp")
+
+
+FALL_BACK = [
+    "plan", "baclofen", "--start", "2026-10-24", "--times", "01:30,13:00,21:00",
+    "--tz", "Europe/London", "--printed-on", "2026-10-01",
+]  # fmt: skip
+
+
+def test_a_dose_in_the_repeated_hour_is_written_in_utc() -> None:
+    data, calendar, plan = export(FALL_BACK)
+    # 2026-10-25 01:30 happens twice in London; the plan means the first (BST, 00:30 UTC)
+    lines = data.decode().splitlines()
+    assert "DTSTART:20261025T003000Z" in lines
+    assert [
+        line for line in lines if line.startswith("DTSTART;TZID=Europe/London:20261025T01")
+    ] == []
+    assert "DTSTART;TZID=Europe/London:20261024T013000" in lines  # an unambiguous 01:30
+    starts = [event.decoded("dtstart") for event in events(calendar)]
+    assert starts == [dose.at for dose in plan.doses]
+
+
+def test_a_dose_moved_across_the_gap_is_written_in_utc() -> None:
+    args = [*FALL_BACK[:3], "2027-03-26", *FALL_BACK[4:]]
+    data, _, plan = export(args)
+    # 01:30 does not exist on 2027-03-28; the plan moves it to the end of the gap,
+    # 02:00 BST (01:00 UTC)
+    assert "DTSTART:20270328T010000Z" in data.decode().splitlines()
+    assert any("02:00" in note for note in plan.notes)
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "onsets"),
+    [
+        # RFC 5545: an onset is the local time before the change, in TZOFFSETFROM
+        ("Europe/London", "2027-03-26", ["DTSTART:20270328T010000"]),
+        ("Europe/London", "2026-10-24", ["DTSTART:20261025T020000"]),
+        ("America/New_York", "2027-03-12", ["DTSTART:20270314T020000"]),
+        ("America/New_York", "2026-10-31", ["DTSTART:20261101T020000"]),
+        ("Australia/Sydney", "2026-10-02", ["DTSTART:20261004T020000"]),
+    ],
+)
+def test_vtimezone_onsets_are_the_local_time_before_the_change(
+    zone: str, start: str, onsets: list[str]
+) -> None:
+    _, calendar, _ = export(["plan", "baclofen", "--start", start, "--tz", zone])
+    changes = [
+        part
+        for part in calendar.walk("STANDARD") + calendar.walk("DAYLIGHT")
+        if part["TZOFFSETFROM"].td != part["TZOFFSETTO"].td
+    ]
+    assert [f"DTSTART:{part.decoded('dtstart'):%Y%m%dT%H%M%S}" for part in changes] == onsets
 
 
 def test_reexport_with_changed_doses_keeps_the_uids() -> None:

@@ -97,6 +97,15 @@ RemindMinutesOpt = Annotated[
         help="ics: reminder N minutes before each dose.",
     ),
 ]
+FhirIntentOpt = Annotated[
+    str,
+    typer.Option(
+        "--fhir-intent",
+        metavar="INTENT",
+        help="FHIR MedicationRequest intent: proposal (default; titrate does not "
+        "prescribe), or plan or order when the plan mirrors a signed order.",
+    ),
+]
 PaperOpt = Annotated[
     str | None,
     typer.Option(

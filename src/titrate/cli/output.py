@@ -105,6 +105,23 @@ def format_or_report(output: Path) -> str | None:
     return None if found in (None, "table") else found
 
 
+def _check_choices(paper: str | None, sheet: str, fhir_intent: str) -> None:
+    from titrate.render import FHIR_INTENTS
+
+    if paper is not None:
+        # Only when --paper is given: `plan -f json` must not import the view model.
+        from titrate.render.view import PAPER_SIZES
+
+        if paper.lower() not in PAPER_SIZES:
+            fail(f"{paper!r} is not a paper size (choose {' or '.join(PAPER_SIZES)})", "paper")
+    if fhir_intent not in FHIR_INTENTS:
+        choices = ", ".join(FHIR_INTENTS)
+        fail(f"{fhir_intent!r} is not a FHIR intent (choose {choices})", "fhir_intent")
+    sheets = ("both", "patient", "pharmacist")
+    if sheet not in sheets:
+        fail(f"{sheet!r} is not a sheet (choose {', '.join(sheets)})", "sheet")
+
+
 def render_options(
     *,
     zone_name: str,
@@ -115,6 +132,7 @@ def render_options(
     paper: str | None,
     pharmacy_phone: str | None = None,
     sheet: str = "both",
+    fhir_intent: str = "proposal",
 ) -> RenderOptions:
     """Command-line strings → RenderOptions; 'today' for --printed-on is resolved here."""
     from titrate.clock import today_in
@@ -122,18 +140,10 @@ def render_options(
     from titrate.render import RenderOptions
     from titrate.requests import check_text
 
-    if paper is not None:
-        # Only when --paper is given: `plan -f json` must not import the view model.
-        from titrate.render.view import PAPER_SIZES
-
-        if paper.lower() not in PAPER_SIZES:
-            fail(f"{paper!r} is not a paper size (choose {' or '.join(PAPER_SIZES)})", "paper")
+    _check_choices(paper, sheet, fhir_intent)
     check_text(prescriber, "prescriber")
     check_text(pharmacy, "pharmacy")
     check_text(pharmacy_phone, "pharmacy_phone")
-    sheets = ("both", "patient", "pharmacist")
-    if sheet not in sheets:
-        fail(f"{sheet!r} is not a sheet (choose {', '.join(sheets)})", "sheet")
     return RenderOptions(
         pharmacy_phone=pharmacy_phone,
         sheet=sheet,  # type: ignore[arg-type]  # checked against `sheets` above
@@ -142,6 +152,7 @@ def render_options(
         printed_on=parse_date(printed_on, "printed_on") if printed_on else today_in(zone_name),
         remind_minutes=remind_minutes,
         paper=paper.lower() if paper else None,
+        fhir_intent=fhir_intent,
     )
 
 

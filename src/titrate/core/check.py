@@ -18,7 +18,10 @@ A file may be any of:
       patient: {age_years: 40, crcl_ml_min: 45}   # optional
 
 - a proposed regimen (a regimens YAML file holding one regimen): its titration ladder
-  is checked against the built-in regimen with the same id or drug.
+  is checked against the built-in regimen with the same id or drug;
+- a FHIR R4 MedicationRequest or Bundle (read with `titrate.core.fhirorder`): its
+  dosage instructions become dated doses, checked against `regimen_id` or the regimen
+  the medication's text or code names.
 
 Errors name the file and line. The patient from the file is overridden field by field
 by the patient given by the caller (the command line).
@@ -27,6 +30,7 @@ by the patient given by the caller (the command line).
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, time
@@ -38,12 +42,14 @@ from pydantic import Field, ValidationError, model_validator
 
 from titrate.catalog import get_regimen, parse_regimen_file
 from titrate.clock import local_instant, zone
+from titrate.core import fhirorder
 from titrate.core.adjust import adjust_plan, merge_patient
 from titrate.core.ending import default_action, plan_end
 from titrate.core.pipeline import plan as build_plan
 from titrate.core.planfile import parse_plan_json
 from titrate.core.schedule import MAX_PLAN_DAYS, regimen_parts, review_by
 from titrate.errors import InputError
+from titrate.io.jsontext import json_lines
 from titrate.io.yamltext import LineMap, parse_yaml, read_text, validation_error
 from titrate.model import (
     DISCLAIMER,
@@ -134,6 +140,9 @@ def check_text(
 
     regimens = dict(catalog) if catalog is not None else load_regimens()
     given = patient or Patient()
+    order = _fhir_order(text, name)
+    if order is not None:
+        return _check_fhir(order, name, regimens, given, regimen_id, timezone, start)
     saved = _saved_plan(text, name)
     if saved is not None:
         return _check_saved(saved, regimens, given, regimen_id, name)
@@ -167,6 +176,65 @@ def _saved_plan(text: str, name: str) -> Plan | None:
     if not (isinstance(data, dict) and isinstance(data.get("regimen"), dict)):
         return None
     return parse_plan_json(text, name)
+
+
+def _fhir_order(text: str, name: str) -> tuple[fhirorder.Order, LineMap] | None:
+    """A FHIR MedicationRequest or Bundle, or None when the text is something else."""
+    if not text.lstrip().startswith("{"):
+        return None
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, ValueError, RecursionError):
+        return None
+    if not fhirorder.is_fhir(data):
+        return None
+    return fhirorder.find_order(data, name), json_lines(text)
+
+
+def _check_fhir(
+    found: tuple[fhirorder.Order, LineMap],
+    name: str,
+    regimens: dict[str, Regimen],
+    given: Patient,
+    regimen_id: str | None,
+    timezone: str,
+    start: date | None,
+) -> Plan:
+    order, lines = found
+    if regimen_id:
+        regimen = _reference(regimens, regimen_id, field="regimen_id")
+    else:
+        regimen = _regimen_for_medication(order.medication, regimens, name)
+    doses = fhirorder.order_doses(order, regimen, name, lines, start)
+    proposed = ProposedPlan(
+        regimen=regimen.id,
+        doses=[ProposedDose(date=d.date, time=d.time, dose_mg=d.dose_mg) for d in doses],
+    )
+    patient = merge_patient(Patient(), given)
+    zone_name = zone(timezone).key
+    plan = _plan_from_doses(proposed, regimen, patient, zone_name, {}, name)
+    plan = adjust_plan(
+        plan, regimen, PlanOptions(start=plan.start, timezone=zone_name, patient=patient)
+    )
+    what = " / ".join(order.medication) or "an unnamed medication"
+    notes = [f"Checked from the FHIR MedicationRequest in {name} ({what}) against {regimen.id!r}."]
+    if start is not None and fhirorder.needs_start(order):
+        notes.append(f"The order gives no start date; its undated steps are counted from {start}.")
+    return checked(plan.model_copy(update={"notes": [*notes, *plan.notes]}), regimen)
+
+
+def _regimen_for_medication(names: list[str], regimens: dict[str, Regimen], name: str) -> Regimen:
+    """The regimen whose id or drug the medication's text, display or code names."""
+    words = {word for text in names for word in re.findall(r"[a-z0-9-]+", text.lower())}
+    by_id = [regimen for regimen in regimens.values() if regimen.id in words]
+    by_drug = [regimen for regimen in regimens.values() if regimen.drug.lower() in words]
+    matches = by_id or by_drug
+    if not matches:
+        shown = ", ".join(repr(text) for text in names) or "no medication text or code"
+        raise InputError(
+            f"no regimen matches the medication ({shown}); choose one with <regimen_id>", name
+        )
+    return matches[0]
 
 
 def _reference(

@@ -62,7 +62,7 @@ def trusted(cls: type[ModelT], values: dict[str, Any]) -> ModelT:
 class Finding(BaseModel):
     """One problem (or note) found in a plan or a dose log."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     code: str = Field(description="short stable id, e.g. TT101")
     rule: str = Field(description="stable kebab-case slug, e.g. over-daily-max")
@@ -82,7 +82,7 @@ class Finding(BaseModel):
 class Piece(BaseModel):
     """Part of an amount: `count` units of one strength (count may be 0.5 for a half)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     strength_mg: Mg
     count: Quantity
@@ -91,7 +91,7 @@ class Piece(BaseModel):
 class Amount(BaseModel):
     """How much of the chosen product makes one dose (filled in by `measure`)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     value: Quantity = Field(description="tablets, capsules, packets or mL (exact)")
     unit: Literal["tablet", "capsule", "packet", "mL"]
@@ -102,7 +102,7 @@ class Amount(BaseModel):
 class ProductRef(BaseModel):
     """The product a plan is measured in (filled in by `measure`)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     name: str
@@ -127,7 +127,7 @@ class ProductRef(BaseModel):
 class PackCount(BaseModel):
     """`count` packs of `size` (mL per bottle, packets per carton)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     size: Number
     count: int = Field(ge=0)
@@ -136,7 +136,7 @@ class PackCount(BaseModel):
 class DispenseLine(BaseModel):
     """How much to dispense of one item, for one step or (step None) the whole course."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     step: int | None = Field(default=None, description="None = whole course")
     item: str = Field(description="e.g. '10 mg tablet', '5 mg/mL suspension'")
@@ -158,7 +158,7 @@ class DispenseLine(BaseModel):
 class Dose(BaseModel):
     """One scheduled administration."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     number: int = Field(ge=1, description="1-based position in the plan")
     at: datetime = Field(description="ISO 8601 date-time with UTC offset")
@@ -171,7 +171,7 @@ class Dose(BaseModel):
 class Day(BaseModel):
     """One calendar day of a plan."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     day: int = Field(ge=1)
     date: date
@@ -183,7 +183,7 @@ class Day(BaseModel):
 class RegimenRef(BaseModel):
     """The regimen a plan follows, with the limits it was checked against."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     name: str
@@ -199,7 +199,7 @@ class RegimenRef(BaseModel):
 class NoticeRef(BaseModel):
     """A sourced sentence every output repeats (e.g. never stop suddenly)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     text: str
@@ -211,7 +211,7 @@ class ReviewBy(BaseModel):
     """The date by which the treatment must be reviewed (regimen `review`), counted from
     the plan's first day; shown even when the plan is shorter."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     date: date
     day: int = Field(ge=1, description="plan day number (day 1 = the start)")
@@ -247,7 +247,7 @@ class PlanEnd(BaseModel):
 
 
 class SourceRef(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     title: str
@@ -260,7 +260,7 @@ class InexactDose(BaseModel):
     """A renal-adjusted dose with no exact decimal value (e.g. 5 mg × 2/3 = 10/3 mg):
     the plan shows `shown_mg`, and a finding says so beside the day."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     step: int = Field(ge=1)
     day: int = Field(ge=1, description="first plan day of the step")
@@ -272,7 +272,7 @@ class InexactDose(BaseModel):
 class RenalAdjustment(BaseModel):
     """The renal reduction applied to every dose of the plan (when `renal_adjust` is asked)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     band: str = Field(description="the kidney-function band, e.g. 'moderate (CrCl 30–50 mL/min)'")
     crcl_ml_min: Number
@@ -285,7 +285,7 @@ class RenalAdjustment(BaseModel):
 class Plan(BaseModel):
     """A dated, timed schedule and what was found wrong with it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     schema_version: Literal["1"] = "1"
     kind: Literal["titration", "custom", "taper"]

@@ -76,7 +76,10 @@ class _JsonNumbers(dict[Decimal, int | float]):
 
 
 _NumberOut = PlainSerializer(_JsonNumbers().__getitem__, return_type=Any, when_used="json")
-_NumberSchema = WithJsonSchema({"type": "number"}, mode="serialization")
+_NumberSchema = WithJsonSchema({"type": "number", "minimum": 0}, mode="serialization")
+# A dose is above zero in the published schema too (the serialization schema is replaced
+# by WithJsonSchema, which would otherwise drop the Field bounds).
+_PositiveSchema = WithJsonSchema({"type": "number", "exclusiveMinimum": 0}, mode="serialization")
 
 # Doses are stated to at most a microgram (3 decimal places of a milligram); more digits
 # are float noise (0.30000000000000004) or a typo, and are refused rather than rounded.
@@ -87,7 +90,7 @@ Mg = Annotated[
     BeforeValidator(_decimal_from_text),
     Field(gt=0, le=ABSURD_MG, allow_inf_nan=False, decimal_places=MG_DECIMAL_PLACES),
     _NumberOut,
-    _NumberSchema,
+    _PositiveSchema,
 ]
 """A positive amount in milligrams (exact)."""
 

@@ -14,6 +14,10 @@ from typing import Literal, Protocol
 from titrate.errors import InputError
 from titrate.model import Plan
 
+# FHIR MedicationRequest.intent values titrate writes: a proposal unless the user states
+# the plan mirrors a signed order.
+FHIR_INTENTS = ("proposal", "plan", "order")
+
 
 @dataclass(frozen=True)
 class RenderOptions:
@@ -29,6 +33,9 @@ class RenderOptions:
     pharmacy_phone: str | None = None  # printed where the patient looks for help
     # The HTML handout: the patient's pages, the pharmacist's page, or both (default).
     sheet: Literal["both", "patient", "pharmacist"] = "both"
+    # FHIR MedicationRequest.intent: "proposal" unless the user states the plan mirrors
+    # a signed order ("plan" or "order").
+    fhir_intent: str = "proposal"
 
 
 @dataclass(frozen=True)

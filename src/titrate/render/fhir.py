@@ -14,22 +14,34 @@ on the same days share a sequence number, which FHIR reads as "at the same time"
 "d" and `timeOfDay`, `doseAndRate.doseQuantity` in UCUM mg, `maxDosePerPeriod` (the
 regimen's daily maximum per 1 d) and a `text` sig.
 
-Findings are never dropped: each one is a `note` on the MedicationRequest (severity,
-rule, code, message, source) and is repeated at the end of the `text` of every Dosage
-whose days it concerns. Notices, notes, sources and the disclaimer are notes too.
-FHIR's DetectedIssue resource is not used: it asserts a clinical check by a system,
-and a receiving system may treat it as acknowledged; a note travels with the order.
+What the export means (titrate drafts a schedule; it does not prescribe):
+- `intent` is `proposal` unless the user states the plan mirrors a signed order
+  (`RenderOptions.fhir_intent` `plan` or `order`);
+- `status` is `draft` whenever a finding is an error, so no system reads an over-limit
+  plan as an active instruction;
+- each finding is a `DetectedIssue` in the Bundle (severity high/moderate/low, a code
+  from HL7's DetectedIssue category value set where one fits, `detail`, `implicated` →
+  the MedicationRequest, `reference` → the rule's source). Findings also stay as notes
+  and in the `text` of every Dosage whose days they concern, for systems that ignore
+  DetectedIssue. Notices, notes, sources and the disclaimer are notes too;
+- every resource carries a generated narrative (`text`, dom-6);
+- the medication and route are text: the regimen data holds no sourced RxNorm or SNOMED
+  CT code yet;
+- a Patient resource is written only when the plan names the patient; otherwise the
+  subject is a display-only reference (no empty Patient).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
+from html import escape
 from typing import Any
 
-from titrate.model import Plan, json_number
+from titrate.model import Finding, Plan, json_number
 from titrate.render import RenderOptions
-from titrate.render.common import finding_line, mg
+from titrate.render.common import finding_line, mg, title
 from titrate.render.view import (
     StepRun,
     finding_days,
@@ -42,6 +54,30 @@ from titrate.render.view import (
 )
 
 UCUM = "http://unitsofmeasure.org"
+XHTML = "http://www.w3.org/1999/xhtml"
+# HL7's DetectedIssue category value set (http://hl7.org/fhir/R4/valueset-detectedissue-
+# category.html) draws its codes from v3 ActCode. Rules without a fitting concept (a dose a
+# product cannot measure, an in-use expiry) get text only.
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+_CATEGORY: dict[str, tuple[str, str]] = {
+    "over-daily-max": ("DOSEH", "High Dose Alert"),
+    "over-single-dose": ("DOSEH", "High Dose Alert"),
+    "too-many-doses-per-day": ("DOSEIVL", "Dose-Interval Alert"),
+    "doses-too-close": ("DOSEIVL", "Dose-Interval Alert"),
+    "escalation-too-fast": ("DOSE", "Dosage problem"),
+    "taper-too-fast": ("DOSEDUR", "Dose-Duration Alert"),
+    "abrupt-stop": ("DOSEDUR", "Dose-Duration Alert"),
+    "age-below-minimum": ("AGE", "Age Alert"),
+    "renal-impairment": ("COND", "Condition Alert"),
+    "pregnancy": ("PREG", "Pregnancy Alert"),
+    "cns-depressant": ("DRG", "Drug Interaction Alert"),
+    "interaction": ("DRG", "Drug Interaction Alert"),
+    "contraindicated-comedication": ("DRG", "Drug Interaction Alert"),
+    "double-dose": ("DOSEH", "High Dose Alert"),
+}
+_SEVERITY_ORDER = ("error", "warning", "info")
+_ISSUE_SEVERITY = {"error": "high", "warning": "moderate", "info": "low"}
+_URL = re.compile(r"<(https?://[^>\s]+)>")
 
 # UCUM codes for the units a dispense quantity may be in; tablets, capsules and packets
 # have no UCUM unit, so they are sent as text only.
@@ -50,6 +86,12 @@ _UCUM_DISPENSE = {"mL": "mL"}
 
 def quantity_mg(value: Decimal) -> dict[str, Any]:
     return {"value": json_number(value), "unit": "mg", "system": UCUM, "code": "mg"}
+
+
+def narrative(*paragraphs: str) -> dict[str, str]:
+    """A generated XHTML narrative (dom-6): one paragraph per line, escaped."""
+    body = "".join(f"<p>{escape(text, quote=False)}</p>" for text in paragraphs)
+    return {"status": "generated", "div": f'<div xmlns="{XHTML}">{body}</div>'}
 
 
 def _clock(hh_mm: str) -> str:
@@ -138,12 +180,19 @@ def bundle(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         plan.disclaimer,
     ]
     medication = plan.product.name if plan.product else plan.regimen.name
+    has_error = any(finding.severity == "error" for finding in plan.findings)
     request: dict[str, Any] = {
         "resourceType": "MedicationRequest",
-        "status": "active",
-        "intent": "order",
+        "text": narrative(
+            f"{'Draft: ' if has_error else ''}{title(plan)} ({options.fhir_intent}).",
+            *(run_text for run_text in _dosage_texts(dosages)),
+            *(f"Finding: {finding_line(finding)}" for finding in plan.findings),
+            plan.disclaimer,
+        ),
+        "status": "draft" if has_error else "active",
+        "intent": options.fhir_intent,
         "medicationCodeableConcept": {"text": medication},
-        "subject": {"reference": patient_url},
+        "subject": _subject(plan, patient_url),
     }
     if options.prescriber:
         request["requester"] = {"display": options.prescriber}
@@ -155,18 +204,73 @@ def bundle(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         dispense["performer"] = {"display": options.pharmacy}
     if dispense:
         request["dispenseRequest"] = dispense
-    patient: dict[str, Any] = {"resourceType": "Patient"}
+    entries: list[dict[str, Any]] = [{"fullUrl": request_url, "resource": request}]
     if plan.patient.name:
-        patient["name"] = [{"text": plan.patient.name}]
+        patient = {
+            "resourceType": "Patient",
+            "text": narrative(plan.patient.name),
+            "name": [{"text": plan.patient.name}],
+        }
+        entries.append({"fullUrl": patient_url, "resource": patient})
+    by_rule: dict[str, list[Finding]] = {}
+    for finding in plan.findings:
+        by_rule.setdefault(finding.code, []).append(finding)
+    for code, findings in by_rule.items():
+        issue_url = f"urn:uuid:{stable_uuid(identity, 'DetectedIssue', code)}"
+        issue = detected_issue(findings, request_url, plan.patient.name and patient_url)
+        entries.append({"fullUrl": issue_url, "resource": issue})
     return {
         "resourceType": "Bundle",
         "id": str(stable_uuid(identity, "Bundle")),
         "type": "collection",
-        "entry": [
-            {"fullUrl": request_url, "resource": request},
-            {"fullUrl": patient_url, "resource": patient},
-        ],
+        "entry": entries,
     }
+
+
+def _subject(plan: Plan, patient_url: str) -> dict[str, str]:
+    """The Patient entry when the plan names one; otherwise a display-only reference,
+    since MedicationRequest.subject is required and an empty Patient says nothing."""
+    if plan.patient.name:
+        return {"reference": patient_url, "display": plan.patient.name}
+    return {"display": "Patient not named in this plan"}
+
+
+def _dosage_texts(dosages: list[dict[str, Any]]) -> list[str]:
+    return [str(dosage["text"]) for dosage in dosages]
+
+
+def detected_issue(
+    findings: list[Finding], request_url: str, patient_url: str | None
+) -> dict[str, Any]:
+    """One rule broken (all its findings) as a DetectedIssue implicating the request."""
+    first = findings[0]
+    worst = min(findings, key=lambda finding: _SEVERITY_ORDER.index(finding.severity))
+    issue: dict[str, Any] = {
+        "resourceType": "DetectedIssue",
+        "text": narrative(
+            *(finding_line(finding) for finding in findings), f"Source: {first.source}"
+        ),
+        "status": "preliminary",
+    }
+    label = f"{first.rule} ({first.code})"
+    category = _CATEGORY.get(first.rule)
+    if category is not None:
+        code, display = category
+        issue["code"] = {
+            "coding": [{"system": ACT_CODE, "code": code, "display": display}],
+            "text": label,
+        }
+    else:
+        issue["code"] = {"text": label}
+    issue["severity"] = _ISSUE_SEVERITY[worst.severity]
+    if patient_url:
+        issue["patient"] = {"reference": patient_url}
+    issue["implicated"] = [{"reference": request_url}]
+    issue["detail"] = " ".join(finding.message for finding in findings)
+    source_url = _URL.search(first.source)
+    if source_url:
+        issue["reference"] = source_url.group(1)
+    return issue
 
 
 def review_notes(plan: Plan) -> list[str]:

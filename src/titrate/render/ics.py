@@ -1,11 +1,23 @@
 """iCalendar (RFC 5545): one event per dose with a reminder, for the patient's phone.
 
 - Times carry the plan's zone (TZID) and a VTIMEZONE covering only the plan's span, so
-  08:00 stays 08:00 local across a clock change.
+  08:00 stays 08:00 local across a clock change. A dose whose wall time is ambiguous (the
+  repeated hour of a fall-back night) or lies within one clock jump after a spring-forward
+  gap (where a dose from the gap is moved) is written in UTC (`DTSTART:…Z`): clients
+  disagree on which of two 01:30s a TZID time means (khal, ical.js, node-ical and vobject
+  take the second), and an instant in UTC has one reading.
+- The VTIMEZONE onsets are corrected to RFC 5545 §3.6.5: DTSTART of a STANDARD or DAYLIGHT
+  part is the local time before the change (in TZOFFSETFROM). icalendar 7.3 writes the
+  local time after a spring-forward change (`DTSTART:20270328T020000` for London, where
+  the change is at 01:00 GMT), which ical.js reads an hour late.
 - UIDs are uuid5(plan identity, dose's local start): re-importing a re-exported plan
   updates its events instead of duplicating them.
-- DTSTAMP is the plan's start date at 00:00 UTC, never the clock: the same plan gives
-  byte-identical files.
+- DTSTAMP is the date the plan was issued (`RenderOptions.printed_on`, else the plan's
+  start) at 00:00 UTC, never the clock: the same plan gives byte-identical files.
+  SEQUENCE is that date as YYYYMMDD, so a revised plan for the same patient and start,
+  issued on a later day, keeps its UIDs and raises SEQUENCE with a newer DTSTAMP
+  (RFC 5546 §2.1.5: a calendar replaces an event whose SEQUENCE, then DTSTAMP, is newer).
+  Two revisions issued on the same day carry the same SEQUENCE and DTSTAMP.
 - A finding is never hidden: the summary of every dose on an affected day starts with
   the finding's severity and rule, and the description spells it out; findings about
   the whole plan are in every event's description and in the calendar description.
@@ -21,9 +33,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, vText
+from icalendar import Alarm, Calendar, Event, Timezone, vDDDTypes, vText
 
 from titrate.model import Dose, Plan
 from titrate.render import RenderOptions
@@ -59,8 +72,58 @@ def ics_text(text: str) -> vText:
     return vText(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def issued_on(plan: Plan, options: RenderOptions) -> date:
+    return options.printed_on or plan.start
+
+
+def sequence(issued: date) -> int:
+    """SEQUENCE from the issue date: later revisions get larger numbers, with no state."""
+    return int(issued.strftime("%Y%m%d"))
+
+
+def needs_utc(start: datetime) -> bool:
+    """True for a wall time clients may read differently: ambiguous (a repeated hour) or
+    within one clock jump after a forward change (where a dose from the gap lands)."""
+    tz = start.tzinfo
+    assert isinstance(tz, ZoneInfo)
+    wall = start.replace(tzinfo=None)
+
+    def offsets(moment: datetime) -> tuple[timedelta | None, timedelta | None]:
+        return (
+            moment.replace(tzinfo=tz, fold=0).utcoffset(),
+            moment.replace(tzinfo=tz, fold=1).utcoffset(),
+        )
+
+    first, second = offsets(wall)
+    if first != second:
+        return True
+    before = (start - timedelta(days=1)).utcoffset()
+    after = start.utcoffset()
+    if before is None or after is None or after <= before:
+        return False
+    earlier_first, earlier_second = offsets(wall - (after - before))
+    return earlier_first != earlier_second
+
+
+def correct_onsets(timezone: Timezone, tz: ZoneInfo) -> None:
+    """Rewrite each onset as the local time before the change (RFC 5545 §3.6.5)."""
+    for part in timezone.subcomponents:
+        offset_from: timedelta = part.decoded("TZOFFSETFROM")
+        offset_to: timedelta = part.decoded("TZOFFSETTO")
+        if offset_from == offset_to:
+            continue  # the opening part: no change happens at its DTSTART
+        written: datetime = part.decoded("DTSTART")
+        for candidate in (written - offset_from, written - offset_to):
+            instant = candidate.replace(tzinfo=UTC)
+            just_before = (instant - timedelta(seconds=1)).astimezone(tz).utcoffset()
+            if just_before == offset_from and instant.astimezone(tz).utcoffset() == offset_to:
+                part["DTSTART"] = vDDDTypes(candidate + offset_from)
+                break
+
+
 def render(plan: Plan, options: RenderOptions) -> bytes:
-    stamp = datetime.combine(plan.start, time(0), tzinfo=UTC)
+    issued = issued_on(plan, options)
+    stamp = datetime.combine(issued, time(0), tzinfo=UTC)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -129,7 +192,8 @@ def render(plan: Plan, options: RenderOptions) -> bytes:
         event = Event()
         event.add("uid", dose_uid(plan, dose))
         event.add("dtstamp", stamp)
-        event.add("dtstart", start)
+        event.add("sequence", sequence(issued))
+        event.add("dtstart", start.astimezone(UTC) if needs_utc(start) else start)
         event.add("duration", timedelta(minutes=EVENT_MINUTES))
         event.add("summary", summary)
         event.add("description", ics_text("\n".join(description)))
@@ -142,23 +206,26 @@ def render(plan: Plan, options: RenderOptions) -> bytes:
         event.add_component(alarm)
         calendar.add_component(event)
     if review is not None:
-        calendar.add_component(_review_event(plan, stamp, sources))
+        calendar.add_component(_review_event(plan, stamp, sequence(issued), sources))
     if plan.days:
         # Only the transitions within the plan: an unbounded VTIMEZONE spans 1970-2038.
         calendar.add_missing_timezones(
             plan.days[0].date - timedelta(days=1), plan.days[-1].date + timedelta(days=2)
         )
+        for timezone in calendar.timezones:
+            correct_onsets(timezone, ZoneInfo(plan.timezone))
     data: bytes = calendar.to_ical()
     return data
 
 
-def _review_event(plan: Plan, stamp: datetime, sources: str) -> Event:
+def _review_event(plan: Plan, stamp: datetime, revision: int, sources: str) -> Event:
     """The review date as an all-day event (a date, no time zone needed)."""
     review = plan.review_by
     assert review is not None
     event = Event()
     event.add("uid", review_uid(plan))
     event.add("dtstamp", stamp)
+    event.add("sequence", revision)
     event.add("dtstart", review.date)
     event.add("dtend", review.date + timedelta(days=1))
     event.add("summary", f"⚑ Review {plan.regimen.drug} treatment today (day {review.day})")

@@ -35,6 +35,7 @@ The patient options add to (and override) a patient given in the file. Exit stat
 on findings at or above --fail-on (default warning).
 
 Example: titrate check proposed.yaml --crcl 40
+Example: titrate check order.fhir.json    (a FHIR MedicationRequest or Bundle)
 """
 
 FileArg = Annotated[
@@ -42,7 +43,8 @@ FileArg = Annotated[
     typer.Argument(
         metavar="FILE",
         help="A proposed plan (YAML/JSON with regimen: and steps: or doses:), the JSON "
-        "of `titrate plan -f json`, or a regimens YAML file holding one regimen.",
+        "of `titrate plan -f json`, a regimens YAML file holding one regimen, or a FHIR R4 "
+        "MedicationRequest or Bundle (titrate's own or an EHR's order).",
         dir_okay=False,
     ),
 ]
@@ -51,7 +53,8 @@ AgainstOpt = Annotated[
     typer.Option(
         "--regimen",
         metavar="REGIMEN",
-        help="Check against this regimen's rules (default: the one the file names).",
+        help="Check against this regimen's rules (default: the one the file names, or the "
+        "one a FHIR order's medication text or code names).",
     ),
 ]
 ReportFormatOpt = Annotated[

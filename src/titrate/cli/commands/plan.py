@@ -14,6 +14,7 @@ from titrate.cli.options import (
     EveryDaysOpt,
     FailOn,
     FailOnOpt,
+    FhirIntentOpt,
     FindingsCsvOpt,
     HepaticOpt,
     HoldOpt,
@@ -96,6 +97,7 @@ def plan(
     printed_on: PrintedOnOpt = None,
     remind_minutes: RemindMinutesOpt = 10,
     paper: PaperOpt = None,
+    fhir_intent: FhirIntentOpt = "proposal",
     findings_csv: FindingsCsvOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     regimen_files: RegimenFiles = None,
@@ -121,6 +123,7 @@ def _run(params: dict[str, Any]) -> None:
             paper=params["paper"],
             pharmacy_phone=params["pharmacy_phone"],
             sheet=params["sheet"],
+            fhir_intent=params["fhir_intent"],
         )
         from titrate.core.pipeline import plan as build_plan
 
