@@ -392,3 +392,15 @@ def test_an_undated_fhir_order_is_counted_from_the_start_given(tmp_path: Path) -
     )
     # the first step (3 days from 29 Nov) then the dated step from 4 Dec: 2 Dec has no doses
     assert [day["total_mg"] for day in checked["days"]] == [30, 30, 30, 0, 0, *[90] * 7]
+
+
+def test_a_plan_file_whose_regimen_was_changed_to_another_drug_is_refused(tmp_path: Path) -> None:
+    written = json.loads(run("plan", "baclofen", "--start", "2026-12-01", "-f", "json").stdout)
+    written["regimen"]["id"] = "tizanidine"  # judged by tizanidine's limits otherwise
+    path = write(tmp_path, "edited.json", json.dumps(written))
+    result = run("check", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"titrate: error: {path}: regimen.name: the plan says 'Baclofen (oral)' but regimen "
+        "'tizanidine' has"
+    )

@@ -46,7 +46,7 @@ from titrate.core import fhirorder
 from titrate.core.adjust import adjust_plan, merge_patient
 from titrate.core.ending import default_action, plan_end
 from titrate.core.pipeline import plan as build_plan
-from titrate.core.planfile import parse_plan_json
+from titrate.core.planfile import parse_plan_json, regimen_mismatch
 from titrate.core.schedule import MAX_PLAN_DAYS, regimen_parts, review_by
 from titrate.errors import InputError
 from titrate.io.jsontext import json_lines
@@ -254,6 +254,12 @@ def _check_saved(
     name: str,
 ) -> Plan:
     regimen = _reference(regimens, regimen_id or saved.regimen.id, name)
+    if regimen_id is None:
+        # judged by its own regimen: a file whose regimen copy was edited to another drug
+        # must not pass under that drug's limits (another regimen, asked for, is a choice)
+        mismatch = regimen_mismatch(saved, regimen)
+        if mismatch is not None:
+            raise InputError(mismatch, name)
     _days_match_doses(saved, name)
     patient = merge_patient(saved.patient, given)
     plan = saved.model_copy(update={"patient": patient, "findings": []})

@@ -178,6 +178,8 @@ def regimen_mismatch(plan: Plan, regimen: Regimen) -> str | None:
 
     written, current = plan.regimen.model_dump(), regimen_ref(regimen).model_dump()
     for key, value in written.items():
+        if key == "source":  # citation wording follows the data's sources, not the drug
+            continue
         if current.get(key) != value:
             return (
                 f"regimen.{key}: the plan says {value!r} but regimen {regimen.id!r} has "

@@ -41,8 +41,9 @@ class Step(Strict):
     """
 
     dose_mg: Mg
-    per_day: int = Field(ge=1, le=24)
-    days: int = Field(ge=1, le=3660)
+    # strict: YAML `per_day: true` is not a count of 1
+    per_day: int = Field(ge=1, le=24, strict=True)
+    days: int = Field(ge=1, le=3660, strict=True)
     doses_mg: list[Mg] | None = None
 
     @model_validator(mode="after")
