@@ -117,7 +117,7 @@ def test_zone_names_outside_available_timezones_are_refused(name: str) -> None:
 def test_zone_membership_is_exactly_available_timezones() -> None:
     listed = zoneinfo.available_timezones()
     assert all(listed_zone(name) for name in listed)
-    on_disk = set()
+    on_disk: set[str] = set()
     for root in zoneinfo.TZPATH:
         for folder, _, files in os.walk(root):
             on_disk.update(os.path.relpath(os.path.join(folder, f), root) for f in files)
