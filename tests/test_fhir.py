@@ -9,6 +9,7 @@ import json
 import re
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,6 +38,12 @@ REQUEST_INTENT = {
     "proposal", "plan", "order", "original-order", "reflex-order", "filler-order",
     "instance-order", "option",
 }  # fmt: skip
+
+
+def steps_of(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan's own dosage steps: without the open-ended continuation ("Then: …") that a
+    plan which goes on at its last step ends with."""
+    return [d for d in request["dosageInstruction"] if not d["text"].startswith("Then: ")]
 
 
 def walk(node: Any) -> Any:
@@ -148,7 +155,7 @@ def test_one_dosage_per_step_matches_the_plan() -> None:
     assert request["status"] == "active" and request["intent"] == "proposal"
     assert request["medicationCodeableConcept"] == {"text": "Baclofen tablets"}
     assert request["dosageInstruction"][0]["route"] == {"text": "oral"}
-    dosages = request["dosageInstruction"]
+    dosages = steps_of(request)
     assert [d["sequence"] for d in dosages] == [1, 2, 3, 4]
     for dosage, step in zip(dosages, range(1, 5), strict=True):
         days = [day for day in the_plan.days if day.step == step]
@@ -189,7 +196,7 @@ def test_findings_are_notes_and_in_the_affected_steps_sig() -> None:
         assert any(finding.message in note and finding.rule in note for note in notes)
     assert notes[-1] == the_plan.disclaimer
     assert any(note.startswith("Sources: [B1]") for note in notes)
-    step1, step2 = request["dosageInstruction"]
+    step1, step2 = steps_of(request)
     assert "ERROR over-daily-max (TT101)" in step2["text"]
     assert "over-daily-max" not in step1["text"]
 
@@ -213,7 +220,7 @@ def test_a_dose_moved_by_a_skipped_hour_gets_its_own_dosage() -> None:
     args = ["plan", "baclofen", "--start", "2027-03-26", "--tz", "Europe/London"]
     document, _ = export([*args, "--times", "01:30,14:00,20:00"])
     assert lint(document) == []
-    dosages = request_of(document)["dosageInstruction"]
+    dosages = steps_of(request_of(document))
     moved = [d for d in dosages if d["timing"]["repeat"]["boundsPeriod"]["start"] == "2027-03-28"]
     assert [d["timing"]["repeat"]["timeOfDay"] for d in moved] == [
         ["02:00:00", "14:00:00", "20:00:00"]
@@ -300,7 +307,7 @@ def test_plan_notes_are_notes() -> None:
     assert lint(document) == []
     notes = [note["text"] for note in request_of(document)["note"]]
     assert the_plan.notes and all(note in notes for note in the_plan.notes)
-    times = [d["timing"]["repeat"]["timeOfDay"] for d in request_of(document)["dosageInstruction"]]
+    times = [d["timing"]["repeat"]["timeOfDay"] for d in steps_of(request_of(document))]
     assert times == [["02:30:00"], ["03:00:00"], ["02:30:00"]]
 
 
@@ -345,3 +352,18 @@ def test_no_empty_patient_without_a_name() -> None:
     kinds = [e["resource"]["resourceType"] for e in document["entry"]]
     assert kinds == ["MedicationRequest"]
     assert request_of(document)["subject"] == {"display": "Patient not named in this plan"}
+
+
+def test_a_continuing_plan_leaves_its_last_dosage_open_ended_and_check_reads_it(
+    tmp_path: Path,
+) -> None:
+    document, _ = export(LABEL)
+    dosages = request_of(document)["dosageInstruction"]
+    assert "end" not in dosages[-1]["timing"]["repeat"]["boundsPeriod"]
+    assert all("end" in d["timing"]["repeat"]["boundsPeriod"] for d in dosages[:-1])
+    assert "Then: From Sun 13 Dec: keep taking 2 tablets (20 mg)" in dosages[-1]["text"]
+    path = tmp_path / "label.fhir.json"
+    path.write_text(json.dumps(document))
+    checked = run("check", str(path), "-f", "json")
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+    assert json.loads(checked.stdout)["then"]["action"] == "continue"

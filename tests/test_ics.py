@@ -31,10 +31,15 @@ def export(args: list[str]) -> tuple[bytes, Calendar, Plan]:
 
 
 def events(calendar: Calendar) -> list[Component]:
+    """The dose events: timed ones (the review date and the plan's ending are all-day)."""
     found = calendar.walk("VEVENT")
     for event in found:
         assert not event.errors, event.errors  # icalendar parses leniently: check
-    return found
+    return [event for event in found if isinstance(event.decoded("dtstart"), datetime)]
+
+
+def all_day(calendar: Calendar) -> list[Component]:
+    return [e for e in calendar.walk("VEVENT") if not isinstance(e.decoded("dtstart"), datetime)]
 
 
 def test_one_event_per_dose_at_the_plans_instants() -> None:
@@ -208,8 +213,9 @@ DANTROLENE = ["plan", "dantrolene", "--start", "2026-12-01", "--tz", "UTC"]
 def test_review_date_is_an_all_day_event_with_a_stable_uid() -> None:
     data, calendar, plan = export(DANTROLENE)
     assert plan.review_by is not None
-    found = events(calendar)
-    assert len(found) == len(plan.doses) + 1
+    assert len(events(calendar)) == len(plan.doses)
+    found = all_day(calendar)  # the review date and the plan's ending
+    assert len(found) == 2
     (review,) = [event for event in found if "Review" in str(event["summary"])]
     assert review.decoded("dtstart") == date(2027, 1, 14)  # a date: an all-day event
     assert review.decoded("dtend") == date(2027, 1, 15)
@@ -228,7 +234,7 @@ def test_review_date_is_an_all_day_event_with_a_stable_uid() -> None:
     assert uid not in {str(e["uid"]) for e in other.walk("VEVENT")}
     assert uid not in {str(e["uid"]) for e in found if e is not review}
     # every dose's reminder text carries the review date too
-    for event in found:
+    for event in events(calendar):
         assert "Review by 2027-01-14" in str(event["description"])
 
 
@@ -260,3 +266,15 @@ def test_a_calendar_in_a_zone_nobody_chose_is_refused(tmp_path: Path) -> None:
     )
     chosen = run("plan", "baclofen", "--start", "2026-12-01", "--tz", "UTC", "-f", "ics")
     assert chosen.exit_code == 0  # UTC stated on purpose is the user's choice
+
+
+def test_the_plans_ending_is_an_all_day_event_the_day_after() -> None:
+    _, calendar, plan = export(["plan", "baclofen", "--start", "2026-12-01", "--tz", "UTC"])
+    (ending,) = all_day(calendar)
+    assert ending.decoded("dtstart") == date(2026, 12, 13)
+    assert str(ending["summary"]) == "Keep taking baclofen: the schedule goes on"
+    assert str(ending["description"]).startswith(
+        "From Sun 13 Dec: keep taking 2 tablets (20 mg) 3 times a day until your prescriber "
+        "changes it."
+    )
+    assert plan.then is not None and plan.then.action == "continue"

@@ -143,8 +143,10 @@ def test_byte_damage_costs_only_the_damaged_rows(operations: list[tuple[int, str
         return
     out = [json.loads(line) for line in lines]
     assert [record["row"] for record in out] == list(range(1, len(out) + 1))
-    # one record per non-blank line after the header: none swallowed, none invented
-    assert len(out) <= len(physical) - 1
+    # one record per non-blank line after the header: none swallowed, none invented (a
+    # first line damaged into `{` makes the file JSON Lines, which has no header line)
+    headers = 0 if data.lstrip().startswith(b"{") else 1
+    assert len(out) <= len(physical) - headers
     FOUND["error_rows"] += sum("error" in record for record in out)
     for record in out:
         text = json.dumps(record, ensure_ascii=False)

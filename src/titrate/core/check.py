@@ -209,6 +209,8 @@ def _check_fhir(
     proposed = ProposedPlan(
         regimen=regimen.id,
         doses=[ProposedDose(date=d.date, time=d.time, dose_mg=d.dose_mg) for d in doses],
+        # an order whose last step has no end goes on at that step; one with an end stops
+        then="continue" if fhirorder.open_ended(order) else None,
     )
     patient = merge_patient(Patient(), given)
     zone_name = zone(timezone).key

@@ -130,14 +130,36 @@ def order_doses(
         by_sequence.setdefault(sequence, []).append((index, dosage))
     doses: list[OrderDose] = []
     next_day = first
+    previous: set[tuple[time, Decimal]] = set()
     for sequence in sorted(by_sequence):
         ends: list[date] = []
+        step_doses: list[OrderDose] = []
         for index, dosage in by_sequence[sequence]:
             step = _dosage_doses(order, dosage, index, regimen, name, lines, next_day)
-            doses += step.doses
+            step_doses += step.doses
             ends.append(step.end)
+        pattern = {(dose.time, dose.dose_mg) for dose in step_doses}
+        if not (sequence == max(by_sequence) and open_ended(order) and pattern == previous):
+            doses += step_doses  # an ongoing repeat of the step before adds nothing new
+        previous = pattern
         next_day = max(ends) + timedelta(days=1)
     return doses
+
+
+def open_ended(order: Order) -> bool:
+    """True when the order's last step has no end (`boundsPeriod` without `end`): the
+    schedule continues at that step rather than stopping after its last dose."""
+    dosages = [d for d in order.request.get("dosageInstruction") or [] if isinstance(d, dict)]
+    if not dosages:
+        return False
+    last = max(d.get("sequence", index + 1) for index, d in enumerate(dosages))
+    for index, dosage in enumerate(dosages):
+        if dosage.get("sequence", index + 1) != last:
+            continue
+        bounds = ((dosage.get("timing") or {}).get("repeat") or {}).get("boundsPeriod")
+        if isinstance(bounds, dict) and "end" not in bounds:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -233,12 +255,14 @@ def _bounds(repeat: dict[str, Any], next_day: date | None, where: Any) -> tuple[
             raise InputError(
                 "`boundsPeriod` dates must be YYYY-MM-DD", where("timing", "repeat", "boundsPeriod")
             ) from None
-        if first is None or last is None:
+        if first is None:
             raise InputError(
-                "`boundsPeriod` needs a start and an end (an open-ended order has no last dose "
-                "to check)",
-                where("timing", "repeat", "boundsPeriod"),
+                "`boundsPeriod` needs a start", where("timing", "repeat", "boundsPeriod")
             )
+        if last is None:
+            # open-ended (a plan that continues, titrate's own export too): its first day
+            # is checked, and the plan goes on at that step
+            last = first
     elif isinstance(repeat.get("boundsDuration"), dict):
         duration = repeat["boundsDuration"]
         unit = duration.get("code") or duration.get("unit")

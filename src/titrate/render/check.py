@@ -10,10 +10,11 @@ from titrate.citation import BASIS_TEXT
 from titrate.model import Finding, Patient, Plan
 from titrate.render.common import SEVERITY_LABEL, mg, number
 
-_KIND = {
-    "custom": "a course: it ends after its last dose",
-    "taper": "a taper: it ends after its last dose",
-    "titration": "a titration: its last step continues as maintenance",
+_KIND = {"custom": "a course", "taper": "a taper", "titration": "a titration"}
+_ENDS = {
+    "stop": "it ends after its last dose",
+    "continue": "its last step continues",
+    "review": "its last step continues until the review",
 }
 _WIDTH = 92
 
@@ -73,8 +74,9 @@ def report_text(plan: Plan, checked: str) -> str:
     first = plan.days[0].date.isoformat() if plan.days else plan.start.isoformat()
     last = plan.days[-1].date.isoformat() if plan.days else first
     lines.append(
-        f"Plan: {_KIND[plan.kind]}; {len(plan.days)} days, {len(plan.doses)} doses, "
-        f"{first} to {last}; daily maximum {mg(plan.regimen.max_daily_mg)}."
+        f"Plan: {_KIND[plan.kind]}: {_ENDS[plan.ends]}; {len(plan.days)} days, "
+        f"{len(plan.doses)} doses, {first} to {last}; "
+        f"daily maximum {mg(plan.regimen.max_daily_mg)}."
     )
     patient = _patient_line(plan.patient)
     if patient:

@@ -33,6 +33,7 @@ What the export means (titrate drafts a schedule; it does not prescribe):
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from decimal import Decimal
@@ -42,6 +43,7 @@ from typing import Any
 from titrate.model import Finding, Plan, json_number
 from titrate.render import RenderOptions
 from titrate.render.common import finding_line, mg, title
+from titrate.render.ending import then_text
 from titrate.render.view import (
     StepRun,
     finding_days,
@@ -138,6 +140,19 @@ def _dosages(plan: Plan, run: StepRun, findings_text: list[str]) -> list[dict[st
     return dosages
 
 
+def _open_ended(dosages: list[dict[str, Any]], plan: Plan) -> None:
+    """A plan that continues at its last step: that step's dosages again, from the day
+    after the plan with no end (R4 Period: an absent end is ongoing), saying so in words."""
+    assert plan.then is not None
+    last_sequence = dosages[-1]["sequence"]
+    for dosage in [d for d in dosages if d["sequence"] == last_sequence]:
+        ongoing = copy.deepcopy(dosage)
+        ongoing["sequence"] = last_sequence + 1
+        ongoing["timing"]["repeat"]["boundsPeriod"] = {"start": plan.then.from_date.isoformat()}
+        ongoing["text"] = f"Then: {then_text(plan)}"
+        dosages.append(ongoing)
+
+
 def bundle(plan: Plan, options: RenderOptions) -> dict[str, Any]:
     """The export as plain JSON-ready data."""
     identity = plan_identity(plan)
@@ -161,6 +176,8 @@ def bundle(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         for day in range(run.first_day, run.last_day + 1):
             in_run += [line for line in findings_by_day.get(day, []) if line not in in_run]
         dosages += _dosages(plan, run, in_run + plan_wide)
+    if dosages and plan.ends != "stop":
+        _open_ended(dosages, plan)
 
     notes = [
         *(

@@ -41,6 +41,7 @@ from icalendar import Alarm, Calendar, Event, Timezone, vDDDTypes, vText
 from titrate.model import Dose, Plan
 from titrate.render import RenderOptions
 from titrate.render.common import finding_line, mg, title
+from titrate.render.ending import then_text
 from titrate.render.view import (
     day_text,
     finding_days,
@@ -207,6 +208,8 @@ def render(plan: Plan, options: RenderOptions) -> bytes:
         calendar.add_component(event)
     if review is not None:
         calendar.add_component(_review_event(plan, stamp, sequence(issued), sources))
+    if plan.then is not None:
+        calendar.add_component(_then_event(plan, stamp, sequence(issued)))
     if plan.days:
         # Only the transitions within the plan: an unbounded VTIMEZONE spans 1970-2038.
         calendar.add_missing_timezones(
@@ -216,6 +219,32 @@ def render(plan: Plan, options: RenderOptions) -> bytes:
             correct_onsets(timezone, ZoneInfo(plan.timezone))
     data: bytes = calendar.to_ical()
     return data
+
+
+def _then_event(plan: Plan, stamp: datetime, revision: int) -> Event:
+    """How the plan ends, as an all-day event on the day after it: the calendar's last
+    entry must not read as the last dose when the plan continues."""
+    then = plan.then
+    assert then is not None
+    words = then_text(plan) or ""
+    event = Event()
+    event.add(
+        "uid", f"{stable_uuid(plan_identity(plan), 'then', then.from_date.isoformat())}@titrate"
+    )
+    event.add("dtstamp", stamp)
+    event.add("sequence", revision)
+    event.add("dtstart", then.from_date)
+    event.add("dtend", then.from_date + timedelta(days=1))
+    summary = {
+        "continue": f"Keep taking {plan.regimen.drug}: the schedule goes on",
+        "review": f"Keep taking {plan.regimen.drug}; see your prescriber",
+        "stop": f"{plan.regimen.drug}: the last dose was yesterday; do not restart alone",
+    }[then.action]
+    event.add("summary", summary)
+    event.add("description", ics_text("\n".join([words, title(plan), plan.disclaimer])))
+    event.add("transp", "TRANSPARENT")
+    event.add("categories", ["Medication"])
+    return event
 
 
 def _review_event(plan: Plan, stamp: datetime, revision: int, sources: str) -> Event:
