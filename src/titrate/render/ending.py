@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 from titrate.model import Amount, Plan
 from titrate.render.common import number
 
+# English names, not the process locale: output must not change with LC_TIME.
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _FRACTIONS = {Decimal("0.25"): "¼", Decimal("0.5"): "½", Decimal("0.75"): "¾"}
 
 
 def short_day(on: date) -> str:
-    """`Sun 13 Dec` (the year only when it differs from `year`'s caller: see `day_words`)."""
+    """`Sun 13 Dec` (the caller adds the year where it is not plain)."""
     return f"{_WEEKDAYS[on.weekday()]} {on.day} {_MONTHS[on.month - 1]}"
 
 

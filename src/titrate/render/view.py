@@ -19,7 +19,7 @@ from titrate.citation import BASIS_TEXT
 from titrate.model import DispenseLine, Dose, NoticeRef, Plan, ReviewBy
 from titrate.render import RenderOptions
 from titrate.render.common import mg, number, title
-from titrate.render.ending import then_text
+from titrate.render.ending import short_day, then_text, times_words
 from titrate.render.findings import Alert as Alert
 from titrate.render.findings import FindingView as FindingView
 from titrate.render.findings import RuleSource as RuleSource
@@ -32,9 +32,6 @@ from titrate.render.findings import short_citation as short_citation
 # plan gives the same ids, so a re-import updates instead of duplicating.
 TITRATE_NAMESPACE = uuid.UUID("0b6f3c1e-5a7d-4a55-9a59-1f1c7b3f2a10")
 
-# English names, not the process locale: output must not change with LC_TIME.
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 KIND_TEXT = {"titration": "Titration", "custom": "Custom schedule", "taper": "Taper"}
 
@@ -96,7 +93,7 @@ def review_line(review: ReviewBy) -> str:
 
 def day_text(on: date) -> str:
     """`Tue 1 Dec 2026`: unambiguous in the US and the UK, unlike 12/01."""
-    return f"{_WEEKDAYS[on.weekday()]} {on.day} {_MONTHS[on.month - 1]} {on.year}"
+    return f"{short_day(on)} {on.year}"
 
 
 def local_start(dose: Dose, plan: Plan) -> datetime:
@@ -110,11 +107,7 @@ def clock_text(moment: datetime | time) -> str:
 
 
 def per_day_text(count: int) -> str:
-    if count == 1:
-        return "once a day"
-    if count == 2:
-        return "twice a day"
-    return f"{count} times a day"
+    return times_words(count)
 
 
 def medicine_text(plan: Plan) -> str:
