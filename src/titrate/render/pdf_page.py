@@ -26,9 +26,9 @@ FONT = "DejaVu"
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 
 # Page geometry in millimetres.
-MARGIN_X = 10.0
+_MARGIN_X = 10.0
 _HEADER_TOP = 7.0  # the running header's first line
-_HEADER_SIZE = 12.0  # the name and the dates are critical text too
+_HEADER_SIZE = 12.0  # the name, the dates and the banner are critical text too
 _UNDER_HEADER = 2.5  # from the header's last line to the page's content
 _FOOTER_TEXT = 10.0  # "Page n of N", pt
 _FOOTER_ROOM = 14.0  # page number only
@@ -131,18 +131,18 @@ class Document(FPDF):
         self.cell(number_width, line, page_text, align="R")
         if not self.banner:
             return
-        self.set_font(FONT, "B", 12)
-        width = self.epw - number_width - 3
+        self.set_font(FONT, "B", _HEADER_SIZE)
+        width, line = self.epw - number_width - 3, _HEADER_SIZE * LEADING
         lines = self.multi_cell(
-            width - 4, 12 * LEADING, self.banner, dry_run=True, output="LINES", align="L"
+            width - 4, line, self.banner, dry_run=True, output="LINES", align="L"
         )
         assert isinstance(lines, list)  # output="LINES" returns the wrapped lines
-        height = len(lines) * 12 * LEADING + 2.4
+        height = len(lines) * line + 2.4
         top = bottom - height
         self.set_line_width(0.8)
         self.rect(self.l_margin, top, width, height)
         self.set_xy(self.l_margin + 2, top + 1.2)
-        self.multi_cell(width - 4, 12 * LEADING, self.banner, align="L")
+        self.multi_cell(width - 4, line, self.banner, align="L")
 
 
 class Writer:
@@ -152,7 +152,7 @@ class Writer:
         pdf = Document(orientation="P", unit="mm", format="letter" if paper == "letter" else "A4")
         for style, name in _FONT_FILES.items():
             pdf.add_font(FONT, style, str(_font_path(name)))
-        pdf.set_margins(MARGIN_X, _HEADER_TOP + LEADING * _HEADER_SIZE + _UNDER_HEADER, MARGIN_X)
+        pdf.set_margins(_MARGIN_X, _HEADER_TOP + LEADING * _HEADER_SIZE + _UNDER_HEADER, _MARGIN_X)
         pdf.set_auto_page_break(auto=True, margin=_BANNER_ROOM if banner else _FOOTER_ROOM)
         pdf.c_margin = 0  # every padding below is explicit
         # Byte-identical output for the same input: the date is the plan's, not the clock's.
@@ -347,7 +347,9 @@ class Writer:
         the page continues on the next page(s), framed on each."""
         pdf = self.pdf
         pad = 1.6 + (1.4 if double else 0.0)
-        self.ensure_room(self.height(lines[:3]) + 2 * pad)
+        whole = self.height(lines) + 2 * pad
+        # kept on one page when a page can hold it, else started where 3 lines still fit
+        self.ensure_room(whole if whole <= self.page_room() else self.height(lines[:3]) + 2 * pad)
         top, top_page = pdf.get_y(), pdf.page_no()
         y = top + pad
         for line in lines:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from titrate.render import RenderOptions
 from titrate.render.handout import Cell, Handout, Row
@@ -82,13 +83,12 @@ class _Grid:
     column_width: float
 
 
-class _Block:
+class _Block(Protocol):
     """A part of one day on the grid: its height is known before it is drawn."""
 
-    height = 0.0
+    height: float
 
-    def draw(self, writer: Writer, top: float) -> None:
-        raise AssertionError("each block draws itself")  # pragma: no cover
+    def draw(self, writer: Writer, top: float) -> None: ...
 
 
 def _schedule(writer: Writer, view: PlanView, handout: Handout) -> None:
@@ -166,7 +166,7 @@ def _row_blocks(writer: Writer, view: PlanView, row: Row, grid: _Grid) -> list[_
     return blocks
 
 
-class _Caption(_Block):
+class _Caption:
     """ "Days 4–6: 1 tablet (10 mg) 3 times a day" on grey, under a heavy line."""
 
     def __init__(self, lines: list[Line]) -> None:
@@ -183,7 +183,7 @@ class _Caption(_Block):
         writer.draw_lines(self.lines, pdf.l_margin + _PAD, top + _PAD)
 
 
-class _Note(_Block):
+class _Note:
     """A finding (or the review day) framed beside its day, across the grid."""
 
     def __init__(self, lines: list[Line], border: float, dashed: bool) -> None:
@@ -204,7 +204,7 @@ class _Note(_Block):
         writer.draw_lines(self.lines, pdf.l_margin + 2 * _PAD + 1, inner_top + _PAD)
 
 
-class _Day(_Block):
+class _Day:
     """One day: "Day 4" and its date, then each dose time's tick box and amount."""
 
     def __init__(self, writer: Writer, row: Row, grid: _Grid) -> None:
