@@ -449,7 +449,6 @@ def test_user_regimen_contact_after_two(tmp_path: Path) -> None:
     assert data["source"] == "[S1] Test source <https://example.org/>"
 
 
-
 def test_a_regimen_without_a_missed_dose_rule_says_so_in_one_line(tmp_path: Path) -> None:
     """The built-in regimens all have one now; a user's regimen file may not."""
     s_block = MINIMAL[MINIMAL.index("    missed_dose:") : MINIMAL.index("    sources:")]
@@ -465,6 +464,7 @@ def test_a_regimen_without_a_missed_dose_rule_says_so_in_one_line(tmp_path: Path
         "titrate: error: regimen 'testdrug' has no missed-dose rule (`missed_dose:` in its "
         "data); ask the pharmacist or prescriber\n"
     )
+
 
 # --- Properties ---------------------------------------------------------------------------
 
