@@ -31,12 +31,19 @@ class Level:
 
 def day_levels(plan: Plan, largest: Mapping[int, Decimal]) -> list[Level]:
     """The plan's days that have doses, in order (a day without doses is a gap);
-    `largest` is each day's largest single dose (`Context.largest_mg_by_day`)."""
-    return [
+    `largest` is each day's largest single dose (`Context.largest_mg_by_day`). A plan that
+    starts later in day 1 (`first_dose`) has fewer doses that day than on the next day of
+    the same step: day 1 is at that step's level, not a lower level before a rise."""
+    levels = [
         Level(day.day, largest[day.day], day.total_mg, day.doses)
         for day in plan.days
         if day.day in largest
     ]
+    if len(levels) > 1 and len(plan.days) > 1 and plan.days[0].step == plan.days[1].step:
+        first, second = levels[0], levels[1]
+        if first.day == 1 and second.day == 2 and first.doses < second.doses:
+            levels[0] = Level(1, second.largest_mg, second.total_mg, second.doses)
+    return levels
 
 
 def _pattern(plan: Plan, day: int) -> str:
