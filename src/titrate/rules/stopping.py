@@ -32,18 +32,28 @@ class Level:
 def day_levels(plan: Plan, largest: Mapping[int, Decimal]) -> list[Level]:
     """The plan's days that have doses, in order (a day without doses is a gap);
     `largest` is each day's largest single dose (`Context.largest_mg_by_day`). A plan that
-    starts later in day 1 (`first_dose`) has fewer doses that day than on the next day of
-    the same step: day 1 is at that step's level, not a lower level before a rise."""
+    starts later in day 1 (`first_dose`) takes that day only the last doses of day 2's
+    pattern: day 1 is at day 2's level, not a lower level before a rise."""
     levels = [
         Level(day.day, largest[day.day], day.total_mg, day.doses)
         for day in plan.days
         if day.day in largest
     ]
-    if len(levels) > 1 and len(plan.days) > 1 and plan.days[0].step == plan.days[1].step:
-        first, second = levels[0], levels[1]
-        if first.day == 1 and second.day == 2 and first.doses < second.doses:
-            levels[0] = Level(1, second.largest_mg, second.total_mg, second.doses)
+    if len(levels) > 1 and levels[0].day == 1 and levels[1].day == 2 and _short_first_day(plan):
+        second = levels[1]
+        levels[0] = Level(1, second.largest_mg, second.total_mg, second.doses)
     return levels
+
+
+def _short_first_day(plan: Plan) -> bool:
+    """Day 1's doses are the last doses of day 2 (same wall times, same amounts), fewer."""
+    first: list[tuple[object, Decimal]] = []
+    second: list[tuple[object, Decimal]] = []
+    for dose in plan.doses:
+        if dose.day > 2:
+            break
+        (first if dose.day == 1 else second).append((dose.at.time(), dose.dose_mg))
+    return 0 < len(first) < len(second) and second[-len(first) :] == first
 
 
 def _pattern(plan: Plan, day: int) -> str:
