@@ -88,8 +88,19 @@ def test_after_the_last_dose_time_the_plan_starts_tomorrow_and_says_so() -> None
     assert (len(plan["doses"]), plan["doses"][0]["at"]) == (36, "2026-12-02T08:00:00Z")
     assert plan["days"][-1]["date"] == "2026-12-13"
     assert plan["notes"][0] == (
-        "Every dose time of 2026-12-01 (08:00, 14:00 and 20:00) had passed when the plan was "
+        "Every dose time (08:00, 14:00 and 20:00) of 2026-12-01 had passed when the plan was "
         "made (21:30): the plan starts on 2026-12-02 with the 08:00 dose."
+    )
+
+
+def test_a_once_a_day_start_made_after_its_time_starts_tomorrow() -> None:
+    result = run("plan", "dantrolene", *UTC_ZONE, "--now", "2026-12-01T09:00", "-f", "json")
+    plan = json.loads(result.stdout)
+    assert (plan["start"], plan["doses"][0]["at"]) == ("2026-12-02", "2026-12-02T08:00:00Z")
+    assert plan["review_by"]["date"] == "2027-01-15"  # day 45 counts from the plan's day 1
+    assert plan["notes"][0] == (
+        "The 08:00 dose time of 2026-12-01 had passed when the plan was made (09:00): the plan "
+        "starts on 2026-12-02 with the 08:00 dose."
     )
 
 

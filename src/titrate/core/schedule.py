@@ -499,11 +499,16 @@ def day_one(options: PlanOptions, clocks: Sequence[time], tz: ZoneInfo) -> DayOn
         tomorrow = start + timedelta(days=1)
     except OverflowError:
         raise InputError("the plan runs past the year 9999", field="start") from None
+    which = (
+        f"The {_hhmm(passed[0])} dose time"
+        if len(passed) == 1
+        else f"Every dose time ({_and(passed)})"
+    )
     return DayOne(
         tomorrow,
         note=(
-            f"Every dose time of {start.isoformat()} ({_and(passed)}) had passed {made}: "
-            f"the plan starts on {tomorrow.isoformat()} with the {_hhmm(clocks[0])} dose."
+            f"{which} of {start.isoformat()} had passed {made}: the plan starts on "
+            f"{tomorrow.isoformat()} with the {_hhmm(clocks[0])} dose."
         ),
     )
 
