@@ -106,8 +106,9 @@ def expected(plan: Plan, as_of: datetime | None) -> Expected:
             "days": [*plan.days, *added.days],
         }
     )
+    assert as_of is not None  # maintenance is expanded only up to an audit time
+    limit = fixed(as_of)
     windows = dose_windows(extended, tz)
-    limit = fixed(as_of) if as_of is not None else windows[-1].end
     last = plan.doses[-1].number
     windows = [w for w in windows if w.dose.number <= last or w.start <= limit]
     kept = {window.dose.number for window in windows}
