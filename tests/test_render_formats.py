@@ -489,7 +489,9 @@ def test_boxed_warning_is_boxed_before_the_schedule_in_html_pdf_md() -> None:
         pdf_text(import_module("titrate.render.pdf").render(with_box, RenderOptions())).split()
     )
     assert flat.index("BOXED WARNING Example boxed warning text.") < flat.index("Step 1")
-    rows = csv_rows(render_csv(with_box, RenderOptions()).encode())
+    text = render_csv(with_box, RenderOptions())
+    assert isinstance(text, str)  # bytes only for --excel
+    rows = csv_rows(text.encode())
     assert any(row["notes"].startswith("Boxed warning: Example") for row in rows)
 
 
