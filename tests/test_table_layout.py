@@ -18,7 +18,8 @@ from conftest import run
 from titrate.model import Plan
 from titrate.render import RenderOptions
 from titrate.render.common import mg
-from titrate.render.table import render, wrap
+from titrate.render.table import render
+from titrate.render.wrap import wrap
 
 B = ("baclofen", "--start", "2026-12-01", "--tz", "UTC")
 PLANS = {
@@ -235,3 +236,19 @@ def test_products_listing_fits_the_terminal() -> None:
     for width in (60, 80):
         lines = run("products", "baclofen", env={"COLUMNS": str(width)}).stdout.splitlines()
         assert lines and all(len(line) <= width for line in lines)
+
+
+MISSED = ("missed", *B, "--times", "08:00,14:00,20:00", "--dose", "2026-12-03T20:00",
+          "--now", "2026-12-04T07:00")  # fmt: skip
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_missed_dose_advice_fits_and_cuts_no_word(width: int) -> None:
+    out = run(*MISSED, env={"COLUMNS": str(width)}).stdout
+    lines = out.splitlines()
+    assert [line for line in lines if len(line) > width] == []
+    whole = words(run(*MISSED, env={"COLUMNS": "1000"}).stdout)
+    urls = [source.url for source in plan("label").sources]
+    cut = [w for w in words(out) - whole if not any(w.strip("<>;") in url for url in urls)]
+    assert cut == []
+    assert "(½ × 10 mg" in out  # the amount is never split

@@ -12,7 +12,6 @@ such as `½ × 10 mg` is one unit; a web address too long for a line breaks afte
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -25,51 +24,12 @@ from titrate.model import Plan, ProductRef, Regimen
 from titrate.render import RenderOptions
 from titrate.render.common import finding_line, mg, number, title
 from titrate.render.ending import then_text
+from titrate.render.wrap import wrap
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
 WIDE = 100  # from this width the notes have their own column
 _GAP_WIDE, _GAP_COMPACT = 3, 2
 _HEADER = {"tablet": "Tablets", "capsule": "Capsules", "packet": "Packets"}
-# Spaces that never break a line: inside `1½ × 10 mg`, `5 mg/mL`, `10 → 60 mg`.
-_GLUE = "\ue000"
-_GLUE_RE = re.compile(r"(?<=[\d½¼¾]) (?=(?:mg|mL|×|→)(?!\w))|(?<=[×→]) (?=[\d½¼¾])")
-
-
-def wrap(text: str, width: int, indent: str = "", hang: str | None = None) -> list[str]:
-    """Lines of at most `width` characters, broken only at spaces (never inside an amount
-    such as `1½ × 10 mg`); a word longer than a line (a web address) breaks after a `/`,
-    `?` or `&`.
-
-    >>> wrap("then take 1½ × 10 mg tablet", 16, hang="  ")
-    ['then take', '  1½ × 10 mg', '  tablet']
-    """
-    hang = indent if hang is None else hang
-    words = _GLUE_RE.sub(_GLUE, " ".join(text.split())).split(" ")
-    lines: list[str] = []
-    line, fresh = indent, True
-    for glued in words:
-        word = glued.replace(_GLUE, " ")
-        if not fresh and len(line) + 1 + len(word) <= width:
-            line += " " + word
-            continue
-        if not fresh:
-            lines.append(line)
-            line = hang
-        while len(line) + len(word) > width:
-            cut = _cut(word, width - len(line))
-            lines.append(line + word[:cut])
-            line, word = hang, word[cut:]
-        line, fresh = line + word, False
-    lines.append(line)
-    return lines
-
-
-def _cut(word: str, room: int) -> int:
-    """Where a word too long for the line breaks: after the last `/`, `?` or `&` that
-    fits, else at the edge."""
-    room = max(room, 1)
-    after = max(word.rfind(mark, 0, room) for mark in "/?&") + 1
-    return after if after > room // 3 else room
 
 
 @dataclass
