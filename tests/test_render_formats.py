@@ -500,7 +500,9 @@ def test_boxed_warning_is_boxed_before_the_schedule_in_html_pdf_md() -> None:
     boxed_at = flat.index("⚠ Important warning (the label's boxed warning) Example boxed warning")
     assert boxed_at < flat.index("Days 1–3: ½ tablet (5 mg) 3 times a day")
     assert flat.count("Example boxed warning text.") == 1
-    rows = csv_rows(render_csv(with_box, RenderOptions()).encode())
+    text = render_csv(with_box, RenderOptions())
+    assert isinstance(text, str)  # bytes only for --excel
+    rows = csv_rows(text.encode())
     assert any(row["notes"].startswith("Boxed warning: Example") for row in rows)
 
 

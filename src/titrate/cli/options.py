@@ -124,6 +124,14 @@ ThenOpt = Annotated[
         "last dose (a course; checked for an abrupt stop).",
     ),
 ]
+ExcelOpt = Annotated[
+    bool,
+    typer.Option(
+        "--excel",
+        help="csv for Excel and LibreOffice: UTF-8 with a byte order mark, so ½, × and → "
+        "open right (lines end in CRLF, as always). For -f csv, -o FILE.csv and --findings-csv.",
+    ),
+]
 FindingsCsvOpt = Annotated[
     Path | None,
     typer.Option(

@@ -133,6 +133,7 @@ def render_options(
     pharmacy_phone: str | None = None,
     sheet: str = "both",
     fhir_intent: str = "proposal",
+    excel: bool = False,
 ) -> RenderOptions:
     """Command-line strings → RenderOptions; 'today' for --printed-on is resolved here."""
     from titrate.clock import today_in
@@ -153,14 +154,26 @@ def render_options(
         remind_minutes=remind_minutes,
         paper=paper.lower() if paper else None,
         fhir_intent=fhir_intent,
+        excel=excel,
     )
 
 
-def write_findings_csv(result: Plan, path: Path | None) -> None:
+def write_findings_csv(result: Plan, path: Path | None, excel: bool = False) -> None:
     """--findings-csv: the findings as their own CSV, written atomically, only if asked."""
     if path is None:
         return
     from titrate.io import write_atomic
     from titrate.render.csv import render_findings
 
-    write_atomic(path, render_findings(result))
+    write_atomic(path, render_findings(result, excel=excel))
+
+
+def check_excel(
+    excel: bool, fmt: str | None, output: Path | None, findings_csv: Path | None = None
+) -> None:
+    """--excel shapes CSV only: refuse it when no CSV is written."""
+    from titrate.render import format_for_path
+
+    name = fmt or (format_for_path(output) if output else None) or "table"
+    if excel and name != "csv" and findings_csv is None:
+        fail("applies to CSV output only: add -f csv or write to FILE.csv", "excel")

@@ -36,6 +36,9 @@ class RenderOptions:
     # FHIR MedicationRequest.intent: "proposal" unless the user states the plan mirrors
     # a signed order ("plan" or "order").
     fhir_intent: str = "proposal"
+    # CSV for spreadsheets: a UTF-8 byte order mark first (Excel reads BOM-less CSV in the
+    # system's legacy code page: ½ × becomes Â½ Ã—).
+    excel: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ cut-off and message come from titrate.core.missed."""
 from __future__ import annotations
 
 import json
-import textwrap
 from datetime import datetime
 from typing import Any
 
 from titrate.model import Advice, Dose
 from titrate.render.common import finding_line, mg
+from titrate.render.wrap import wrap as wrap_text
 
 HEADLINE = {
     "take": "TAKE THE MISSED DOSE NOW",
@@ -44,20 +44,15 @@ def advice_text(advice: Advice, width: int = 88) -> str:
     width = max(width, 60)
 
     def wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
-        return textwrap.wrap(
-            text,
-            width,
-            initial_indent=indent if first is None else first,
-            subsequent_indent=indent,
-            break_on_hyphens=False,
-        )
+        return wrap_text(text, width, indent if first is None else first, indent)
 
-    lines = [
+    lines = wrap(
         f"Missed dose: {advice.regimen.name}. Now: {_wall(advice.now, advice)} "
         f"(times in {advice.timezone}).",
+        "  ",
         "",
-        HEADLINE[advice.action],
-    ]
+    )
+    lines += ["", HEADLINE[advice.action]]
     lines += wrap(advice.message)
     lines.append("")
     label = "Dose" if advice.action != "contact-prescriber" else "First missed"

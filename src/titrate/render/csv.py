@@ -14,6 +14,10 @@ of each dose row says so too.
 
 Text cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a
 carriage return) get a leading apostrophe.
+
+For spreadsheets (`RenderOptions.excel`): the same rows as UTF-8 bytes after a
+byte order mark. Excel and LibreOffice read a CSV without one in the system's legacy code
+page (`½ ×` shows as `Â½ Ã—`); with it they read UTF-8. Lines end in CRLF either way.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ FINDING_COLUMNS = (
     "last_date",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"  # UTF-8: EF BB BF
 
 
 def text_cell(text: str) -> str:
@@ -63,7 +68,13 @@ def exact(value: Decimal) -> str:
     return decimal_text(value)
 
 
-def render(plan: Plan, options: RenderOptions) -> str:
+def for_spreadsheet(text: str, excel: bool) -> str | bytes:
+    """The CSV as written: text, or for Excel UTF-8 bytes after a byte order mark (bytes,
+    so that stdout's own encoding never changes them)."""
+    return (BOM + text).encode("utf-8") if excel else text
+
+
+def render(plan: Plan, options: RenderOptions) -> str | bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -138,10 +149,10 @@ def render(plan: Plan, options: RenderOptions) -> str:
     ]
     for note in notes:
         writer.writerow(["", "", "", "", "", "", "", "", text_cell(note)])
-    return out.getvalue()
+    return for_spreadsheet(out.getvalue(), options.excel)
 
 
-def render_findings(plan: Plan) -> str:
+def render_findings(plan: Plan, excel: bool = False) -> str | bytes:
     """The findings as their own CSV; a header row even when there are none."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -167,4 +178,4 @@ def render_findings(plan: Plan) -> str:
                 else "",
             ]
         )
-    return out.getvalue()
+    return for_spreadsheet(out.getvalue(), excel)

@@ -1,93 +1,66 @@
-"""Terminal table (rich): grouped by day, findings beside their day, readable at 80
-columns and without colour."""
+"""Terminal table (rich for styles only): grouped by day, findings beside their day,
+readable at 60 columns and more and without colour.
+
+The layout is computed here, not by rich's column shrinking, so that no word, rule slug
+or amount is ever broken across lines: from 100 columns the day's notes and findings
+sit in a Notes column; below that (or when the Notes would not fit) the layout is
+compact: the amount drops its form word (the column header names it) and the notes go
+on their own lines under the day. Prose wraps at spaces with a hanging indent; an amount
+such as `½ × 10 mg` is one unit; a web address too long for a line breaks after a `/`.
+"""
 
 from __future__ import annotations
 
 import io
-import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from rich import box
 from rich.console import Console
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from titrate.model import Plan, ProductRef, Regimen
 from titrate.render import RenderOptions
 from titrate.render.common import finding_line, mg, number, title
 from titrate.render.ending import then_text
+from titrate.render.wrap import wrap
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
+WIDE = 100  # from this width the notes have their own column
+_GAP_WIDE, _GAP_COMPACT = 3, 2
+_HEADER = {"tablet": "Tablets", "capsule": "Capsules", "packet": "Packets"}
 
 
-def render(plan: Plan, options: RenderOptions) -> str:
-    out = io.StringIO()
-    console = Console(
-        file=out,
-        width=options.width,
-        force_terminal=options.color,
-        color_system="standard" if options.color else None,
-        highlight=False,
-        emoji=False,
-        soft_wrap=False,
-        markup=False,
-    )
-    console.print(Text(title(plan), style="bold"))
-    console.print(
-        f"{len(plan.days)} days, {len(plan.doses)} doses, {mg(plan.total_mg)} in all; "
-        f"daily maximum {mg(plan.regimen.max_daily_mg)}; times in {plan.timezone}."
-    )
+@dataclass
+class _Day:
+    """One day of the schedule: a line per dose (cells by column) and its notes."""
+
+    lines: list[list[Text]]
+    notes: list[Text] = field(default_factory=list)
+
+
+def _columns(plan: Plan, compact: bool) -> list[tuple[str, bool]]:
+    """(header, right-aligned) of the schedule's columns."""
+    columns = [("Day", True), ("Date", False), ("Time", False), ("Dose", True)]
     if plan.product is not None:
-        console.print(f"Product: {product_summary(plan)}.")
-    for notice in plan.notices:
-        if notice.boxed:  # framed, so it stands out without colour too
-            console.print(
-                Panel(
-                    Text(f"! {notice.text}", style="bold"),
-                    title="BOXED WARNING",
-                    title_align="left",
-                    box=box.DOUBLE,
-                    expand=True,
-                )
-            )
+        units = {dose.amount.unit for dose in plan.doses if dose.amount is not None}
+        header = _HEADER.get(units.pop(), "Amount") if compact and len(units) == 1 else "Amount"
+        columns.append((header, False))
+    columns.append(("Day total", True))
+    return columns
+
+
+def _amount(text: str, unit: str, compact: bool) -> str:
+    """`1½ × 10 mg tablet`, or compact `1½ × 10 mg` (the header names the form)."""
+    if not compact or unit == "mL":
+        return text
+    return " + ".join(part.removesuffix(f" {unit}") for part in text.split(" + "))
+
+
+def _days(plan: Plan, compact: bool) -> list[_Day]:
     review = plan.review_by
-    if review is not None:
-        console.print(
-            Text(
-                f"Review by {review.date.isoformat()} (day {review.day}): {review.text}",
-                style="bold",
-            )
-        )
-    if plan.findings:
-        console.print()
-        console.print(Text(f"Findings ({len(plan.findings)}):", style="bold"))
-        for finding in plan.findings:
-            console.print(Text("  " + finding_line(finding), style=_STYLE[finding.severity]))
-    else:
-        console.print("No findings: the plan stays within the regimen's limits.")
-    console.print()
-
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    table.add_column("Day", justify="right", no_wrap=True)
-    table.add_column("Date", no_wrap=True)
-    table.add_column("Time", no_wrap=True)
-    table.add_column("Dose", justify="right", no_wrap=True)
-    if plan.product is not None:
-        table.add_column("Amount", overflow="fold")
-    table.add_column("Day total", justify="right", no_wrap=True)
-    table.add_column("Notes", overflow="fold")
-    doses_by_day: dict[int, list[tuple[str, str, Text | None]]] = {}
-    for dose in plan.doses:
-        amount: Text | None = None
-        if plan.product is not None:
-            amount = (
-                Text(dose.amount.text)
-                if dose.amount is not None
-                else Text("not measurable", style=_STYLE["error"])
-            )
-        doses_by_day.setdefault(dose.day, []).append(
-            (dose.at.strftime("%H:%M"), mg(dose.dose_mg), amount)
-        )
+    days: list[_Day] = []
     previous_step = 0
     for day in plan.days:
         notes: list[Text] = []
@@ -101,48 +74,193 @@ def render(plan: Plan, options: RenderOptions) -> str:
             )
         if review is not None and day.day == review.day:
             notes.append(Text("REVIEW DAY", style="bold"))
-        rows = doses_by_day.get(day.day, [])
-        for index, (clock, dose_mg, amount) in enumerate(rows):
-            first = index == 0
-            table.add_row(
-                str(day.day) if first else "",
-                day.date.isoformat() if first else "",
-                clock,
-                dose_mg,
-                *([amount] if amount is not None else []),
-                mg(day.total_mg) if first else "",
-                Text("; ").join(notes) if first else "",
-                end_section=index == len(rows) - 1,
-            )
+        lines: list[list[Text]] = []
+        for dose in (dose for dose in plan.doses if dose.day == day.day):
+            first = not lines
+            cells = [
+                Text(str(day.day) if first else ""),
+                Text(day.date.isoformat() if first else ""),
+                Text(dose.at.strftime("%H:%M")),
+                Text(mg(dose.dose_mg)),
+            ]
+            if plan.product is not None:
+                cells.append(
+                    Text(_amount(dose.amount.text, dose.amount.unit, compact))
+                    if dose.amount is not None
+                    else Text("not measurable", style=_STYLE["error"])
+                )
+            cells.append(Text(mg(day.total_mg) if first else ""))
+            lines.append(cells)
+        days.append(_Day(lines, notes))
         previous_step = day.step
-    console.print(table)
-    if review is not None and all(day.day != review.day for day in plan.days):
-        console.print(
-            Text(
-                f"Day {review.day} ({review.date.isoformat()}): REVIEW BY THIS DATE, after the "
-                "last day of this plan (see the top).",
-                style="bold",
+    return days
+
+
+def _split_amounts(days: list[_Day], column: int) -> None:
+    """Put each part of a mixed amount (`1 × 20 mg + 1 × 5 mg`) on its own line."""
+    for day in days:
+        split: list[list[Text]] = []
+        for cells in day.lines:
+            parts = cells[column].plain.split(" + ")
+            for index, part in enumerate(parts):
+                more = " +" if index < len(parts) - 1 else ""
+                text = Text(part + more, style=cells[column].style)
+                split.append(
+                    [
+                        text if at == column else (cell if index == 0 else Text(""))
+                        for at, cell in enumerate(cells)
+                    ]
+                )
+        day.lines = split
+
+
+def _schedule(plan: Plan, width: int) -> list[Text]:
+    """The schedule's lines: wide (a Notes column) when it fits, else compact."""
+    if width >= WIDE:
+        days = _days(plan, compact=False)
+        columns = [*_columns(plan, compact=False), ("Notes", False)]
+        widths = _widths(columns[:-1], days)
+        room = width - sum(widths) - _GAP_WIDE * len(widths)
+        longest = max((len(note) for day in days for note in day.notes), default=0)
+        if longest <= room:  # every note fits whole beside its day
+            joined = max(
+                (len(line) for day in days for line in _joined(day.notes, room)), default=0
             )
+            widths.append(max(joined, len(columns[-1][0])))
+            return _grid(columns, widths, days, width, wide=True)
+    days = _days(plan, compact=True)
+    columns = _columns(plan, compact=True)
+    widths = _widths(columns, days)
+    if plan.product is not None and sum(widths) + _GAP_COMPACT * (len(widths) - 1) > width:
+        _split_amounts(days, 4)
+        widths = _widths(columns, days)
+    return _grid(columns, widths, days, width, wide=False)
+
+
+def _widths(columns: Sequence[tuple[str, bool]], days: list[_Day]) -> list[int]:
+    return [
+        max([len(header)] + [len(cells[at]) for day in days for cells in day.lines])
+        for at, (header, _) in enumerate(columns)
+    ]
+
+
+def _row(
+    cells: Sequence[Text], widths: list[int], columns: Sequence[tuple[str, bool]], gap: int
+) -> Text:
+    line = Text()
+    for at, (cell, size, (_, right)) in enumerate(zip(cells, widths, columns, strict=True)):
+        if at:
+            line.append(" " * gap)
+        pad = " " * (size - len(cell))
+        line.append_text(Text(pad) + cell if right else cell + Text(pad))
+    line.rstrip()
+    return line
+
+
+def _grid(
+    columns: Sequence[tuple[str, bool]], widths: list[int], days: list[_Day], width: int, wide: bool
+) -> list[Text]:
+    """Header, rule and the days; notes in the last column (wide) or under the day."""
+    gap = _GAP_WIDE if wide else _GAP_COMPACT
+    lines = [
+        _row([Text(header, style="bold") for header, _ in columns], widths, columns, gap),
+        Text("─" * (sum(widths) + gap * (len(widths) - 1))),
+    ]
+    indent = " " * (widths[0] + gap)
+    blank = [Text("") for _ in columns]
+    for index, day in enumerate(days):
+        if index:
+            lines.append(Text(""))
+        if wide:
+            notes = _joined(day.notes, widths[-1])
+            rows = [[*cells, Text("")] for cells in day.lines]
+            rows += [list(blank) for _ in range(len(notes) - len(rows))]
+            for row, note in zip(rows, notes, strict=False):
+                row[-1] = note
+            lines += [_row(row, widths, columns, gap) for row in rows]
+            continue
+        lines += [_row(cells, widths, columns, gap) for cells in day.lines]
+        lines += _joined(day.notes, width, indent)
+    return lines
+
+
+def render(plan: Plan, options: RenderOptions) -> str:
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        width=options.width,
+        force_terminal=options.color,
+        color_system="standard" if options.color else None,
+        highlight=False,
+        emoji=False,
+        soft_wrap=True,  # the lines are already wrapped here
+        markup=False,
+    )
+    width = options.width
+
+    def say(text: str, style: str = "", indent: str = "", hang: str = "  ") -> None:
+        for line in wrap(text, width, indent, hang):
+            console.print(Text(line, style=style))
+
+    say(title(plan), "bold")
+    say(
+        f"{len(plan.days)} days, {len(plan.doses)} doses, {mg(plan.total_mg)} in all; "
+        f"daily maximum {mg(plan.regimen.max_daily_mg)}; times in {plan.timezone}."
+    )
+    if plan.product is not None:
+        say(f"Product: {product_summary(plan)}.")
+    for notice in plan.notices:
+        if notice.boxed:  # framed, so it stands out without colour too
+            console.print(
+                Panel(
+                    Text(f"! {notice.text}", style="bold"),
+                    title="BOXED WARNING",
+                    title_align="left",
+                    box=box.DOUBLE,
+                    expand=True,
+                ),
+                soft_wrap=False,
+            )
+    review = plan.review_by
+    if review is not None:
+        say(f"Review by {review.date.isoformat()} (day {review.day}): {review.text}", "bold")
+    if plan.findings:
+        console.print()
+        say(f"Findings ({len(plan.findings)}):", "bold")
+        for finding in plan.findings:
+            say(finding_line(finding), _STYLE[finding.severity], "  ", "    ")
+    else:
+        say("No findings: the plan stays within the regimen's limits.")
+    console.print()
+    for line in _schedule(plan, width):
+        console.print(line)
+    if review is not None and all(day.day != review.day for day in plan.days):
+        say(
+            f"Day {review.day} ({review.date.isoformat()}): REVIEW BY THIS DATE, after the "
+            "last day of this plan (see the top).",
+            "bold",
         )
 
     ending = then_text(plan)
     if ending is not None:
-        console.print(Text(f"Then: {ending}", style="bold"))
+        say(f"Then: {ending}", "bold")
     for note in plan.notes:
-        console.print(f"Note: {note}")
+        say(f"Note: {note}")
     if plan.product is not None:
-        _print_product(console, plan)
+        _print_product(say, plan)
     for notice in plan.notices:
         if not notice.boxed:  # boxed warnings are printed at the top
-            console.print(Text(f"! {notice.text}"))
+            say(f"! {notice.text}")
     console.print()
-    console.print(Text("Sources:", style="bold"))
+    say("Sources:", "bold")
     for source in plan.sources:
         section = f", {source.section}" if source.section else ""
-        console.print(
-            f"  [{source.id}] {source.title}{section}. {source.url} (retrieved {source.retrieved})"
+        say(
+            f"[{source.id}] {source.title}{section}. {source.url} (retrieved {source.retrieved})",
+            indent="  ",
+            hang="    ",
         )
-    console.print(Text(plan.disclaimer, style="italic"))
+    say(plan.disclaimer, "italic")
     return out.getvalue()
 
 
@@ -163,14 +281,14 @@ def product_summary(plan: Plan) -> str:
     return f"{product.name}: {shown} mg {unit} used (of {available} mg)"
 
 
-def _print_product(console: Console, plan: Plan) -> None:
+def _print_product(say: Callable[..., None], plan: Plan) -> None:
     """Dispensing summary, storage and administration under the schedule."""
     product = plan.product
     assert product is not None
-    console.print()
-    console.print(Text("Dispense:", style="bold"))
+    say("")
+    say("Dispense:", "bold")
     if not plan.dispense:
-        console.print("  nothing: no dose can be made from this product.")
+        say("nothing: no dose can be made from this product.", indent="  ", hang="    ")
     step_days: dict[int, list[int]] = {}
     for day in plan.days:
         step_days.setdefault(day.step, []).append(day.day)
@@ -181,18 +299,18 @@ def _print_product(console: Console, plan: Plan) -> None:
             days = step_days.get(line.step, [])
             span = f"day {days[0]}" if len(days) == 1 else f"days {days[0]}-{days[-1]}"
             label = f"Step {line.step} ({span})" if days else f"Step {line.step}"
-        console.print(Text(f"  {label}: {line.text}", style="bold" if line.step is None else ""))
+        say(f"{label}: {line.text}", "bold" if line.step is None else "", "  ", "    ")
     if product.storage:
-        console.print(f"Storage: {product.storage}")
+        say(f"Storage: {product.storage}")
     if product.discard_after_opening_days is not None:
-        console.print(
+        say(
             f"Discard an opened bottle {product.discard_after_opening_days} days after first "
             "opening, even if not empty."
         )
     for text in product.administration:
-        console.print(f"How to take: {text}")
+        say(f"How to take: {text}")
     for note in product.notes:
-        console.print(f"Product note: {note}")
+        say(f"Product note: {note}")
 
 
 def products_text(regimen: Regimen, products: list[ProductRef], width: int = 88) -> str:
@@ -200,11 +318,11 @@ def products_text(regimen: Regimen, products: list[ProductRef], width: int = 88)
     lines = [f"Products for {regimen.name} ({regimen.id})", ""]
 
     def wrapped(text: str, indent: str = "  ", hang: str = "    ") -> None:
-        lines.extend(textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=hang))
+        lines.extend(wrap(text, width, indent, hang))
 
     for product in products:
         default = " (default)" if product.id == regimen.default_product else ""
-        lines.append(f"{product.id}{default}: {product.name}")
+        wrapped(f"{product.id}{default}: {product.name}", "")
         if product.concentration_mg_per_ml is not None:
             what = f"{product.form}, {number(product.concentration_mg_per_ml)} mg/mL"
             if product.measure_step_ml is not None:
@@ -233,3 +351,17 @@ def products_text(regimen: Regimen, products: list[ProductRef], width: int = 88)
         wrapped(f"Source: {product.source}")
         lines.append("")
     return "\n".join(lines)
+
+
+def _joined(notes: Sequence[Text], width: int, indent: str = "") -> list[Text]:
+    """A day's notes, `; ` between them, each note whole on one line of `width`."""
+    lines: list[Text] = []
+    line = Text(indent)
+    for note in notes:
+        if len(line) > len(indent) and len(line) + 2 + len(note) > width:
+            lines.append(line)
+            line = Text(indent)
+        if len(line) > len(indent):
+            line.append("; ")
+        line.append_text(note)
+    return [*lines, line] if notes else lines

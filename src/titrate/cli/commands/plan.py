@@ -12,6 +12,7 @@ from titrate.cli.options import (
     CrclOpt,
     DialysisOpt,
     EveryDaysOpt,
+    ExcelOpt,
     FailOn,
     FailOnOpt,
     FhirIntentOpt,
@@ -47,6 +48,7 @@ from titrate.cli.options import (
     build,
 )
 from titrate.cli.output import (
+    check_excel,
     emit,
     load_catalog,
     refuse_unchosen_utc,
@@ -68,6 +70,8 @@ choices: --target-mg, --step-mg and --every-days.
 
 Printable: titrate plan baclofen --patient "A. Patient" -o plan.html (or .pdf, .csv,
 .md, .ics, .fhir.json)
+
+For a spreadsheet: titrate plan baclofen -o plan.csv --excel
 """
 
 
@@ -106,6 +110,7 @@ def plan(
     paper: PaperOpt = None,
     fhir_intent: FhirIntentOpt = "proposal",
     findings_csv: FindingsCsvOpt = None,
+    excel: ExcelOpt = False,
     fail_on: FailOnOpt = FailOn.error,
     regimen_files: RegimenFiles = None,
 ) -> None:
@@ -124,6 +129,7 @@ def _run(params: dict[str, Any]) -> None:
         # 'now' is read once, here: it sets 'today' and the dose times of today that passed
         options = request.options(now=params["now"] or datetime.now(UTC))
         refuse_unchosen_utc(params["fmt"], params["output"], params["tz"], options.timezone)
+        check_excel(params["excel"], params["fmt"], params["output"], params["findings_csv"])
         shown = render_options(
             zone_name=options.timezone,
             prescriber=params["prescriber"],
@@ -134,10 +140,11 @@ def _run(params: dict[str, Any]) -> None:
             pharmacy_phone=params["pharmacy_phone"],
             sheet=params["sheet"],
             fhir_intent=params["fhir_intent"],
+            excel=params["excel"],
         )
         from titrate.core.pipeline import plan as build_plan
 
         result = build_plan(chosen, options)
         emit(result, params["fmt"], params["output"], shown)
-        write_findings_csv(result, params["findings_csv"])
+        write_findings_csv(result, params["findings_csv"], params["excel"])
     exit_for(result.findings, params["fail_on"].value)

@@ -6,7 +6,7 @@ import typer
 
 from titrate.cli.edge import fail, input_errors
 from titrate.cli.options import FormatOpt, RegimenArg, RegimenFiles
-from titrate.cli.output import emit, load_catalog, table_or_json
+from titrate.cli.output import emit, load_catalog, table_or_json, text_width
 
 app = typer.Typer()
 
@@ -39,4 +39,4 @@ def products(
             fail(f"regimen {chosen.id!r} lists no products")
         from titrate.render.table import products_text
 
-        emit(products_text(chosen, refs), "table", None)
+        emit(products_text(chosen, refs, min(text_width(None)[0], 88)), "table", None)

@@ -13,6 +13,7 @@ from titrate.cli.options import (
     CrclOpt,
     DialysisOpt,
     EveryDaysOpt,
+    ExcelOpt,
     FailOn,
     FailOnOpt,
     FirstDoseOpt,
@@ -34,7 +35,7 @@ from titrate.cli.options import (
     WithOpt,
     build,
 )
-from titrate.cli.output import emit, load_catalog, refuse_unchosen_utc
+from titrate.cli.output import check_excel, emit, load_catalog, refuse_unchosen_utc
 
 app = typer.Typer()
 
@@ -106,6 +107,7 @@ def taper(
     renal_adjust: RenalAdjustOpt = False,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
+    excel: ExcelOpt = False,
     fail_on: FailOnOpt = FailOn.error,
     regimen_files: RegimenFiles = None,
 ) -> None:
@@ -118,11 +120,14 @@ def _run(params: dict[str, Any]) -> None:
     from titrate.requests import TaperRequest
 
     with input_errors():
+        check_excel(params["excel"], params["fmt"], params["output"])
         request = build(TaperRequest, params)
         # 'now' is read once, here: it sets 'today' and the dose times of today that passed
         now = params["now"] or datetime.now(UTC)
         result = request.plan(load_catalog(params["regimen_files"]), now=now)
         if params["from_plan"] is None:  # a plan file states its own zone
             refuse_unchosen_utc(params["fmt"], params["output"], params["tz"], result.timezone)
-        emit(result, params["fmt"], params["output"])
+        from titrate.render import RenderOptions
+
+        emit(result, params["fmt"], params["output"], RenderOptions(excel=params["excel"]))
     exit_for(result.findings, params["fail_on"].value)
