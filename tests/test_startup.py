@@ -30,8 +30,12 @@ finally:
 """
 
 
+# The subprocesses import the titrate these tests import (a worktree's, an installed one).
+SOURCE_ROOT = str(Path(catalog.__file__).parents[1])
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[Any, set[str]]:
-    environment = {"TZ": "UTC", "NO_COLOR": "1", **(env or {})}
+    environment = {"TZ": "UTC", "NO_COLOR": "1", "PYTHONPATH": SOURCE_ROOT, **(env or {})}
     done = subprocess.run(
         [sys.executable, "-c", WRAPPER, *args],
         capture_output=True,
@@ -149,3 +153,67 @@ def test_compile_command_check_mode() -> None:
 
 def test_regimen_data_is_parsed_once_per_process() -> None:
     assert builtin_regimens() is builtin_regimens()
+
+
+# ---------------------------------------------------------------------------------------
+# Option values coerced without typer's per-option pydantic adapters (issue 13)
+
+
+def test_plan_json_builds_no_option_adapter_and_only_the_invoked_command() -> None:
+    done, modules = run_cli("plan", "baclofen", "--start", "2026-12-01", "-f", "json")
+    assert done.returncode == 0, done.stderr
+    assert "typer._adapters" not in modules
+    assert "pydantic.type_adapter" not in modules
+    commands = sorted(m for m in modules if m.startswith("titrate.cli.commands."))
+    assert commands == ["titrate.cli.commands.plan"]
+
+
+SAMPLES = ["", "0", "7", "-1", "+5", " 5", "5_000", "5.0", "1441", "x", "9" * 30, "panic",
+           "error", "ERROR", "never", "/", "/tmp/", "./x", "a//b", "no-such.json",
+           "a\udcffb", "\x1b[31m", "Zoë"]  # fmt: skip
+
+
+def _outcome(runtime: Any, value: Any, param: Any, ctx: Any) -> tuple[str, Any]:
+    from typer._click.exceptions import BadParameter
+
+    try:
+        return "value", runtime.coerce(value, param=param, ctx=ctx)
+    except BadParameter as exc:
+        return "error", exc.format_message()
+
+
+def test_direct_coercion_gives_what_typer_gives_for_every_option() -> None:
+    """Every parameter of every command: the same value, or the same message, as typer's
+    own (pydantic) coercion, for ordinary and odd values alike."""
+    import importlib
+
+    import typer.main
+    from typer._coercion import build_runtime_param
+
+    from titrate.cli import app as group_app
+    from titrate.cli import coerce
+    from titrate.cli.registry import COMMANDS
+
+    group = typer.main.get_command(group_app)
+    compared = 0
+    for name, entry in COMMANDS.items():
+        command = typer.main.get_command(importlib.import_module(entry.module).app)
+        with group.make_context("titrate", [name], resilient_parsing=True) as parent:
+            coerce.install(command, parent)  # as the group does, before parsing
+            ctx = command.make_context(name, [], parent=parent, resilient_parsing=True)
+            for param in command.get_params(ctx):
+                direct = param._runtime_param
+                if not isinstance(direct, coerce.DirectParam):
+                    continue
+                own = build_runtime_param(param.type_descriptor)
+                values: list[Any] = [*SAMPLES, param.default]
+                if param.multiple:
+                    values = [(), ("a", "/tmp/"), *[(value,) for value in SAMPLES]]
+                for value in values:
+                    if value is None:
+                        continue
+                    mine = _outcome(direct, value, param, ctx)
+                    theirs = _outcome(own, value, param, ctx)
+                    assert mine == theirs, (name, param.name, value)
+                    compared += 1
+    assert compared > 500

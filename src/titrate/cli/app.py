@@ -15,7 +15,7 @@ from typer._click.utils import make_default_short_help
 from typer.exceptions import Abort
 
 from titrate import __version__
-from titrate.cli import edge
+from titrate.cli import coerce, edge
 from titrate.cli.registry import COMMANDS
 
 
@@ -47,6 +47,10 @@ class LazyGroup(typer.core.TyperGroup):
             sys.exit(130)
         sys.exit(status if isinstance(status, int) else 0)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        coerce.install(self, ctx)  # the group's own options (--version, --debug, completion)
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
 
@@ -57,6 +61,7 @@ class LazyGroup(typer.core.TyperGroup):
         module = importlib.import_module(entry.module)
         command = typer.main.get_command(module.app)
         command.name = cmd_name
+        coerce.install(command, ctx)  # no pydantic adapter per option
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
