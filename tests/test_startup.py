@@ -20,13 +20,12 @@ HEAVY = ("rich", "jinja2", "icalendar", "fpdf", "fhir")
 
 # Runs the CLI exactly as the console script does, then reports every imported module.
 WRAPPER = """
-import json, sys
+import atexit, json, sys
 sys.argv = ["titrate", *sys.argv[1:]]
 from titrate.cli import entry
-try:
-    entry()
-finally:
-    sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+# entry() ends the process itself (os._exit) once the atexit handlers have run
+atexit.register(lambda: sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n"))
+entry()
 """
 
 
@@ -217,3 +216,98 @@ def test_direct_coercion_gives_what_typer_gives_for_every_option() -> None:
                     assert mine == theirs, (name, param.name, value)
                     compared += 1
     assert compared > 500
+
+
+# ---------------------------------------------------------------------------------------
+# Leaving without the interpreter's teardown (issue 13): every exit status, atexit
+# handlers and complete output kept, in a real process as the console script runs.
+
+EXIT_WRAPPER = """
+import atexit, os, sys, threading, time
+sys.argv = ["titrate", *sys.argv[1:]]
+
+class Teardown:
+    def __del__(self):
+        os.write(2, b"TEARDOWN\\n")  # only the interpreter's teardown frees a module global
+
+keep = Teardown()
+atexit.register(lambda: print("ATEXIT", file=sys.stderr))
+if os.environ.get("BREAK_EMIT"):
+    import titrate.cli.output
+    def broken(*args, **kwargs):
+        raise RuntimeError("emit broke")
+    titrate.cli.output.emit = broken
+if os.environ.get("BUSY_THREAD"):
+    threading.Thread(target=time.sleep, args=(0.2,)).start()
+from titrate.cli import entry
+entry()
+"""
+
+
+def run_entry(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", EXIT_WRAPPER, *args],
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "TZ": "UTC",
+            "NO_COLOR": "1",
+            "PYTHONPATH": SOURCE_ROOT,
+            **env,
+        },
+        timeout=120,
+    )
+
+
+LONG_PLAN = ("plan", "baclofen", "--start", "2026-12-01", "--hold-days", "353", "-f", "json")
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "status", "stderr_start"),
+    [
+        (LONG_PLAN, {}, 0, ""),
+        (("plan", "baclofen", "--steps", "30x3:3", "-f", "json"), {}, 1, ""),
+        (("plan", "baclofen", "--hold-days", "-1"), {}, 2, "titrate: error: Invalid value"),
+        (
+            ("plan", "baclofen", "-f", "json"),
+            {"BREAK_EMIT": "1"},
+            3,
+            "titrate: internal error: RuntimeError: emit broke",
+        ),
+        (("--version",), {}, 0, ""),
+    ],
+)
+def test_a_finished_command_leaves_without_teardown_keeping_status_and_atexit(
+    args: tuple[str, ...], env: dict[str, str], status: int, stderr_start: str
+) -> None:
+    done = run_entry(*args, **env)
+    assert done.returncode == status, done.stderr
+    assert done.stderr.startswith(stderr_start)
+    assert done.stderr.endswith("ATEXIT\n")  # the handler ran, its output was flushed
+    assert "TEARDOWN" not in done.stderr  # ... and the interpreter's teardown did not
+
+
+def test_output_is_complete_after_a_fast_exit(tmp_path: Path) -> None:
+    from conftest import run
+
+    expected = run(*LONG_PLAN).stdout
+    assert len(expected) > 100_000  # more than a pipe holds at once
+    assert run_entry(*LONG_PLAN).stdout == expected
+    target = tmp_path / "plan.json"
+    assert run_entry(*LONG_PLAN, "-o", str(target)).returncode == 0
+    assert target.read_text("utf-8") == expected
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["plan.json"]
+
+
+def test_a_thread_still_running_gets_the_normal_exit() -> None:
+    done = run_entry("plan", "baclofen", "--hold-days", "-1", BUSY_THREAD="1")
+    assert done.returncode == 2
+    assert done.stderr.endswith("ATEXIT\nTEARDOWN\n")  # joined, handlers, teardown
+
+
+def test_a_status_that_is_not_a_number_gets_the_normal_exit() -> None:
+    code = "from titrate.cli.app import leave; leave(SystemExit('stopped: a message'))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": SOURCE_ROOT})  # fmt: skip
+    assert (done.returncode, done.stderr) == (1, "stopped: a message\n")
