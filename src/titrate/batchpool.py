@@ -58,11 +58,10 @@ def writer(jobs: int | None) -> Lines:
     def lines(requests: Iterable[Request], planner: Planner, summary: Summary) -> Iterator[bytes]:
         workers = jobs if jobs is not None else os.cpu_count() or 1
         least = AUTO_MIN_ROWS if jobs is None else CHUNK_ROWS
-        reader = _Reader(requests)
         if workers < 2:
-            yield from encoded_lines(reader, planner, summary)
-            reader.raise_error()
+            yield from encoded_lines(requests, planner, summary)
             return
+        reader = _Reader(requests)
         ahead = reader.take(least + 1)
         if len(ahead) <= least:  # the whole input (or all before an error) is small
             yield from encoded_lines(ahead, planner, summary)
@@ -83,10 +82,6 @@ class _Reader:
         self._back: list[Request] = []
         self.error: Exception | None = None
         self.done = False
-
-    def __iter__(self) -> Iterator[Request]:
-        while chunk := self.take(CHUNK_ROWS):
-            yield from chunk
 
     def take(self, count: int) -> list[Request]:
         chunk, self._back = self._back[:count], self._back[count:]
@@ -123,6 +118,7 @@ def _pooled(reader: _Reader, planner: Planner, summary: Summary, count: int) -> 
         if stream is not None and not stream.closed:
             stream.flush()
     workers: list[tuple[BaseProcess, Connection]] = []
+    finished = False
     try:
         forked = context.get_start_method() == "fork"
         for _ in range(count):
@@ -135,13 +131,16 @@ def _pooled(reader: _Reader, planner: Planner, summary: Summary, count: int) -> 
             theirs.close()
             workers.append((process, ours))
         yield from _in_order(reader, summary, workers)
+        finished = True
     finally:
         for process, conn in workers:
-            conn.close()  # a waiting worker sees the end of its pipe and leaves
-            if process.is_alive():
-                process.terminate()
-        for process, _ in workers:
+            if finished:
+                conn.close()  # the worker, waiting for a chunk, sees the end and leaves
+            elif process.is_alive():
+                process.terminate()  # stopped early: whatever it is doing
+        for process, conn in workers:
             process.join()
+            conn.close()
 
 
 def _in_order(
@@ -221,11 +220,10 @@ def _work(conn: Connection, planner: Planner, inherited: list[Connection]) -> No
     status = 0
     try:
         while True:
-            try:
-                chunk: list[Request] = conn.recv()
-            except EOFError:
-                break
+            chunk: list[Request] = conn.recv()
             conn.send(_plan(chunk, planner))
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        pass  # the parent is done, or gone
     except BaseException:
         import traceback
 
