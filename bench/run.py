@@ -283,8 +283,8 @@ def machine() -> str:
 def markdown(figures: Sequence[Figure], measured_on: str) -> str:
     """The README's figures table (tests/test_bench.py reads it back)."""
     lines = [
-        f"Measured {measured_on} by `python bench/run.py`: each figure is a ratio to a floor "
-        "measured in the same run, interleaved with it.",
+        f"Measured {measured_on}: each figure is a ratio to a floor measured in the same "
+        "run, interleaved with it.",
         "",
         "| figure | measured | target | met |",
         "|---|---|---|---|",
@@ -323,7 +323,9 @@ def report(args: argparse.Namespace) -> None:
                 print(f"        {figure.detail}")
         if args.profile:
             profile(python, args.profile, folder)
-    measured_on = f"{dt.date.today().isoformat()} ({machine()})"
+    options = " ".join(arg for arg in sys.argv[1:] if arg not in ("--readme", "--markdown"))
+    command = " ".join(["python bench/run.py", options]).strip()
+    measured_on = f"{dt.date.today().isoformat()} ({machine()}) by `{command}`"
     table = markdown(figures, measured_on)
     if args.markdown or args.readme:
         print("\n" + table)
