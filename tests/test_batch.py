@@ -127,8 +127,8 @@ def test_unknown_column_is_an_error_for_the_whole_file(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == (
-        f"titrate: error: {source}:1: unknown column 'targetmg' (known columns: id, regimen, "
-        f"{', '.join(batch.OPTION_COLUMNS)})\n"
+        f"titrate: error: {source}:1: unknown column 'targetmg' (known columns: "
+        f"{', '.join(batch.COLUMNS)})\n"
     )
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [source]  # no temporary file left behind
@@ -421,6 +421,20 @@ NEW_COLUMNS = [
         id="product",
     ),
     pytest.param(
+        {"steps": "5x3:3,10x3:3", "then": "stop"},
+        ("baclofen", "--steps", "5x3:3,10x3:3", "--then", "stop"),
+        {"then": "later"},
+        "then: 'later' is not how a plan can end (choose continue, stop or review)",
+        id="then",
+    ),
+    pytest.param(
+        {"hepatic": "yes"},
+        ("baclofen", "--hepatic"),
+        {"hepatic": "maybe"},
+        "hepatic: 'maybe' is not true or false",
+        id="hepatic",
+    ),
+    pytest.param(
         {"strengths": "10"},
         ("baclofen", "--strengths", "10"),
         {"strengths": "5,lots"},
@@ -484,3 +498,56 @@ def test_json_lines_flags_and_co_medications_as_json_values(tmp_path: Path) -> N
     assert records[1] == {"row": 2, "id": 2, "error": "with: a list item may not contain ';'"}
     assert records[2]["plan"]["patient"]["pregnant"] is True  # 1, as in a CSV cell
     assert records[3]["plan"]["patient"]["pregnant"] is False
+
+
+def test_then_stop_from_a_small_ladder_is_an_abrupt_stop_and_exits_1(tmp_path: Path) -> None:
+    rows = 'id,regimen,start,tz,steps,then\nshort,baclofen,2026-12-01,UTC,"5x3:3,10x3:3",stop\n'
+    result = run("batch", str(write(tmp_path, "rows.csv", rows)))
+    assert result.exit_code == 1  # abrupt-stop is an error
+    (record,) = lines_of(result.stdout)
+    plan = record["plan"]
+    assert plan["then"]["action"] == "stop"
+    abrupt = [f for f in plan["findings"] if f["rule"] == "abrupt-stop"]
+    assert [(f["code"], f["severity"], f["day"]) for f in abrupt] == [("TT301", "error", 6)]
+
+
+def test_hepatic_true_on_dantrolene_is_an_error_finding(tmp_path: Path) -> None:
+    rows = "id,regimen,start,tz,hepatic\nliver,dantrolene,2026-12-01,UTC,true\n"
+    result = run("batch", str(write(tmp_path, "rows.csv", rows)))
+    assert result.exit_code == 1
+    (record,) = lines_of(result.stdout)
+    single = run("plan", "dantrolene", "--start", "2026-12-01", "--tz", "UTC", "--hepatic",
+                 "-f", "json")  # fmt: skip
+    assert record["plan"] == json.loads(single.stdout)
+    assert record["plan"]["patient"]["hepatic"] is True
+    liver = [f for f in record["plan"]["findings"] if f["severity"] == "error"]
+    assert [f["code"] for f in liver] == ["TT208"]
+    assert liver[0]["message"].startswith(
+        "Active liver disease: oral dantrolene is contraindicated"
+    )
+
+
+def test_a_row_with_from_mg_is_a_taper_and_takes_pace_percent(tmp_path: Path) -> None:
+    header = "id,regimen,start,tz,product,from_mg,doses_per_day,pace_percent,step_mg,steps\n"
+    rows = (
+        "pct,baclofen,2026-12-01,UTC,suspension,20,3,25,,\n"
+        "too-much,baclofen,2026-12-01,UTC,suspension,20,3,60,,\n"
+        "both,baclofen,2026-12-01,UTC,suspension,20,3,25,5,\n"
+        "steps,baclofen,2026-12-01,UTC,suspension,20,3,,,5x3:3\n"
+        "plan-row,baclofen,2026-12-01,UTC,suspension,,,25,,\n"
+    )
+    result = run("batch", str(write(tmp_path, "rows.csv", header + rows)), "--fail-on", "never")
+    assert result.exit_code == 2
+    taper, too_much, both, steps, plan_row = lines_of(result.stdout)
+    single = run(
+        "taper", "baclofen", "--start", "2026-12-01", "--tz", "UTC", "--product", "suspension",
+        "--from-mg", "20", "--doses-per-day", "3", "--pace-percent", "25", "-f", "json",
+    )  # fmt: skip
+    assert single.exit_code == 0, single.stderr
+    assert taper == {"row": 1, "id": "pct", "plan": json.loads(single.stdout)}
+    assert taper["plan"]["kind"] == "taper"
+    assert any("proportional, each reduction 25%" in note for note in taper["plan"]["notes"])
+    assert too_much["error"] == "pace_percent: '60' is not a percentage (0 to 50)"
+    assert both["error"] == "pace_percent: give either step_mg or pace_percent, not both"
+    assert steps["error"] == "steps: a taper row (from_mg) makes its own steps and stops"
+    assert plan_row["error"] == "pace_percent: only a taper row (with from_mg) takes it"

@@ -186,3 +186,100 @@ def test_granules_fall_back_to_every_strength_when_two_packets_cannot_make_a_dos
     assert {dose["amount"]["text"] for dose in plan["doses"]} == {  # type: ignore[union-attr]
         "1 × 20 mg packet + 1 × 5 mg packet"
     }
+
+
+# --- Generic oral solutions: bottles and unit-dose cups ---------------------------------
+
+
+def _course(plan: dict[str, object]) -> list[str]:
+    return [line["text"] for line in plan["dispense"] if line["step"] is None]  # type: ignore[attr-defined,index]
+
+
+def _amounts(plan: dict[str, object]) -> dict[object, object]:
+    return {
+        dose["dose_mg"]: dose["amount"] and (dose["amount"]["text"], dose["amount"]["value"])
+        for dose in plan["doses"]  # type: ignore[attr-defined]
+    }
+
+
+@pytest.mark.parametrize(
+    ("product", "amounts", "course"),
+    [
+        pytest.param(
+            "solution-5mg-5ml",
+            {5: ("5 mL", 5), 10: ("10 mL", 10), 15: ("15 mL", 15), 20: ("20 mL", 20)},
+            "450 mL of 1 mg/mL solution: 1 × 473 mL bottle",
+            id="5mg-5ml",
+        ),
+        pytest.param(
+            "solution-10mg-5ml",
+            {5: ("2.5 mL", 2.5), 10: ("5 mL", 5), 15: ("7.5 mL", 7.5), 20: ("10 mL", 10)},
+            "225 mL of 2 mg/mL solution: 1 × 237 mL bottle",
+            id="10mg-5ml",
+        ),
+    ],
+)
+def test_generic_solution_bottles_measure_the_label_plan_exactly(
+    product: str, amounts: dict[int, tuple[str, float]], course: str
+) -> None:
+    code, plan = plan_json("plan", "baclofen", "--product", product)
+    assert code == 0 and plan["findings"] == []
+    assert plan["product"]["id"] == product  # type: ignore[index]
+    assert plan["product"]["measure_step_ml"] == 0.1  # type: ignore[index]
+    assert _amounts(plan) == amounts
+    assert _course(plan) == [course]
+
+
+def test_unit_dose_cups_are_whole_cups_counted_per_dose() -> None:
+    """The label plan in 5 mL cups (10 mg a cup): 10 and 20 mg doses are one and two
+    cups; 5 and 15 mg are not whole cups and are flagged, never measured out of a cup."""
+    result = run("plan", "baclofen", *START, "--product", "cups-5ml", "-f", "json")
+    assert result.exit_code == 1  # dose-not-measurable is an error
+    plan = json.loads(result.stdout)
+    assert _amounts(plan) == {5: None, 10: ("5 mL", 5), 15: None, 20: ("10 mL", 10)}
+    assert [(f["code"], f["day"], f["message"]) for f in plan["findings"]] == [
+        ("TT401", 1, "Days 1–3: 5 mg is 2.5 mL of the 2 mg/mL solution, not a whole number of "
+                     "5 mL measuring steps; it is not rounded."),
+        ("TT401", 7, "Days 7–9: 15 mg is 7.5 mL of the 2 mg/mL solution, not a whole number of "
+                     "5 mL measuring steps; it is not rounded."),
+    ]  # fmt: skip
+    # 9 doses of 10 mg (1 cup) + 9 doses of 20 mg (2 cups): 27 cups of 5 mL.
+    assert _course(plan) == ["135 mL of 2 mg/mL solution: 27 × 5 mL cup"]
+
+
+def test_ten_ml_cups_serve_20_mg_doses_one_cup_each() -> None:
+    code, plan = plan_json("plan", "baclofen", "--product", "cups-10ml", "--steps", "20x3:7")
+    assert code == 0
+    assert _amounts(plan) == {20: ("10 mL", 10)}
+    assert _course(plan) == ["210 mL of 2 mg/mL solution: 21 × 10 mL cup"]
+    code, ten = plan_json("plan", "baclofen", "--product", "cups-10ml", "--steps", "10x3:3")
+    assert code == 1
+    assert [f["message"] for f in ten["findings"]] == [  # type: ignore[attr-defined]
+        "Days 1–3: 10 mg is 5 mL of the 2 mg/mL solution, not a whole number of 10 mL "
+        "measuring steps; it is not rounded."
+    ]
+
+
+def test_the_generic_solutions_cite_their_ndc_listings() -> None:
+    result = run("products", "baclofen", "-f", "json")
+    by_id = {p["id"]: p for p in json.loads(result.stdout)["products"]}
+    for product, ndc in (
+        ("solution-5mg-5ml", "73352-103"),
+        ("solution-10mg-5ml", "72888-466"),
+        ("cups-5ml", "42192-631"),
+        ("cups-10ml", "42192-631"),
+    ):
+        assert f"(NDC {ndc}, " in by_id[product]["source"]
+        assert "api.fda.gov/drug/ndc.json" in by_id[product]["source"]
+    assert (by_id["cups-5ml"]["pack_name"], by_id["cups-5ml"]["pack_sizes"]) == ("cup", [5])
+    assert by_id["solution-10mg-5ml"]["pack_sizes"] == [237, 473]
+
+
+def test_a_tablet_plans_handout_prints_none_of_the_solution_sources() -> None:
+    """The label plan (tablets) cites no NDC listing of the solutions: the handout does
+    not print them; the JSON lists every source of the regimen."""
+    html = run("plan", "baclofen", *START, "-f", "html").stdout
+    assert "Sources this plan cites (11 of the regimen's 27" in html
+    assert "73352-103" not in html and "42192-631" not in html
+    _, plan = plan_json("plan", "baclofen")
+    assert {"G1", "G2", "G3"} <= {s["id"] for s in plan["sources"]}  # type: ignore[attr-defined]

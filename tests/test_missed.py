@@ -449,6 +449,23 @@ def test_user_regimen_contact_after_two(tmp_path: Path) -> None:
     assert data["source"] == "[S1] Test source <https://example.org/>"
 
 
+def test_a_regimen_without_a_missed_dose_rule_says_so_in_one_line(tmp_path: Path) -> None:
+    """The built-in regimens all have one now; a user's regimen file may not."""
+    s_block = MINIMAL[MINIMAL.index("    missed_dose:") : MINIMAL.index("    sources:")]
+    path = tmp_path / "mine.yaml"
+    path.write_text(MINIMAL.replace(s_block, ""))
+    assert "missed_dose" not in path.read_text()
+    result = run(
+        "missed", "testdrug", "--regimens", str(path), "--start", "2026-12-01",
+        "--dose-number", "1", "--now", "2026-12-01T09:00",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "titrate: error: regimen 'testdrug' has no missed-dose rule (`missed_dose:` in its "
+        "data); ask the pharmacist or prescriber\n"
+    )
+
+
 # --- Properties ---------------------------------------------------------------------------
 
 
@@ -477,31 +494,88 @@ def test_take_exactly_until_halfway(number: int, fraction: object) -> None:
     assert ZoneInfo(advice.timezone).key == "Europe/London"
 
 
-def test_rule_based_regimen_takes_its_plan_options_and_its_patient_leaflet_advice() -> None:
-    """tizanidine titrates by a rule (--target-mg/--step-mg/--every-days are accepted) and
-    has patient-leaflet missed-dose wording (take it unless close to the next dose);
-    dantrolene has none that says when to skip, so it says so rather than invent one."""
-    base = ("missed", "tizanidine", "--start", "2026-12-01", "--target-mg", "8", "--tz", "UTC")
-    rest = ("--step-mg", "2", "--every-days", "2", "--dose-number", "2", "-f", "json")
-    take = run(*base, *rest, "--now", "2026-12-01T15:00")
-    assert take.exit_code == 0
-    advice = json.loads(take.stdout)
-    assert advice["action"] == "take"
-    assert "[TZ13]" in advice["source"] and "tabsul.com" in advice["source"]
-    skip = run(*base, *rest, "--now", "2026-12-01T18:00")
-    assert json.loads(skip.stdout)["action"] == "skip"  # past halfway from 14:00 to 20:00
-    dantrolene = run(
-        "missed",
-        "dantrolene",
-        "--start",
-        "2026-12-01",
-        "--dose-number",
-        "1",
-        "--now",
-        "2026-12-01T09:00",
+TIZANIDINE = (
+    "missed", "tizanidine", "--start", "2026-12-01", "--target-mg", "8", "--tz", "UTC",
+    "--step-mg", "2", "--every-days", "2", "--dose-number", "2",
+)  # fmt: skip
+MAYO_TIZANIDINE = (
+    "[TZ16] Mayo Clinic / Micromedex, Tizanidine (oral route) patient monograph (DRG-20066921), "
+    "Proper Use: Missed Dose "
+    "<https://www.mayoclinic.org/drugs-supplements/tizanidine-oral-route/proper-use/drg-20066921>"
+)
+MAYO_DANTROLENE = (
+    "[DA11] Mayo Clinic / Micromedex, Dantrolene (oral route) patient monograph (DRG-20063299), "
+    "Proper Use: Missed Dose "
+    "<https://www.mayoclinic.org/drugs-supplements/dantrolene-oral-route/proper-use/drg-20063299>"
+)
+
+
+def _advice(*args: str) -> dict[str, object]:
+    result = run(*args, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    advice: dict[str, object] = json.loads(result.stdout)
+    assert advice["rule_field"] == "missed_dose.take_within_fraction"
+    assert advice["basis"] == "convention"  # "almost time" is read as halfway: a convention
+    return advice
+
+
+def test_tizanidine_takes_or_skips_by_its_mayo_clinic_monograph() -> None:
+    """A rule-based regimen (--target-mg/--step-mg/--every-days) with the Mayo Clinic /
+    Micromedex take-or-skip wording; the 14:00 dose's cut-off is halfway to 20:00."""
+    take = _advice(*TIZANIDINE, "--now", "2026-12-01T15:00")
+    assert (take["action"], take["cutoff"]) == ("take", "2026-12-01T17:00:00Z")
+    assert take["message"] == (
+        "Take the 14:00 dose now: 2 mg (1 × 2 mg tablet). It is 15:00, no later than the "
+        "cut-off at 17:00. Then take the next dose at 20:00 as planned: 2 mg (1 × 2 mg tablet). "
+        + NEVER_DOUBLE
     )
-    assert dantrolene.exit_code == 2
-    assert "regimen 'dantrolene' has no missed-dose rule" in dantrolene.stderr
+    assert take["source"] == MAYO_TIZANIDINE
+    skip = _advice(*TIZANIDINE, "--now", "2026-12-01T18:00")
+    assert skip["action"] == "skip"
+    assert skip["message"] == (
+        "Skip the 14:00 dose of 2 mg (1 × 2 mg tablet): it is 18:00, past the cut-off at 17:00, "
+        "so it is almost time for the next dose. Do not make it up. Take the next dose at 20:00 "
+        "as planned: 2 mg (1 × 2 mg tablet). " + NEVER_DOUBLE
+    )
+    assert skip["source"] == MAYO_TIZANIDINE
+
+
+def test_dantrolene_takes_or_skips_by_its_mayo_clinic_monograph() -> None:
+    """Dose 9 is the 14:00 dose of day 8, the first day at three times a day."""
+    base = ("missed", "dantrolene", "--start", "2026-12-01", "--tz", "UTC")
+    take = _advice(*base, "--dose", "2026-12-08T14:00", "--now", "2026-12-08T15:30")
+    assert (take["action"], take["cutoff"]) == ("take", "2026-12-08T17:00:00Z")
+    assert take["message"] == (
+        "Take the 14:00 dose now: 25 mg (1 × 25 mg capsule). It is 15:30, no later than the "
+        "cut-off at 17:00. Then take the next dose at 20:00 as planned: 25 mg (1 × 25 mg "
+        "capsule). " + NEVER_DOUBLE
+    )
+    assert take["source"] == MAYO_DANTROLENE
+    text = run(*base, "--dose", "2026-12-08T14:00", "--now", "2026-12-08T18:00")
+    assert text.exit_code == 0, text.stderr
+    assert text.stdout.splitlines()[:6] == [
+        "Missed dose: Dantrolene sodium (oral capsules). Now: 2026-12-08 18:00 (times in UTC).",
+        "",
+        "SKIP THE MISSED DOSE",
+        "Skip the 14:00 dose of 25 mg (1 × 25 mg capsule): it is 18:00, past the cut-off at "
+        "17:00, so it is",
+        "almost time for the next dose. Do not make it up. Take the next dose at 20:00 as "
+        "planned: 25 mg (1 ×",
+        "25 mg capsule). Never take two doses at once, and never take extra to make up for a "
+        "missed dose.",
+    ]
+    assert "Source:       [DA11] Mayo Clinic / Micromedex, Dantrolene (oral route)" in text.stdout
+    # Three doses in a row (the once-a-day doses of days 1 to 3) go to the prescriber.
+    contact = _contact(*base, "--dose-number", "1", "--now", "2026-12-03T09:00")
+    assert contact["action"] == "contact-prescriber"
+
+
+def _contact(*args: str) -> dict[str, object]:
+    result = run(*args, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    advice: dict[str, object] = json.loads(result.stdout)
+    assert advice["rule_field"] == "missed_dose.contact_prescriber_after"
+    return advice
 
 
 def test_step_options_conflict_with_a_plan_file(tmp_path: Path) -> None:

@@ -47,7 +47,10 @@ def test_products_json(golden: Callable[[str, str], None]) -> None:
     listing = json.loads(result.stdout)
     assert listing["default_product"] == "tablets"
     by_id = {p["id"]: p for p in listing["products"]}
-    assert set(by_id) == {"tablets", "ozobax", "ozobax-ds", "suspension", "granules"}
+    assert set(by_id) == {
+        "tablets", "ozobax", "ozobax-ds", "solution-5mg-5ml", "solution-10mg-5ml", "cups-5ml",
+        "cups-10ml", "suspension", "granules",
+    }  # fmt: skip
     assert by_id["tablets"]["strengths_mg"] == [5, 10, 15, 20]
     assert by_id["tablets"]["scored_mg"] == [10, 20]
     assert [by_id[i]["concentration_mg_per_ml"] for i in ("ozobax", "ozobax-ds", "suspension")] == [
@@ -150,7 +153,8 @@ def test_unknown_product_lists_the_valid_ones() -> None:
         (*LABEL, "--product", "syrup"),
         "--product",
         "unknown product 'syrup'",
-        "tablets, ozobax, ozobax-ds, suspension, granules",
+        "tablets, ozobax, ozobax-ds, solution-5mg-5ml, solution-10mg-5ml, cups-5ml, cups-10ml, "
+        "suspension, granules",
     )
 
 

@@ -166,21 +166,8 @@ def test_dantrolene_below_the_adult_age_warns_that_weight_based_dosing_is_not_mo
     assert "by weight (mg/kg), which this tool does not model" in finding["message"]
 
 
-def test_dantrolene_missed_and_taper_say_what_the_data_lacks() -> None:
-    missed = run(
-        "missed",
-        "dantrolene",
-        "--start",
-        "2026-12-01",
-        "--tz",
-        "UTC",
-        "--dose-number",
-        "2",
-        "--now",
-        "2026-12-02T09:00",
-    )
-    assert missed.exit_code == 2
-    assert missed.stderr.count("\n") == 1 and "no missed-dose rule" in missed.stderr
+def test_dantrolene_taper_says_what_the_data_lacks() -> None:
+    """Its missed-dose advice (Mayo Clinic) is tested in test_missed.py."""
     taper = run("taper", "dantrolene", "--from-mg", "100", "--tz", "UTC")
     assert taper.exit_code == 2 and "no taper pace" in taper.stderr
     code, plan = plan_json(

@@ -103,12 +103,13 @@ def test_every_format_carries_disclaimer_and_sources(fmt: str, label_plan: Plan)
             text = re.sub(r"\\(.)", r"\1", text)
     flat = " ".join(text.split())
     assert " ".join(label_plan.disclaimer.split()) in flat
-    # the printed handout lists the sources the plan cites (the JSON has the regimen's all)
+    # the printed handout (HTML, PDF) lists the sources the plan cites (the JSON has the
+    # regimen's all)
     cited = set(
         re.findall(r"\[([A-Za-z0-9_.-]+)\]", label_plan.model_dump_json(exclude={"sources"}))
     )
     for source in label_plan.sources:
-        if fmt != "html" or source.id in cited:
+        if fmt not in ("html", "pdf") or source.id in cited:
             assert f"[{source.id}]" in flat, source.id
 
 
@@ -181,7 +182,8 @@ def test_pdf_without_the_extra_names_the_install_command(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Simulate an install without fpdf2: importing it fails as it would in a bare venv.
-    monkeypatch.delitem(sys.modules, "titrate.render.pdf", raising=False)
+    for name in [name for name in sys.modules if name.startswith("titrate.render.pdf")]:
+        monkeypatch.delitem(sys.modules, name)  # the PDF modules, as never imported
     monkeypatch.setitem(sys.modules, "fpdf", None)
     result = run(*LABEL, "-f", "pdf")
     assert result.exit_code == 2
@@ -397,14 +399,21 @@ def pdf_pages(data: bytes) -> int:
     return len(re.findall(rb"/Type /Page\b", data))
 
 
-def test_pdf_is_deterministic_and_fits_two_pages() -> None:
-    a4 = output(LABEL, "pdf")
-    assert a4.startswith(b"%PDF-")
-    assert pdf_pages(a4) <= 2
-    assert b"/MediaBox [0 0 595.28 841.89]" in a4
-    letter = run(*LABEL, "-f", "pdf", "--paper", "letter").stdout_bytes
-    assert pdf_pages(letter) <= 2
-    assert b"/MediaBox [0 0 612.00 792.00]" in letter
+@pytest.mark.parametrize(
+    ("paper", "media_box"),
+    [("a4", b"/MediaBox [0 0 595.28 841.89]"), ("letter", b"/MediaBox [0 0 612.00 792.00]")],
+)
+@pytest.mark.parametrize("args", [LABEL, OVER_MAX], ids=["label", "over-max"])
+def test_pdf_fits_the_patients_two_pages_and_the_pharmacists_one(
+    args: list[str], paper: str, media_box: bytes
+) -> None:
+    both = run(*args, "-f", "pdf", "--paper", paper).stdout_bytes
+    assert both.startswith(b"%PDF-") and media_box in both
+    assert pdf_pages(both) <= 3
+    patient = run(*args, "-f", "pdf", "--paper", paper, "--sheet", "patient").stdout_bytes
+    assert pdf_pages(patient) <= 2
+    pharmacist = run(*args, "-f", "pdf", "--paper", paper, "--sheet", "pharmacist").stdout_bytes
+    assert pdf_pages(pharmacist) == 1
 
 
 def test_pdf_text_has_schedule_findings_and_notices(over_plan: Plan) -> None:
@@ -488,7 +497,9 @@ def test_boxed_warning_is_boxed_before_the_schedule_in_html_pdf_md() -> None:
     flat = " ".join(
         pdf_text(import_module("titrate.render.pdf").render(with_box, RenderOptions())).split()
     )
-    assert flat.index("BOXED WARNING Example boxed warning text.") < flat.index("Step 1")
+    boxed_at = flat.index("⚠ Important warning (the label's boxed warning) Example boxed warning")
+    assert boxed_at < flat.index("Days 1–3: ½ tablet (5 mg) 3 times a day")
+    assert flat.count("Example boxed warning text.") == 1
     rows = csv_rows(render_csv(with_box, RenderOptions()).encode())
     assert any(row["notes"].startswith("Boxed warning: Example") for row in rows)
 
@@ -554,8 +565,10 @@ def test_html_md_pdf_mark_the_review_day_within_a_longer_plan() -> None:
     assert "**⚑ REVIEW DAY** if dantrolene has brought no clear benefit" in row45
     assert "> **⚑ REVIEW BY Thu 14 Jan 2027 (day 45):**" in text
     flat = " ".join(pdf_text(output(DANTROLENE_LONG, "pdf")).split())
-    assert "⚑ REVIEW BY Thu 14 Jan 2027 (day 45) if dantrolene" in flat
-    assert "⚑ REVIEW DAY if dantrolene" in flat
+    assert "⚑ See your prescriber by Thu 14 Jan 2027 if dantrolene" in flat
+    day45 = flat.split("Day 45 Thu 14 Jan", 1)[1].split("Day 46", 1)[0]
+    assert "⚑ See your prescriber today if dantrolene" in day45
+    assert "see your prescriber." not in flat  # no line after the plan: it is within it
 
 
 def test_md_and_pdf_show_review_date_before_the_schedule_and_after_the_last_day() -> None:
@@ -566,11 +579,13 @@ def test_md_and_pdf_show_review_date_before_the_schedule_and_after_the_last_day(
     assert after < text.index("## Important")
     assert "| **Review by** | Thu 14 Jan 2027 (day 45) |" in text
     flat = " ".join(pdf_text(output(DANTROLENE, "pdf")).split())
-    top = flat.index("⚑ REVIEW BY Thu 14 Jan 2027 (day 45), after the last day of this plan")
-    after = flat.index("⚑ Day 45 · Thu 14 Jan 2027: REVIEW BY THIS DATE")
-    assert top < flat.index("Step 1 ·") < after
-    # the header field (text extraction lists the header's labels before its values)
-    assert "Review by" in flat[:top] and "Thu 14 Jan 2027 (day 45)" in flat[:top]
+    top = flat.index("⚑ See your prescriber by Thu 14 Jan 2027 if dantrolene")
+    after = flat.index("⚑ Thu 14 Jan 2027: see your prescriber. if dantrolene")
+    assert top < flat.index("Days 1–7:") < flat.index("Day 28 Mon 28 Dec") < after
+    # the pharmacist's page lists it with the plan's fields (text extraction lists a
+    # block of labels before their values)
+    pharmacist = flat[flat.index("For the pharmacist") :]
+    assert "Review by" in pharmacist and "Thu 14 Jan 2027 (day 45)" in pharmacist
 
 
 def test_csv_review_date_is_a_note_row_and_marks_the_review_day(

@@ -178,6 +178,67 @@ def test_step_mg_override_is_kept_as_asked_past_the_half_cap() -> None:
     assert any("as the prescriber chose" in note for note in plan["notes"])
 
 
+def test_the_first_cut_on_day_1_is_judged_against_the_starting_dose() -> None:
+    """20 mg three times a day (60 mg) to 10 mg three times a day on day 1 is 10 mg less per
+    dose: too steep, though day 1 is the plan's first day (issue 15)."""
+    result = run(*FROM_20_TID, "--step-mg", "10", "--every-days", "3", "-f", "json")
+    assert result.exit_code == 0  # a warning; the default --fail-on is error
+    too_fast = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "TT302"]
+    assert [(f["day"], f["message"]) for f in too_fast] == [
+        (
+            1,
+            "Day 1: 60 → 30 mg a day from the starting dose lowers each dose by 10 mg "
+            "(guidance: at most 5 mg) (taper pace: a convention, not a label fact).",
+        )
+    ]
+    failed = run(*FROM_20_TID, "--step-mg", "10", "--every-days", "3", "--fail-on", "warning")
+    assert failed.exit_code == 1
+    assert "WARNING taper-too-fast (TT302): Day 1: 60 → 30 mg a day from the starting" in (
+        failed.stdout
+    )
+
+
+def test_the_default_first_cut_is_within_the_pace_and_no_timing_is_claimed() -> None:
+    """The starting dose was taken for an unknown time before day 1: its cut is judged by
+    size only, so the regimen's own pace (5 mg less per dose on day 1) passes."""
+    _, plan = plan_json(*FROM_20_TID, "--every-days", "1")
+    assert [f["day"] for f in plan["findings"] if f["code"] == "TT302"] == [2, 3, 3]
+
+
+def test_the_taper_length_counts_from_the_starting_dose_above_the_threshold() -> None:
+    """From 20 mg once a day (above the 15 mg stopping threshold) day 1 is already 15 mg:
+    judged from day 1 it needed no taper at all; from the starting dose it must last 7 days."""
+    _, plan = plan_json(*TAPER, "--from-mg", "20", "--doses-per-day", "1", "--every-days", "1")
+    assert steps_of(plan) == [(15, 1, 1), (10, 1, 1), (5, 1, 1)]
+    length = [f["message"] for f in plan["findings"] if f["code"] == "TT302"][-1]
+    assert length == (
+        "The taper from 20 mg a day lasts 3 day(s); the guidance is at least 7 days "
+        "(non-US labeling, not US labeling)."
+    )
+
+
+def test_a_per_day_pace_judges_the_first_cut_against_the_starting_total() -> None:
+    _, plan = plan_json(
+        "taper", "tizanidine", "--start", "2026-12-01", "--tz", "UTC",
+        "--from-mg", "8", "--doses-per-day", "3", "--step-mg", "6",
+    )  # fmt: skip
+    first = next(f for f in plan["findings"] if f["code"] == "TT302")
+    assert (first["day"], first["message"].split(" (taper pace")[0]) == (
+        1,
+        "Day 1: 24 → 18 mg a day from the starting dose lowers the day's total by 6 mg "
+        "(guidance: at most 4 mg a day)",
+    )
+
+
+def test_a_checked_taper_file_has_no_dose_before_its_day_1(tmp_path: Path) -> None:
+    """A plan file carries no starting dose: `check` judges it from its first day."""
+    path = tmp_path / "taper.json"
+    assert run(*FROM_20_TID, "--step-mg", "10", "-o", str(path)).exit_code == 0
+    result = run("check", str(path), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert not [f for f in json.loads(result.stdout)["findings"] if f["day"] == 1]
+
+
 def test_doses_per_day_defaults_to_the_regimens_last_step() -> None:
     _, plan = plan_json(*TAPER, "--from-mg", "20")
     assert steps_of(plan)[0] == (15, 3, 3)

@@ -1,8 +1,9 @@
 """Batch planning: one request per CSV row or JSON Lines line in, one JSON line out.
 
 A request is read, planned through the same path as `titrate plan` (`requests.PlanRequest`
-then the plan pipeline) and written before the next one is read, so memory stays flat however
-long the file. Every request gives exactly one output line, in input order:
+then the plan pipeline; a row with `from_mg` as `titrate taper`, `requests.TaperRequest`) and
+written before the next one is read, so memory stays flat however long the file. Every
+request gives exactly one output line, in input order:
 
     {"row": 1, "id": "p-001", "plan": {... the document of `titrate plan -f json` ...}}
     {"row": 2, "id": "p-002", "error": "start: '2026-02-30' is not a date YYYY-MM-DD ..."}
@@ -21,14 +22,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypedDict
 
 from pydantic import ValidationError
 
 from titrate.errors import InputError
 from titrate.io.jsontext import JSONTextError, loads
 from titrate.io.lines import Line
-from titrate.requests import PlanRequest
+from titrate.requests import PlanRequest, TaperRequest
 
 if TYPE_CHECKING:
     from titrate.model import Regimen
@@ -54,11 +55,17 @@ OPTION_COLUMNS = (
     "with",
     "pregnant",
     "renal_adjust",
+    "hepatic",
+    "then",
 )
-COLUMNS = ("id", "regimen", *OPTION_COLUMNS)
+# A row with `from_mg` is a taper (`titrate taper`): these columns are its own.
+TAPER_COLUMNS = ("from_mg", "doses_per_day", "pace_percent")
+# A taper makes its own steps and stops: these plan columns do not apply to it.
+NOT_FOR_TAPERS = ("target_mg", "hold_days", "steps", "then")
+COLUMNS = ("id", "regimen", *OPTION_COLUMNS, *TAPER_COLUMNS)
 
 # Columns holding a flag (`--dialysis`): true/false, yes/no, 1/0, any case; empty is false.
-FLAG_COLUMNS = frozenset({"dialysis", "pregnant", "renal_adjust"})
+FLAG_COLUMNS = frozenset({"dialysis", "pregnant", "renal_adjust", "hepatic"})
 FLAG_WORDS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 # `with` holds several drug or class names (`--with` repeated), separated by this.
@@ -416,6 +423,40 @@ class Planner:
         tz = fields.get("tz")
         zone_name = self._zone(tz).key if tz else self.default_zone
         start = fields.get("start") or self.today(zone_name)
+        patient = _PatientColumns(
+            age_years=fields.get("age"),
+            name=fields.get("patient"),
+            crcl_ml_min=fields.get("crcl"),
+            dialysis=_flag(fields.get("dialysis"), "dialysis"),
+            co_medications=_names(fields.get("with")),
+            pregnant=_flag(fields.get("pregnant"), "pregnant"),
+            hepatic=_flag(fields.get("hepatic"), "hepatic"),
+        )
+        if fields.get("from_mg") is not None:
+            for column in NOT_FOR_TAPERS:
+                if fields.get(column) not in (None, "0"):
+                    raise InputError(
+                        "a taper row (from_mg) makes its own steps and stops", field=column
+                    )
+            taper = TaperRequest(
+                regimen=regimen_id,
+                from_mg=fields.get("from_mg"),
+                doses_per_day=_whole_number(fields.get("doses_per_day"), "doses_per_day"),
+                step_mg=fields.get("step_mg"),
+                every_days=_whole_number(fields.get("every_days"), "every_days"),
+                pace_percent=fields.get("pace_percent"),
+                start=start,
+                timezone=zone_name,
+                times=fields.get("times"),
+                product=fields.get("product"),
+                strengths=fields.get("strengths"),
+                renal_adjust=_flag(fields.get("renal_adjust"), "renal_adjust"),
+                **patient,
+            ).plan(self.catalog)
+            return taper.model_dump_json(), self._at_or_above(taper.findings, self.fail_on)
+        for column in TAPER_COLUMNS:
+            if fields.get(column) is not None:
+                raise InputError("only a taper row (with from_mg) takes it", field=column)
         request = PlanRequest(
             regimen=regimen_id,
             start=start,
@@ -426,19 +467,27 @@ class Planner:
             every_days=_whole_number(fields.get("every_days"), "every_days"),
             hold_days=_whole_number(fields.get("hold_days"), "hold_days") or 0,
             steps=fields.get("steps"),
-            age_years=fields.get("age"),
-            name=fields.get("patient"),
             product=fields.get("product"),
             strengths=fields.get("strengths"),
-            crcl_ml_min=fields.get("crcl"),
-            dialysis=_flag(fields.get("dialysis"), "dialysis"),
-            co_medications=_names(fields.get("with")),
-            pregnant=_flag(fields.get("pregnant"), "pregnant"),
             renal_adjust=_flag(fields.get("renal_adjust"), "renal_adjust"),
+            then=fields.get("then"),
+            **patient,
         )
         options = request.options()
         result = self._build_plan(regimen, options)
         return result.model_dump_json(), self._at_or_above(result.findings, self.fail_on)
+
+
+class _PatientColumns(TypedDict):
+    """The patient's columns as `requests.PatientFields` takes them."""
+
+    age_years: str | None
+    name: str | None
+    crcl_ml_min: str | None
+    dialysis: bool
+    co_medications: list[str] | None
+    pregnant: bool
+    hepatic: bool
 
 
 def _whole_number(text: str | None, column: str) -> int | None:

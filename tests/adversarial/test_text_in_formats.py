@@ -18,11 +18,13 @@ asserts exactly what comes out:
 - ics: the calendar name parses back to the plan title with the name in it; RFC 5545 TEXT
   has no carriage return, so any line ending becomes "\\n"; lines are folded at 75 octets;
 - fhir: the R4B models accept the bundle and the names come back exactly;
-- pdf: no crash, at most two pages (as the plain label plan); names longer than 120
-  characters are cut with "…" and a line "(truncated; full name in the HTML)" (the
-  running title is cut to one line with "…"), tabs print as spaces,
-  line endings as line breaks, and right-to-left text (which fpdf2 lays out in typed
-  order) carries a note pointing to the HTML.
+- pdf: no crash, at most three pages (as the plain label plan: the patient's two and the
+  pharmacist's one); the name heads every page; on the pharmacist's page names longer
+  than 120 characters are cut with "…" and a line "(truncated; full name in the HTML)",
+  on the patient's pages with "…" alone (every page's header and the questions line cut
+  it to one line); tabs print as spaces, line endings as line breaks, and right-to-left
+  text (which fpdf2 lays out in typed order) carries a note pointing to the HTML on the
+  pharmacist's page.
 """
 
 from __future__ import annotations
@@ -232,23 +234,37 @@ RTL_NOTE = "right-to-left text is shown here in the order it was typed"
 
 def check_pdf(key: str, value: str, data: bytes) -> None:
     assert data.startswith(b"%PDF-")
-    assert pdf_pages(data) <= 3  # as the plain 12-day plan with its overdose and disposal notes
+    # the patient's two pages and the pharmacist's one, as the plain 12-day plan
+    assert pdf_pages(data) <= 3
     text = pdf_text(data)
     flat = collapsed(text)
+    pages = [collapsed(page) for page in text.split("\f") if page.strip()]
+    assert len(pages) == pdf_pages(data)
     if key == "long":
-        # h1 and the three fields are cut at 120 characters and say so
-        assert flat.count("x…") == 4 + 3  # … and the title lines of the later pages
+        # Every page's header cuts the name to one line with "…"; the patient's title cuts
+        # it at 120 characters, the "ask your pharmacist" line cuts pharmacy and prescriber
+        # to a line; the pharmacist's title and its three fields cut at 120 and say so.
+        assert all(page.startswith("Name: xxxxxxxxxx") for page in pages)
+        assert flat.count("x…") == len(pages) + 1 + 2 + 4
         assert flat.count(TRUNCATED) == 4
         compact = "".join(text.split())
         assert compact.count("x" * 120 + "…" + TRUNCATED.replace(" ", "")) == 4
         assert "x" * 121 not in compact.replace("…", " ")
     elif key == "rtl-isolated":
         assert "evil" in flat
-        assert flat.count(RTL_NOTE) == 3  # beside the patient, prescriber and pharmacy
+        # beside the pharmacist's patient, prescriber and pharmacy fields (the note points
+        # to the HTML: it is for the pharmacist, not on the patient's pages)
+        assert flat.count(RTL_NOTE) == 3
+        assert RTL_NOTE not in " ".join(pages[:-1])
     else:
         shown = collapsed(value.replace("\t", " "))
-        assert f"Titration for {shown}" in flat
-        assert flat.count(shown) >= 4  # h1 and the three fields
+        assert all(page.startswith(f"Name: {shown}") for page in pages)
+        assert f"Your baclofen schedule: {shown}" in pages[0]
+        assert f"Ask your pharmacist at {shown}, or your prescriber, {shown}." in flat
+        assert f"For the pharmacist: {title(shown)}" in pages[-1]
+        # each page's header, the patient's title and questions, the pharmacist's title
+        # and three fields
+        assert flat.count(shown) >= len(pages) + 3 + 4
         assert "cannot be shown" not in flat
 
 

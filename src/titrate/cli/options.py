@@ -67,7 +67,7 @@ PharmacyPhoneOpt = Annotated[
     typer.Option(
         "--pharmacy-phone",
         metavar="PHONE",
-        help="The pharmacy's phone number, printed where the patient looks for help (html).",
+        help="The pharmacy's phone number, printed where the patient looks for help (html/pdf).",
     ),
 ]
 SheetOpt = Annotated[
@@ -75,7 +75,7 @@ SheetOpt = Annotated[
     typer.Option(
         "--sheet",
         metavar="both|patient|pharmacist",
-        help="html: the patient's pages and the pharmacist's page (both, the default), or "
+        help="html/pdf: the patient's pages and the pharmacist's page (both, the default), or "
         "one of them.",
     ),
 ]

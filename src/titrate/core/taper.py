@@ -42,6 +42,7 @@ from titrate.model import (
     Regimen,
     Step,
 )
+from titrate.rules import StartingDose, checked
 
 # A taper longer than this is a typo (every_days of 1000 with many steps).
 MAX_TAPER_DAYS = 3660
@@ -414,6 +415,8 @@ def taper(
     result = build_plan(
         regimen, options.model_copy(update={"steps": ladder.steps, "kind": "taper"})
     )
+    # The first cut is on day 1: the rules judge it against the dose taken now.
+    result = checked(result, regimen, StartingDose(from_mg, per_day))
     return result.model_copy(update={"notes": [*ladder.notes, *result.notes]})
 
 

@@ -87,10 +87,11 @@ class InUseLimit(Sourced):
 
 
 class Packs(Sourced):
-    """The sizes a product is supplied in (mL per bottle, packets per carton)."""
+    """The sizes a product is supplied in (mL per bottle or unit-dose cup, packets per
+    carton)."""
 
     sizes: list[PositiveNumber] = Field(min_length=1)
-    name: Literal["bottle", "carton", "box", "pack"] = "bottle"
+    name: Literal["bottle", "carton", "box", "pack", "cup"] = "bottle"
 
 
 class AdministrationNote(Sourced):

@@ -31,7 +31,7 @@ class RenderOptions:
     remind_minutes: int = 10
     paper: str | None = None  # "a4" or "letter"; None: HTML fits either, PDF uses A4
     pharmacy_phone: str | None = None  # printed where the patient looks for help
-    # The HTML handout: the patient's pages, the pharmacist's page, or both (default).
+    # The HTML/PDF handout: the patient's pages, the pharmacist's page, or both (default).
     sheet: Literal["both", "patient", "pharmacist"] = "both"
     # FHIR MedicationRequest.intent: "proposal" unless the user states the plan mirrors
     # a signed order ("plan" or "order").

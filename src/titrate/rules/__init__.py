@@ -22,6 +22,7 @@ from titrate.rules.base import (
     LogContext,
     Rule,
     Scope,
+    StartingDose,
     at_or_above,
     collapse_runs,
     sort_findings,
@@ -32,6 +33,7 @@ __all__ = [
     "Context",
     "LogContext",
     "Rule",
+    "StartingDose",
     "at_or_above",
     "catalogue",
     "checked",
@@ -58,6 +60,8 @@ def run(scope: Scope, context: Context | LogContext) -> list[Finding]:
     return sort_findings(collapse_runs(found))
 
 
-def checked(plan: Plan, regimen: Regimen) -> Plan:
-    """The plan with its findings: every plan rule run afresh (earlier ones replaced)."""
-    return plan.model_copy(update={"findings": run("plan", Context(regimen=regimen, plan=plan))})
+def checked(plan: Plan, regimen: Regimen, starting: StartingDose | None = None) -> Plan:
+    """The plan with its findings: every plan rule run afresh (earlier ones replaced);
+    `starting` is the dose before its day 1, when known (a taper's current dose)."""
+    context = Context(regimen=regimen, plan=plan, starting=starting)
+    return plan.model_copy(update={"findings": run("plan", context)})

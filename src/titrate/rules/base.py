@@ -49,11 +49,22 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class StartingDose:
+    """What the patient took before a plan's day 1 (a taper's current dose): `dose_mg`
+    `per_day` times a day."""
+
+    dose_mg: Decimal
+    per_day: int
+
+
+@dataclass(frozen=True)
 class Context:
-    """What a plan rule may look at."""
+    """What a plan rule may look at; `starting` is the dose before day 1 when the plan
+    knows it (a taper made from a current dose), else None."""
 
     regimen: Regimen
     plan: Plan
+    starting: StartingDose | None = None
 
     @cached_property
     def largest_mg_by_day(self) -> dict[int, Decimal]:

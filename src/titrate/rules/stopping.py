@@ -111,7 +111,8 @@ def _largest_dose(plan: Plan, day: int) -> Decimal:
     "taper",
     passes=[
         Example(
-            "baclofen taper 20 → 15 → 10 → 5 mg three times a day, 3 days each.",
+            "baclofen taper from 20 mg three times a day: 15 → 10 → 5 mg three times a day, "
+            "3 days each, the first cut (60 → 45 mg a day) on day 1.",
             {"from_mg": "20", "doses_per_day": 3, "step_mg": "5", "every_days": 3},
             taper=True,
         ),
@@ -128,6 +129,18 @@ def _largest_dose(plan: Plan, day: int) -> Decimal:
             taper=True,
         ),
         Example(
+            "baclofen taper from 20 mg three times a day in 10 mg steps: day 1 is 10 mg three "
+            "times a day, 10 mg less per dose than the starting dose.",
+            {"from_mg": "20", "doses_per_day": 3, "step_mg": "10", "every_days": 3},
+            taper=True,
+        ),
+        Example(
+            "tizanidine taper from 8 mg three times a day in 6 mg steps: day 1 is 18 mg, 6 mg "
+            "a day less than the starting 24 mg.",
+            {"regimen": "tizanidine", "from_mg": "8", "doses_per_day": 3, "step_mg": "6"},
+            taper=True,
+        ),
+        Example(
             "tizanidine 8 mg three times a day, then 6 mg three times a day (6 mg a day less).",
             {"regimen": "tizanidine", "steps": "8x3:3,6x3:3,4x3:3,2x3:3,2x1:3"},
         ),
@@ -140,27 +153,32 @@ def taper_too_fast(ctx: Context) -> Iterator[Hit]:
     each dose by at most the regimen's `taper.step_mg_per_dose` (and the day's total by at
     most that times the doses a day) or, for a pace written per day, the day's total by at
     most `taper.step_mg_per_day.max`; no sooner than `taper.every_days` after the last
-    change. A course that stops from above the stopping threshold must taper for at least
-    `taper.min_duration.min_days`: a taper plan counts from its first day; a custom course
-    from the last level held before its final run of reductions (at most one taper
-    interval of it, so weeks of maintenance do not count as tapering). Baclofen: 5 mg per
-    dose every 3 days (a convention; US labels give no numbers), at least 7 days (non-US
-    labels: about 1-2 weeks).
+    change. A taper made from a current dose makes its first cut on day 1, so that cut is
+    judged against the starting dose (the current dose × doses a day), which the patient
+    has taken for longer than an interval; a checked file has no dose before its day 1. A
+    course that stops from above the stopping threshold must taper for at least
+    `taper.min_duration.min_days`: a taper plan counts from its first day (and from its
+    starting dose when known); a custom course from the last level held before its final
+    run of reductions (at most one taper interval of it, so weeks of maintenance do not
+    count as tapering). Baclofen: 5 mg per dose every 3 days (a convention; US labels give
+    no numbers), at least 7 days (non-US labels: about 1-2 weeks).
     Why it matters: a taper that is too quick is an abrupt stop in slow motion: withdrawal
     and rebound come back, and the patient cannot tell a bad step from a relapse.
     """
     pace = ctx.regimen.taper
     if pace is None:
         return
-    levels = day_levels(ctx.plan, ctx.largest_mg_by_day)
+    levels = _with_starting_level(ctx, day_levels(ctx.plan, ctx.largest_mg_by_day))
     pace_basis = BASIS_TEXT[pace.basis]
-    level_since = levels[0].day if levels else 0
+    # The starting dose has been taken for an unknown time before day 1: its cut is
+    # judged by size only.
+    level_since: int | None = None if ctx.starting else (levels[0].day if levels else 0)
     final_run_start: int | None = None  # index of the first reduction after the last rise
     for index in range(1, len(levels)):
         before, now = levels[index - 1], levels[index]
         if now.total_mg == before.total_mg and now.largest_mg == before.largest_mg:
             continue
-        held = now.day - level_since
+        held = None if level_since is None else now.day - level_since
         if now.total_mg > before.total_mg:
             final_run_start = None
         elif now.total_mg < before.total_mg:
@@ -185,13 +203,14 @@ def taper_too_fast(ctx: Context) -> Iterator[Hit]:
                         f"lowers the day's total by {daily_drop} mg (guidance: at most "
                         f"{per_dose * before.doses} mg at {before.doses} doses a day)"
                     )
-            if held < pace.every_days:
+            if held is not None and held < pace.every_days:
                 reasons.append(
                     f"after {held} day(s) (guidance: every {pace.every_days} days at the soonest)"
                 )
             if reasons:
+                start = " from the starting dose" if before.day == 0 else ""
                 yield Hit(
-                    f"Day {now.day}: {before.total_mg} → {now.total_mg} mg a day "
+                    f"Day {now.day}: {before.total_mg} → {now.total_mg} mg a day{start} "
                     + " and ".join(reasons)
                     + f" (taper pace: {pace_basis}).",
                     pace,
@@ -199,6 +218,15 @@ def taper_too_fast(ctx: Context) -> Iterator[Hit]:
                 )
         level_since = now.day
     yield from _too_short(ctx, levels, final_run_start)
+
+
+def _with_starting_level(ctx: Context, levels: list[Level]) -> list[Level]:
+    """The plan's days, led by the starting dose (as day 0) when the plan knows it."""
+    starting = ctx.starting
+    if starting is None:
+        return levels
+    total = starting.dose_mg * starting.per_day
+    return [Level(0, starting.dose_mg, total, starting.per_day), *levels]
 
 
 def _too_short(ctx: Context, levels: list[Level], final_run_start: int | None) -> Iterator[Hit]:
@@ -209,8 +237,9 @@ def _too_short(ctx: Context, levels: list[Level], final_run_start: int | None) -
     stopping = ctx.regimen.stopping
     last = levels[-1]
     if ctx.plan.kind == "taper":
-        top = levels[0]
-        length = last.day - top.day + 1
+        top = levels[0]  # the starting dose when known, else day 1
+        first_day = next((level.day for level in levels if level.day > 0), last.day)
+        length = last.day - first_day + 1
     else:
         if final_run_start is None:
             return  # no reductions: abrupt-stop speaks for an ending from a high dose
@@ -220,7 +249,8 @@ def _too_short(ctx: Context, levels: list[Level], final_run_start: int | None) -
             if level.total_mg != top.total_mg or level.largest_mg != top.largest_mg:
                 break
             top_start = level.day
-        held = levels[final_run_start].day - top_start
+        # a starting dose (day 0) has been held for longer than any interval
+        held = pace.every_days if top_start == 0 else levels[final_run_start].day - top_start
         length = min(held, pace.every_days) + last.day - levels[final_run_start].day + 1
     if stopping is not None and top.total_mg <= stopping.max_daily_mg_to_stop_from:
         return  # stopping from this daily dose needs no taper at all
