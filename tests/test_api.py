@@ -94,8 +94,9 @@ def test_advise_missed_and_audit_under_the_issues_names(tmp_path: Path) -> None:
     taken = [dose for dose in label.doses if dose.number != 2]
     rows = [f"{dose.at.isoformat()},{dose.dose_mg}" for dose in taken]
     log.write_text("taken_at,dose_mg\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    # audited when the plan's last window has closed, before its maintenance doses are due
     result = audit(
-        label, baclofen, read_log(log, ZoneInfo("UTC")), datetime(2027, 1, 1, tzinfo=UTC)
+        label, baclofen, read_log(log, ZoneInfo("UTC")), datetime(2026, 12, 13, 1, tzinfo=UTC)
     )
     assert [(f.rule, f.dose) for f in result.findings if f.rule == "missed-dose"] == [
         ("missed-dose", 2)

@@ -116,7 +116,7 @@ def test_missing_doubled_and_90mg_day_report_exactly_those(
     assert [row["dose"] for row in data["doses"] if row["status"] == "extra"] == [8, 29]
     day10 = next(day for day in data["days"] if day["day"] == 10)
     assert (day10["planned_mg"], day10["taken_mg"]) == (60, 90)
-    assert data["summary"] == {"taken": 35, "late": 0, "missed": 1, "pending": 0, "extra": 2}
+    assert data["summary"] == {"taken": 35, "late": 0, "missed": 1, "pending": 1, "extra": 2}
     golden("audit_done_when.json", result.stdout)
     table = run("audit", str(plan_file), str(log), "--now", AFTER_PLAN)
     assert table.exit_code == 1
@@ -596,7 +596,7 @@ def test_streamed_audit_equals_the_in_memory_one(regimen: Regimen, tmp_path: Pat
     streamed = audit_log(plan, regimen, open_log(log, ZoneInfo("UTC")), as_of)
     in_memory = audit_log(plan, regimen, read_log(log, ZoneInfo("UTC")), as_of)
     assert streamed == in_memory
-    assert streamed.summary == {"taken": 35, "late": 1, "missed": 0, "pending": 0, "extra": 1}
+    assert streamed.summary == {"taken": 35, "late": 1, "missed": 0, "pending": 1, "extra": 1}
     assert slugs(streamed.findings) == [("double-dose", 3, 8)]
     split = next(row for row in streamed.doses if row.dose == 11)
     assert (split.status, len(split.entries)) == ("taken", 2)
@@ -699,4 +699,225 @@ def test_a_log_that_stops_after_day_9_is_summed_up_in_two_findings(tmp_path: Pat
     assert missed["message"].startswith(
         "9 doses missed in a row, 2026-12-10 08:00 to 2026-12-12 20:00 (doses 28–36); "
         "last dose logged 2026-12-09 20:00."
+    )
+
+
+# --- After the plan's last day: maintenance (then: continue / review) or nothing (stop) ---
+
+
+def with_maintenance(plan_json: dict, until: str, mg: str | None = None) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+    """Every dose of a plan file taken on time, then its last day's doses at the same clock
+    times (the maintenance) up to `until` (local wall time, `YYYY-MM-DDTHH:MM`), at `mg`
+    (default: the last day's dose)."""
+    doses = plan_json["doses"]
+    rows = [(dose["at"][:16], str(dose["dose_mg"])) for dose in doses]
+    last_day = [dose for dose in doses if dose["day"] == doses[-1]["day"]]
+    on = date.fromisoformat(doses[-1]["at"][:10])
+    while True:
+        on += timedelta(days=1)
+        for dose in last_day:
+            at = f"{on.isoformat()}T{dose['at'][11:16]}"
+            if at > until:
+                return rows
+            rows.append((at, mg or str(dose["dose_mg"])))
+
+
+def written_plan(tmp_path: Path, *args: str) -> tuple[Path, dict]:  # type: ignore[type-arg]
+    path = tmp_path / "plan.json"
+    made = run("plan", *args, "--start", "2026-12-01", "--tz", "UTC", "-o", str(path))
+    assert made.exit_code in (0, 1), made.stderr
+    return path, json.loads(path.read_text())
+
+
+def audit_json(plan_path: Path, log: Path, now: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    result = run("audit", str(plan_path), str(log), "--now", now, "-f", "json")
+    assert result.stderr == "", result.stderr
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_a_log_that_goes_on_at_the_maintenance_dose_matches_a_continuing_plan(
+    tmp_path: Path,
+) -> None:
+    """The label plan continues at 20 mg three times a day from 13 Dec: a log that does so
+    until 20 Dec is on plan (no dose-differs, no abrupt stop)."""
+    plan_path, plan = written_plan(tmp_path, "baclofen")
+    assert plan["then"]["action"] == "continue"
+    log = write_csv(tmp_path / "log.csv", with_maintenance(plan, "2026-12-20T20:00"))
+    code, data = audit_json(plan_path, log, "2026-12-21T09:00")
+    assert code == 0
+    assert data["findings"] == []
+    assert data["summary"] == {"taken": 60, "late": 0, "missed": 0, "pending": 1, "extra": 0}
+    pending = data["doses"][-1]
+    assert (pending["dose"], pending["day"], pending["scheduled_at"], pending["scheduled_mg"]) == (
+        61, 21, "2026-12-21T08:00:00Z", 20
+    )  # fmt: skip
+    assert [(d["date"], d["day"], d["planned_mg"]) for d in data["days"][12:14]] == [
+        ("2026-12-13", 13, 60),
+        ("2026-12-14", 14, 60),
+    ]
+    assert data["notes"][-1] == (
+        "The plan continues after its last day (2026-12-12) at 20 mg 3 times a day: its 25 "
+        "maintenance doses up to the audit time, doses 37–61 (2026-12-13 08:00 to 2026-12-21 "
+        "08:00), are audited as scheduled doses."
+    )
+    table = run("audit", str(plan_path), str(log), "--now", "2026-12-21T09:00")
+    assert table.exit_code == 0
+    assert "No findings: the log matches the plan." in table.stdout
+    assert "60 taken, 1 pending." in table.stdout
+
+
+def test_a_log_that_stops_two_days_after_a_continuing_plan_is_an_abrupt_stop(
+    tmp_path: Path,
+) -> None:
+    plan_path, plan = written_plan(tmp_path, "baclofen")
+    log = write_csv(tmp_path / "log.csv", with_maintenance(plan, "2026-12-14T20:00"))
+    code, data = audit_json(plan_path, log, "2026-12-17T09:00")
+    assert code == 1
+    found = [
+        (f["rule"], f["severity"], f["day"], f["last_day"], f["dose"]) for f in data["findings"]
+    ]
+    assert found == [
+        ("abrupt-stop", "error", 15, None, 43),
+        ("missed-dose", "warning", 15, 16, 43),
+    ]
+    assert data["findings"][0]["message"].startswith(
+        "The log stops at 2026-12-14 20:00 (60 mg logged in the 24 hours before) while the "
+        "plan goes on: nothing logged for 61h00, more than 24 hours, and 6 scheduled dose(s) "
+        "missed since."
+    )
+    assert data["findings"][1]["message"].startswith(
+        "6 doses missed in a row, 2026-12-15 08:00 to 2026-12-16 20:00 (doses 43–48); last "
+        "dose logged 2026-12-14 20:00."
+    )
+    assert data["summary"] == {"taken": 42, "late": 0, "missed": 6, "pending": 1, "extra": 0}
+
+
+def test_more_than_the_maintenance_dose_after_the_end_is_flagged_as_on_any_day(
+    tmp_path: Path,
+) -> None:
+    plan_path, plan = written_plan(tmp_path, "baclofen")
+    rows = with_maintenance(plan, "2026-12-13T20:00", mg="30")  # 30 mg for each 20 mg dose
+    code, data = audit_json(plan_path, write_csv(tmp_path / "log.csv", rows), "2026-12-14T03:00")
+    assert code == 1
+    assert [(f["rule"], f["day"], f["dose"]) for f in data["findings"]] == [
+        ("over-daily-max", 13, None),
+        ("double-dose", 13, 37),
+        ("double-dose", 13, 38),
+        ("double-dose", 13, 39),
+    ]
+    assert data["findings"][0]["message"] == (
+        "2026-12-13 (day 13, planned 60 mg): 90 mg logged, over the 80 mg daily maximum."
+    )
+    assert data["findings"][1]["message"] == (
+        "Dose 37 (day 13, 2026-12-13 08:00): 30 mg logged in its window (at 08:00), more than "
+        "the 20 mg scheduled. Never take two doses at once."
+    )
+
+
+def test_after_a_plan_that_stops_doses_are_extra(tmp_path: Path) -> None:
+    plan_path, plan = written_plan(tmp_path, "baclofen", "--then", "stop")
+    log = write_csv(tmp_path / "log.csv", with_maintenance(plan, "2026-12-13T20:00"))
+    code, data = audit_json(plan_path, log, "2026-12-14T09:00")
+    assert code == 1
+    assert [(f["code"], f["rule"]) for f in data["findings"]] == [
+        ("TT301", "abrupt-stop"),  # the plan's own finding: it stops from 60 mg a day
+        ("TT504", "dose-differs"),
+    ]
+    assert data["findings"][1]["message"] == (
+        "3 dose(s), 60 mg in all, logged after the plan's last dose (2026-12-13 08:00 to "
+        "2026-12-13 20:00); the plan schedules none then."
+    )
+    assert data["summary"] == {"taken": 36, "late": 0, "missed": 0, "pending": 0, "extra": 3}
+    assert not any("continues after its last day" in note for note in data["notes"])
+
+
+def test_a_reviewed_plan_schedules_its_maintenance_until_the_review_date(tmp_path: Path) -> None:
+    """Dantrolene's label plan ends on 28 Dec at 100 mg three times a day, to be reviewed
+    by 14 Jan (day 45): maintenance until then, nothing after."""
+    plan_path, plan = written_plan(tmp_path, "dantrolene")
+    assert (plan["then"]["action"], plan["review_by"]["date"]) == ("review", "2027-01-14")
+    log = write_csv(tmp_path / "log.csv", with_maintenance(plan, "2027-01-16T20:00"))
+    code, data = audit_json(plan_path, log, "2027-01-17T09:00")
+    assert code == 1
+    assert [(f["rule"], f["day"]) for f in data["findings"]] == [("dose-differs", None)]
+    assert data["findings"][0]["message"] == (
+        "6 dose(s), 600 mg in all, logged after the plan's review date (2027-01-14) "
+        "(2027-01-15 08:00 to 2027-01-16 20:00); the plan schedules none then."
+    )
+    statuses = [row for row in data["doses"] if row["status"] != "extra"]
+    assert (len(statuses), statuses[-1]["scheduled_at"]) == (70 + 17 * 3, "2027-01-14T20:00:00Z")
+    assert data["notes"][-1] == (
+        "The plan continues after its last day (2026-12-28) at 100 mg 3 times a day until its "
+        "review date (2027-01-14): its 51 maintenance doses up to the audit time, doses 71–121 "
+        "(2026-12-29 08:00 to 2027-01-14 20:00), are audited as scheduled doses."
+    )
+
+
+def test_the_api_without_an_audit_time_expects_only_the_plans_own_doses(
+    regimen: Regimen,
+) -> None:
+    plan = label_plan()
+    rows = [*on_time_rows(plan), ("2026-12-13T08:00:00+00:00", "20")]
+    whole = audit_rows(regimen, plan, rows)
+    assert [f.message for f in whole.findings] == [
+        "1 dose(s), 20 mg in all, logged after the plan's last dose (2026-12-13 08:00 to "
+        "2026-12-13 08:00); the plan schedules none then."
+    ]
+    assert whole.notes[-1] == (
+        "The plan continues after its last day (2026-12-12) at 20 mg 3 times a day; audited "
+        "without an audit time, only the plan's own doses are expected."
+    )
+    timed = audit_rows(regimen, plan, rows, datetime(2026, 12, 13, 9, tzinfo=UTC))
+    assert timed.findings == []
+    assert timed.summary == {"taken": 37, "late": 0, "missed": 0, "pending": 0, "extra": 0}
+
+
+def test_an_early_dose_before_midnight_counts_for_the_next_maintenance_day(
+    regimen: Regimen,
+) -> None:
+    """A once-a-day plan at 08:00 ending on 3 Dec: the 5 Dec maintenance dose's window opens
+    at 20:00 on 4 Dec, so an entry at 21:00 audited at 22:00 belongs to it (maintenance is
+    expanded one day past the audit time's date)."""
+    from titrate.model import Step
+
+    plan = build_plan(
+        regimen,
+        PlanOptions(
+            start=date(2026, 12, 1),
+            timezone="UTC",
+            steps=[Step(dose_mg=Decimal(10), per_day=1, days=3)],
+            times=[datetime(2026, 1, 1, 8).time()],
+        ),
+    )
+    rows = [*on_time_rows(plan), ("2026-12-04T08:00", "10"), ("2026-12-04T21:00", "10")]
+    result = audit_rows(regimen, plan, rows, datetime(2026, 12, 4, 22, tzinfo=UTC))
+    assert result.findings == []
+    last = [row for row in result.doses if row.dose == 5]
+    assert [(row.status, row.day, row.minutes_from_schedule) for row in last] == [
+        ("taken", 5, -660)
+    ]
+
+
+def test_maintenance_is_expected_for_at_most_the_limit_and_says_so(
+    regimen: Regimen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auditing = importlib.import_module("titrate.core.audit")
+    ending = importlib.import_module("titrate.core.ending")
+    for module in (auditing, ending):
+        monkeypatch.setattr(module, "MAX_MAINTENANCE_DAYS", 2)
+    plan = label_plan()
+    rows = [*on_time_rows(plan), ("2026-12-15T08:00:00+00:00", "20")]
+    result = audit_rows(regimen, plan, rows, datetime(2026, 12, 20, 9, tzinfo=UTC))
+    assert result.notes[-1] == (
+        "The plan continues after its last day (2026-12-12) at 20 mg 3 times a day: its 6 "
+        "maintenance doses in the 2 days after it (the most an audit expects), doses 37–42 "
+        "(2026-12-13 08:00 to 2026-12-14 20:00), are audited as scheduled doses."
+    )
+    assert [(f.rule, f.day, f.dose) for f in result.findings] == [
+        ("dose-differs", None, None),
+        ("missed-dose", 13, 37),  # 6 in a row (no abrupt stop: the log goes on after them)
+    ]
+    assert result.findings[0].message == (
+        "1 dose(s), 20 mg in all, logged after the plan's last maintenance dose "
+        "(2026-12-15 08:00 to 2026-12-15 08:00); the plan schedules none then."
     )

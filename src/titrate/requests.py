@@ -56,6 +56,7 @@ _SHAPING_FIELDS = (
     "product",
     "strengths",
     "then",
+    "first_dose",
 )
 
 
@@ -239,6 +240,7 @@ class PlanRequest(PatientFields):
     strengths: str | Sequence[Decimal] | None = None
     renal_adjust: bool = False
     then: str | None = None
+    first_dose: str | time | None = None
 
     def given(self) -> list[str]:
         """The plan-shaping fields set (not the patient's): for requests that may not
@@ -250,18 +252,36 @@ class PlanRequest(PatientFields):
                 found.append(name)
         return found
 
-    def options(self, default_zone: str | None = None, today: date | None = None) -> PlanOptions:
-        """The validated PlanOptions ('today' in the plan's zone unless given)."""
+    def options(
+        self,
+        default_zone: str | None = None,
+        today: date | None = None,
+        now: str | datetime | None = None,
+    ) -> PlanOptions:
+        """The validated PlanOptions ('today' in the plan's zone unless given). `now`, the
+        time the plan is made (read once by the caller; ISO 8601 text without an offset is
+        in the plan's zone): 'today' is its date in the plan's zone, and a plan starting
+        that day leaves out the dose times already passed and says so, unless `first_dose`
+        is given (see `PlanOptions.now`)."""
         from titrate.clock import today_in
-        from titrate.core.schedule import parse_date, parse_steps, parse_times
+        from titrate.clock import zone as zone_info
+        from titrate.core.schedule import parse_date, parse_steps, parse_time, parse_times
         from titrate.model import PlanOptions
 
         zone = zone_name(self.timezone, default_zone)
+        made = instant(now, zone, "now") if now is not None else None
+        if made is not None and made.utcoffset() is None:
+            raise InputError("a date-time with a UTC offset is needed", field="now")
         start = self.start
         if isinstance(start, str) and start.strip():
             start = parse_date(start)
         elif not isinstance(start, date):
-            start = today or today_in(zone)
+            if today is None:
+                today = made.astimezone(zone_info(zone)).date() if made else today_in(zone)
+            start = today
+        first_dose = self.first_dose
+        if isinstance(first_dose, str):
+            first_dose = parse_time(first_dose) if first_dose.strip() else None
         times, steps = self.times, self.steps
         strengths = self.strengths
         hold_days = whole_number(self.hold_days, "hold_days") or 0
@@ -284,6 +304,8 @@ class PlanRequest(PatientFields):
                 patient=self.patient(),
                 renal_adjust=self.renal_adjust,
                 then=plan_action(self.then),
+                first_dose=first_dose,
+                now=made if first_dose is None else None,
             )
 
     def regimen_from(self, catalog: Catalog | None) -> Regimen:
@@ -291,12 +313,17 @@ class PlanRequest(PatientFields):
 
         return get_regimen(self.regimen, catalog)
 
-    def plan(self, catalog: Catalog | None = None, default_zone: str | None = None) -> Plan:
-        """The checked plan this request asks for."""
+    def plan(
+        self,
+        catalog: Catalog | None = None,
+        default_zone: str | None = None,
+        now: str | datetime | None = None,
+    ) -> Plan:
+        """The checked plan this request asks for (`now`: as for `options`)."""
         from titrate.core.pipeline import plan
 
         regimen = self.regimen_from(catalog)
-        return plan(regimen, self.options(default_zone))
+        return plan(regimen, self.options(default_zone, now=now))
 
 
 # ---------------------------------------------------------------------------------------
@@ -343,6 +370,7 @@ class TaperRequest(PatientFields):
     product: str | None = None
     strengths: str | Sequence[Decimal] | None = None
     renal_adjust: bool = False
+    first_dose: str | time | None = None
 
     def _plan_request(self, start: str | date | None, default_zone: str | None) -> PlanRequest:
         patient = {field.name: getattr(self, field.name) for field in fields(PatientFields)}
@@ -354,11 +382,17 @@ class TaperRequest(PatientFields):
             product=self.product,
             strengths=self.strengths,
             renal_adjust=self.renal_adjust,
+            first_dose=self.first_dose,
             **patient,
         )
 
-    def plan(self, catalog: Catalog | None = None, default_zone: str | None = None) -> Plan:
-        """The checked taper."""
+    def plan(
+        self,
+        catalog: Catalog | None = None,
+        default_zone: str | None = None,
+        now: str | datetime | None = None,
+    ) -> Plan:
+        """The checked taper (`now`: as for `PlanRequest.options`)."""
         from titrate.catalog import get_regimen
         from titrate.core.taper import taper
 
@@ -384,9 +418,11 @@ class TaperRequest(PatientFields):
                 "give either <step_mg> or <pace_percent>, not both", field="pace_percent"
             )
         if self.from_plan is not None:
-            return self._after_plan(regimen, self.from_plan, step, every, default_zone, percent)
+            return self._after_plan(
+                regimen, self.from_plan, step, every, default_zone, percent, now
+            )
         assert self.from_mg is not None
-        options = self._plan_request(self.start, default_zone).options()
+        options = self._plan_request(self.start, default_zone).options(now=now)
         return taper(
             regimen,
             options,
@@ -405,6 +441,7 @@ class TaperRequest(PatientFields):
         every: int | None,
         default_zone: str | None,
         percent: Decimal | None = None,
+        now: str | datetime | None = None,
     ) -> Plan:
         """Taper from a plan file's last day, starting the day after it unless `start` is
         given, in its zone unless `timezone` is; the file's patient, updated by the
@@ -416,7 +453,7 @@ class TaperRequest(PatientFields):
         previous = load_plan(path)
         start = self.start or day_after(previous)
         request = self._plan_request(start, None if self.timezone else previous.timezone)
-        options = request.options(default_zone)
+        options = request.options(default_zone, now=now)
         options = options.model_copy(
             update={"patient": merge_patient(previous.patient, options.patient)}
         )

@@ -64,7 +64,9 @@ def audit_in_child(plan: Path, log: Path, out: Path) -> tuple[int, int, str]:
     separate process, so its memory is measured alone."""
     err = out.with_suffix(".err")
     argv = [sys.executable, "-m", "titrate", "audit", str(plan), str(log)]
-    argv += ["--now", "2026-12-20T00:00", "-f", "json", "-o", str(out)]
+    # before the first window after the plan's end opens (02:00): the log follows the whole
+    # plan and the audit expects nothing more (maintenance doses come after)
+    argv += ["--now", "2026-12-13T01:00", "-f", "json", "-o", str(out)]
     with err.open("wb") as stderr:
         child = subprocess.Popen(
             argv, stdout=subprocess.DEVNULL, stderr=stderr, env={**os.environ, **CLI_ENV}

@@ -147,6 +147,25 @@ TimesOpt = Annotated[
     str | None,
     typer.Option(metavar="HH:MM,...", help="Clock times for steps taken that many times a day."),
 ]
+FirstDoseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--first-dose",
+        metavar="HH:MM",
+        help="Day 1 starts with the dose at this time, one of day 1's dose times (the earlier "
+        "ones are left out; every step keeps its length). Default: with --start omitted or "
+        "today, the first dose time not yet passed, stated in the plan.",
+    ),
+]
+MadeAtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        metavar="DATETIME",
+        help="When the plan is made, ISO 8601 (no UTC offset: the plan's zone); it sets "
+        "'today' and which of today's dose times have passed. Default: now.",
+    ),
+]
 TzOpt = Annotated[
     str | None, typer.Option("--tz", metavar="ZONE", help="IANA time zone. Default: the system's.")
 ]

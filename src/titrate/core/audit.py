@@ -18,6 +18,7 @@ bounds the total kept (doses split into many tiny parts).
 from __future__ import annotations
 
 import bisect
+import contextlib
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from titrate.clock import fixed, fixed_plan, hours_delta, next_time, previous_time, wall, zone
 from titrate.core.doselog import DoseLog
+from titrate.core.ending import MAX_MAINTENANCE_DAYS, Maintenance, maintenance
 from titrate.errors import InputError
 from titrate.model import (
     ABSURD_MG,
@@ -39,6 +41,7 @@ from titrate.model import (
     Plan,
     Regimen,
     RejectedRow,
+    trusted,
 )
 from titrate.model.units import decimal_text
 from titrate.rules.base import LogContext, Window
@@ -71,6 +74,55 @@ def dose_windows(plan: Plan, tz: ZoneInfo) -> list[Window]:
     ]
 
 
+@dataclass(frozen=True)
+class Expected:
+    """What an audit at a given time expects: the plan (fixed UTC offsets) with the
+    maintenance days and doses after it, the dose windows, and what was added."""
+
+    plan: Plan
+    windows: list[Window]
+    added: Maintenance
+
+
+def expected(plan: Plan, as_of: datetime | None) -> Expected:
+    """The plan's doses and, for a plan that continues (or is reviewed, up to its review
+    date), its maintenance doses whose window has opened by `as_of`: the patient is
+    expected to keep taking them after the plan's last day. Without an audit time, only
+    the plan's own doses."""
+    tz = zone(plan.timezone)
+    plan = fixed_plan(plan)
+    added = Maintenance([], [])
+    if as_of is not None and plan.ends != "stop" and plan.days:
+        # the day after as_of too: a dose's window may open the evening before
+        through = as_of.astimezone(tz).date()
+        with contextlib.suppress(OverflowError):
+            through += timedelta(days=1)
+        added = maintenance(plan, through)
+    if not added.doses:
+        return Expected(plan, dose_windows(plan, tz), added)
+    extended = plan.model_copy(
+        update={
+            "doses": [*plan.doses, *(_fixed_dose(dose) for dose in added.doses)],
+            "days": [*plan.days, *added.days],
+        }
+    )
+    assert as_of is not None  # maintenance is expanded only up to an audit time
+    limit = fixed(as_of)
+    windows = dose_windows(extended, tz)
+    last = plan.doses[-1].number
+    windows = [w for w in windows if w.dose.number <= last or w.start <= limit]
+    kept = {window.dose.number for window in windows}
+    doses = [dose for dose in extended.doses if dose.number in kept]
+    on_days = {dose.day for dose in doses}
+    days = [day for day in extended.days if day.day in on_days or day.day <= plan.days[-1].day]
+    added = dataclasses.replace(added, doses=doses[len(plan.doses) :], days=days[len(plan.days) :])
+    return Expected(plan.model_copy(update={"doses": doses, "days": days}), windows, added)
+
+
+def _fixed_dose(dose: Dose) -> Dose:
+    return trusted(Dose, {**dose.__dict__, "at": fixed(dose.at)})
+
+
 def _assign(windows: list[Window], entries: Iterable[LogEntry]) -> dict[int, int | None]:
     starts = [window.start for window in windows]
     found: dict[int, int | None] = {}
@@ -88,11 +140,17 @@ def _minutes(delta: timedelta) -> int:
 def match(
     plan: Plan, regimen: Regimen, entries: list[LogEntry], as_of: datetime | None
 ) -> LogContext:
-    """Assign log entries to dose windows and give every scheduled dose a status."""
+    """Assign log entries to dose windows and give every scheduled dose a status (the
+    maintenance doses after a continuing plan included: see `expected`)."""
+    return _match(expected(plan, as_of), regimen, entries, as_of)
+
+
+def _match(
+    schedule: Expected, regimen: Regimen, entries: list[LogEntry], as_of: datetime | None
+) -> LogContext:
+    plan, windows = schedule.plan, schedule.windows
     tz = zone(plan.timezone)
-    plan = fixed_plan(plan)
     entries = [entry.model_copy(update={"taken_at": fixed(entry.taken_at)}) for entry in entries]
-    windows = dose_windows(plan, tz)
     if not windows:
         raise InputError("the plan has no doses to audit against")
     effective = fixed(as_of) if as_of is not None else windows[-1].end
@@ -338,10 +396,10 @@ def run_audit(
     from titrate.rules import run, sort_findings
 
     tz = zone(plan.timezone)
-    windows = dose_windows(fixed_plan(plan), tz)
-    if not windows:
+    schedule = expected(plan, as_of)
+    if not schedule.windows:
         raise InputError("the plan has no doses to audit against")
-    keeper = _Keeper(windows, log.name, tz)
+    keeper = _Keeper(schedule.windows, log.name, tz)
     limit = fixed(as_of) if as_of is not None else None
     rejected: list[RejectedRow] = []
     rejected_total = 0
@@ -370,7 +428,7 @@ def run_audit(
             rejected.append(row)
         elif first_unlisted is None:
             first_unlisted = row.line
-    context = match(plan, regimen, keeper.entries(), as_of)
+    context = _match(schedule, regimen, keeper.entries(), as_of)
     # The plan's own findings come first: a plan that breaks a limit (say, edited by hand
     # to 50 mg a dose) is flagged in its audit, never silently audited against.
     findings: list[Finding] = list(plan.findings)
@@ -379,6 +437,7 @@ def run_audit(
     for status in context.statuses:
         summary[status.status] += 1
     notes = _notes(regimen, tz)
+    notes += _maintenance_notes(plan, schedule.added, as_of, tz)
     if plan.findings:
         notes.append(
             f"{len(plan.findings)} finding(s) are about the plan itself (checked against the "
@@ -428,6 +487,44 @@ def _notes(regimen: Regimen, tz: ZoneInfo) -> list[str]:
             f"scheduled time (audit.late_after_hours, {thresholds.late_after_hours.basis})."
         )
     return notes
+
+
+def _maintenance_notes(
+    plan: Plan, added: Maintenance, as_of: datetime | None, tz: ZoneInfo
+) -> list[str]:
+    """Say which doses after the plan's last day the audit expected, and why."""
+    if plan.ends == "stop" or not plan.days:
+        return []
+    last_date = plan.days[-1].date.isoformat()
+    then = plan.then
+    kept = (
+        f"{_mg(then.dose_mg)} mg {then.per_day} times a day"
+        if then is not None and then.dose_mg is not None and then.per_day is not None
+        else "the doses of its last day"
+    )
+    until = f" until its review date ({added.until.isoformat()})" if added.until else ""
+    if as_of is None:
+        return [
+            f"The plan continues after its last day ({last_date}) at {kept}{until}; audited "
+            "without an audit time, only the plan's own doses are expected."
+        ]
+    if not added.doses:
+        return []
+    first, last = added.doses[0], added.doses[-1]
+    span = (
+        f"in the {MAX_MAINTENANCE_DAYS} days after it (the most an audit expects)"
+        if added.limited
+        else "up to the audit time"
+    )
+    which = (
+        f"its maintenance dose {span}, dose {first.number} ({wall(first.at, tz)}), is "
+        "audited as a scheduled dose"
+        if first is last
+        else f"its {len(added.doses)} maintenance doses {span}, doses {first.number}–"
+        f"{last.number} ({wall(first.at, tz)} to {wall(last.at, tz)}), are audited as "
+        "scheduled doses"
+    )
+    return [f"The plan continues after its last day ({last_date}) at {kept}{until}: {which}."]
 
 
 def _mg(value: Decimal) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from titrate.citation import BASIS_TEXT, citations, cite
 from titrate.clock import PlanDates, instant_key, local_instant, skipped_date_note, zone
@@ -94,20 +95,21 @@ def parse_steps(spec: str, field: str = "steps", where: str | None = None) -> li
 
 def parse_times(spec: str, field: str = "times", where: str | None = None) -> list[time]:
     """Parse `"08:00,14:00,20:00"` into clock times (24-hour HH:MM)."""
-    times: list[time] = []
-    for part in spec.split(","):
-        text = part.strip()
-        if not re.fullmatch(r"[0-9]{1,2}:[0-9]{2}", text):
-            raise InputError(
-                f"{text!r} is not a 24-hour time HH:MM (e.g. 08:00)", where, field=field
-            )
-        hour, minute = (int(piece) for piece in text.split(":"))
-        if hour > 23 or minute > 59:
-            raise InputError(f"{text!r} is not a time of day (00:00 to 23:59)", where, field=field)
-        times.append(time(hour, minute))
+    times = [parse_time(part, field, where) for part in spec.split(",")]
     if sorted(times) != times or len(set(times)) != len(times):
         raise InputError("times must be distinct and in order through the day", where, field=field)
     return times
+
+
+def parse_time(text: str, field: str = "first_dose", where: str | None = None) -> time:
+    """Parse one clock time `"14:00"` (24-hour HH:MM)."""
+    text = text.strip()
+    if not re.fullmatch(r"[0-9]{1,2}:[0-9]{2}", text):
+        raise InputError(f"{text!r} is not a 24-hour time HH:MM (e.g. 08:00)", where, field=field)
+    hour, minute = (int(piece) for piece in text.split(":"))
+    if hour > 23 or minute > 59:
+        raise InputError(f"{text!r} is not a time of day (00:00 to 23:59)", where, field=field)
+    return time(hour, minute)
 
 
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -353,10 +355,14 @@ def build_schedule(
             # Raised once the schedule is complete, so that its own errors (a plan past
             # the year 9999) still come first, as when measuring came after it.
             deferred = exc
+    kind = options.kind or ("custom" if options.steps is not None else "titration")
+    first = day_one(options, clock_times[ladder.steps[0].per_day], tz)
+    if first.note:
+        notes.insert(0, first.note)
     doses: list[Dose] = []
     days: list[Day] = []
     day_number = 0
-    dates = PlanDates(options.start, tz)
+    dates = PlanDates(first.start, tz)
     try:
         for step_number, step in enumerate(ladder.steps, start=1):
             # Dose and Day are built with `trusted` (no second validation): the doses
@@ -369,7 +375,11 @@ def build_schedule(
                 on = dates.take()
                 while dates.skipped:
                     notes.append(skipped_date_note(dates.skipped.pop(0), tz, day_number, on))
-                for clock, dose_mg in slots:
+                today, day_mg = slots, total_mg
+                if day_number == 1 and first.skip:  # a plan that starts later in day 1
+                    today = slots[first.skip :]
+                    day_mg = sum((dose_mg for _, dose_mg in today), Decimal(0))
+                for clock, dose_mg in today:
                     instant, note = local_instant(on, clock, tz)
                     if note:
                         notes.append(note)
@@ -395,8 +405,8 @@ def build_schedule(
                             "day": day_number,
                             "date": on,
                             "step": step_number,
-                            "doses": step.per_day,
-                            "total_mg": total_mg,
+                            "doses": len(today),
+                            "total_mg": day_mg,
                         },
                     )
                 )
@@ -409,8 +419,7 @@ def build_schedule(
             + ("a convention" if basis == "convention" else f"{basis}")
             + " (evenly spaced waking hours); choose times that fit the patient's day."
         )
-    kind = options.kind or ("custom" if options.steps is not None else "titration")
-    review = review_by(regimen, options.start, kind)
+    review = review_by(regimen, first.start, kind)
     then = plan_end(options.then or default_action(kind, review), doses, days)
     if deferred is not None:
         raise deferred
@@ -418,7 +427,7 @@ def build_schedule(
         kind=kind,
         regimen=shared.ref,
         patient=options.patient,
-        start=options.start,
+        start=first.start,
         timezone=tz.key,
         times={
             per_day: [clock.strftime("%H:%M") for clock in clocks]
@@ -434,6 +443,84 @@ def build_schedule(
         review_by=review,
         disclaimer=DISCLAIMER,
     )
+
+
+@dataclass(frozen=True)
+class DayOne:
+    """Where a plan starts: its first date, how many of day 1's clock times it leaves out,
+    and what it says about them (None when the caller chose the first dose)."""
+
+    start: date
+    skip: int = 0
+    note: str | None = None
+
+
+def day_one(options: PlanOptions, clocks: Sequence[time], tz: ZoneInfo) -> DayOne:
+    """Day 1 from `first_dose` (one of day 1's clock times) or, without it, from `now`:
+    when the plan is made on its first date, the dose times already passed are left out
+    (said in a note), or day 1 moves to the next date when every one has passed. Every
+    step keeps its length; later days are whole."""
+    start = options.start
+    if options.first_dose is not None:
+        wanted = options.first_dose
+        if wanted not in clocks:
+            raise InputError(
+                f"{_hhmm(wanted)} is not a dose time of day 1 (its times: "
+                f"{', '.join(map(_hhmm, clocks))})",
+                field="first_dose",
+            )
+        return DayOne(start, skip=list(clocks).index(wanted))
+    now = options.now
+    if now is None or now.astimezone(tz).date() != start:
+        return DayOne(start)
+    now = now.replace(second=0, microsecond=0)  # to the minute, as the note shows it
+    made = f"when the plan was made ({now.astimezone(tz).strftime('%H:%M')})"
+    try:
+        passed = [
+            clock
+            for clock in clocks
+            if instant_key(local_instant(start, clock, tz)[0]) < instant_key(now)
+        ]
+    except OverflowError:
+        raise InputError("the plan runs past the year 9999", field="start") from None
+    if not passed:
+        return DayOne(start)
+    if len(passed) < len(clocks):
+        return DayOne(
+            start,
+            skip=len(passed),
+            note=(
+                f"The {_and(passed)} dose time{'s' if len(passed) > 1 else ''} of "
+                f"{start.isoformat()} (day 1) had passed {made}: the plan starts with the "
+                f"{_hhmm(clocks[len(passed)])} dose, and every step keeps its length."
+            ),
+        )
+    try:
+        tomorrow = start + timedelta(days=1)
+    except OverflowError:
+        raise InputError("the plan runs past the year 9999", field="start") from None
+    which = (
+        f"The {_hhmm(passed[0])} dose time"
+        if len(passed) == 1
+        else f"Every dose time ({_and(passed)})"
+    )
+    return DayOne(
+        tomorrow,
+        note=(
+            f"{which} of {start.isoformat()} had passed {made}: the plan starts on "
+            f"{tomorrow.isoformat()} with the {_hhmm(clocks[0])} dose."
+        ),
+    )
+
+
+def _hhmm(clock: time) -> str:
+    return clock.strftime("%H:%M")
+
+
+def _and(clocks: Sequence[time]) -> str:
+    """`08:00`, `08:00 and 14:00`, `08:00, 14:00 and 20:00`."""
+    texts = [_hhmm(clock) for clock in clocks]
+    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
 
 
 def _shared_instant_note(previous: Dose, instant: datetime, clock: time) -> str:

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AwareDatetime,
     BeforeValidator,
     Field,
 )
@@ -75,8 +76,15 @@ class PlanOptions(Strict):
     )
     first_dose: TimeOfDay | None = Field(
         default=None,
-        description="day 1 starts at this dose time (earlier times of day 1 are left out, "
-        "and every step keeps its length)",
+        description="day 1 starts at this dose time, one of day 1's clock times (earlier "
+        "times of day 1 are left out, and every step keeps its length)",
+    )
+    now: AwareDatetime | None = Field(
+        default=None,
+        description="when the plan is made, as the caller's clock read it (the CLI passes "
+        "it; None: no clock). With no first_dose, when day 1 is now's date in the plan's "
+        "zone, day 1 starts at its first dose time not yet passed, and the plan says so; "
+        "when every one has passed, day 1 is the next day",
     )
     renal_adjust: bool = Field(
         default=False, description="apply the regimen's suggested renal dose factor"

@@ -109,6 +109,16 @@ def _missed_runs(statuses: list[DoseStatus]) -> Iterator[list[DoseStatus]]:
         yield run
 
 
+def _window_totals(ctx: LogContext) -> dict[int, Decimal]:
+    """Everything logged in each dose's window (`LogContext.window_total` for every dose at
+    once: an audit long after a continuing plan has thousands of maintenance doses)."""
+    totals: dict[int, Decimal] = {}
+    for row in ctx.statuses:
+        if row.dose is not None:
+            totals[row.dose] = totals.get(row.dose, Decimal(0)) + row.taken_mg
+    return totals
+
+
 def _last_logged(ctx: LogContext, before: datetime) -> str:
     earlier = [entry for entry in ctx.entries if entry.taken_at < before]
     if not earlier:
@@ -148,10 +158,11 @@ def double_dose(ctx: LogContext) -> Iterator[Hit]:
     the double dose the missed-dose advice forbids.
     """
     fact = _never_double_fact(ctx)
+    totals = _window_totals(ctx)
     for row in ctx.statuses:
         if row.scheduled_at is None or row.scheduled_mg is None or row.dose is None:
             continue
-        total = ctx.window_total(row.dose)
+        total = totals.get(row.dose, Decimal(0))
         if total > row.scheduled_mg:
             times = [
                 entry.taken_at
@@ -234,7 +245,17 @@ def doses_too_close(ctx: LogContext) -> Iterator[Hit]:
     "warning",
     "titration",
     scope="log",
-    passes=[Example("10 mg logged for each 10 mg dose.", log=LogExample(now="2026-12-05T09:00"))],
+    passes=[
+        Example("10 mg logged for each 10 mg dose.", log=LogExample(now="2026-12-05T09:00")),
+        Example(
+            "20 mg logged at 08:00, 14:00 and 20:00 the day after a plan that continues at "
+            "20 mg three times a day (its maintenance doses).",
+            log=LogExample(
+                now="2026-12-14T09:00",
+                extra=tuple((f"2026-12-13T{hour}:00", "20") for hour in ("08", "14", "20")),
+            ),
+        ),
+    ],
     fails=[
         Example(
             "5 mg logged for a 10 mg dose.",
@@ -245,7 +266,8 @@ def doses_too_close(ctx: LogContext) -> Iterator[Hit]:
             ),
         ),
         Example(
-            "a dose logged the day after the plan ends.",
+            "a dose logged the day after a plan that stops (`then: stop`) has ended.",
+            {"then": "stop"},
             log=LogExample(now="2026-12-14T09:00", extra=(("2026-12-13T08:00", "20"),)),
         ),
     ],
@@ -254,15 +276,18 @@ def dose_differs(ctx: LogContext) -> Iterator[Hit]:
     """Less logged for a scheduled dose than planned, or doses logged outside the plan.
 
     What it does: compares what was logged in each dose window with the scheduled dose
-    (more than planned is a double dose), and reports entries outside every window.
+    (more than planned is a double dose), and reports entries outside every window. A
+    plan that continues (or is reviewed, up to its review date) schedules its last day's
+    doses after it: those are scheduled doses too; after a plan that stops there are none.
     Why it matters: a patient who takes less than planned is not on the plan; the next
     step up then starts from a different dose than the one the plan assumes.
     """
     fact = ctx.regimen.titration
+    totals = _window_totals(ctx)
     for row in ctx.statuses:
         if row.scheduled_at is None or row.scheduled_mg is None or row.dose is None:
             continue
-        total = ctx.window_total(row.dose)
+        total = totals.get(row.dose, Decimal(0))
         if Decimal(0) < total < row.scheduled_mg:
             yield Hit(
                 f"Dose {row.dose} (day {row.day}, {wall(row.scheduled_at, ctx.tz)}): "
@@ -276,7 +301,7 @@ def dose_differs(ctx: LogContext) -> Iterator[Hit]:
     first_start = ctx.windows[0].start
     for label, rows in (
         ("before the plan's first dose", [r for r in outside if _at(r) < first_start]),
-        ("after the plan's last dose", [r for r in outside if _at(r) >= first_start]),
+        (_after_label(ctx), [r for r in outside if _at(r) >= first_start]),
     ):
         if rows:
             total = sum((row.taken_mg for row in rows), Decimal(0))
@@ -288,6 +313,17 @@ def dose_differs(ctx: LogContext) -> Iterator[Hit]:
                 day=ctx.day_of(_at(rows[0])),
                 at=_at(rows[0]),
             )
+
+
+def _after_label(ctx: LogContext) -> str:
+    """After the last dose the plan schedules: its own, or its maintenance's (a reviewed
+    plan's end at its review date)."""
+    plan, then = ctx.plan, ctx.plan.then
+    if then is None or not plan.days or plan.days[-1].date < then.from_date:
+        return "after the plan's last dose"
+    if plan.ends == "review" and plan.review_by is not None:
+        return f"after the plan's review date ({plan.review_by.date.isoformat()})"
+    return "after the plan's last maintenance dose"
 
 
 def _at(row: object) -> datetime:
@@ -351,7 +387,12 @@ def over_daily_max_logged(ctx: LogContext) -> Iterator[Hit]:
         Example(
             "a log on 20 mg three times a day that stops on day 10 of 12, audited on day 12.",
             log=LogExample(now="2026-12-12T21:00", until="2026-12-10T20:00"),
-        )
+        ),
+        Example(
+            "a log that follows the plan to its last dose and stops, while the plan continues "
+            "at 20 mg three times a day, audited two days later.",
+            log=LogExample(now="2026-12-15T09:00"),
+        ),
     ],
 )
 def abrupt_stop_logged(ctx: LogContext) -> Iterator[Hit]:
@@ -359,7 +400,8 @@ def abrupt_stop_logged(ctx: LogContext) -> Iterator[Hit]:
 
     What it does: non-trivial is more than `stopping.max_daily_mg_to_stop_from` logged in
     the 24 hours up to the last entry; too long is more than
-    `audit.abrupt_stop_after_hours` until the audit time, with scheduled doses missed since.
+    `audit.abrupt_stop_after_hours` until the audit time, with scheduled doses missed since
+    (the maintenance doses after a plan that continues are scheduled doses).
     Why it matters: a log that simply stops may be a patient who stopped; for baclofen that
     is the withdrawal the plan exists to prevent, and someone should call.
     """

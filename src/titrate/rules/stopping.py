@@ -31,12 +31,29 @@ class Level:
 
 def day_levels(plan: Plan, largest: Mapping[int, Decimal]) -> list[Level]:
     """The plan's days that have doses, in order (a day without doses is a gap);
-    `largest` is each day's largest single dose (`Context.largest_mg_by_day`)."""
-    return [
+    `largest` is each day's largest single dose (`Context.largest_mg_by_day`). A plan that
+    starts later in day 1 (`first_dose`) takes that day only the last doses of day 2's
+    pattern: day 1 is at day 2's level, not a lower level before a rise."""
+    levels = [
         Level(day.day, largest[day.day], day.total_mg, day.doses)
         for day in plan.days
         if day.day in largest
     ]
+    if len(levels) > 1 and levels[0].day == 1 and levels[1].day == 2 and _short_first_day(plan):
+        second = levels[1]
+        levels[0] = Level(1, second.largest_mg, second.total_mg, second.doses)
+    return levels
+
+
+def _short_first_day(plan: Plan) -> bool:
+    """Day 1's doses are the last doses of day 2 (same wall times, same amounts), fewer."""
+    first: list[tuple[object, Decimal]] = []
+    second: list[tuple[object, Decimal]] = []
+    for dose in plan.doses:
+        if dose.day > 2:
+            break
+        (first if dose.day == 1 else second).append((dose.at.time(), dose.dose_mg))
+    return 0 < len(first) < len(second) and second[-len(first) :] == first
 
 
 def _pattern(plan: Plan, day: int) -> str:

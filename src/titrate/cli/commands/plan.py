@@ -16,8 +16,10 @@ from titrate.cli.options import (
     FailOnOpt,
     FhirIntentOpt,
     FindingsCsvOpt,
+    FirstDoseOpt,
     HepaticOpt,
     HoldOpt,
+    MadeAtOpt,
     OutputOpt,
     PaperOpt,
     PatientOpt,
@@ -58,6 +60,9 @@ HELP = """Build the dated, timed schedule for REGIMEN and check it against its l
 
 Example: titrate plan baclofen --start 2026-12-01 --times 08:00,14:00,20:00
 
+A plan that starts today begins with the first dose time not yet passed, and says so
+(--first-dose HH:MM chooses day 1's first dose instead).
+
 A regimen that titrates by a rule (see `titrate show REGIMEN`) needs the prescriber's
 choices: --target-mg, --step-mg and --every-days.
 
@@ -70,6 +75,8 @@ Printable: titrate plan baclofen --patient "A. Patient" -o plan.html (or .pdf, .
 def plan(
     regimen: RegimenArg,
     start: StartOpt = None,
+    first_dose: FirstDoseOpt = None,
+    now: MadeAtOpt = None,
     times: TimesOpt = None,
     tz: TzOpt = None,
     target_mg: TargetOpt = None,
@@ -106,13 +113,16 @@ def plan(
 
 
 def _run(params: dict[str, Any]) -> None:
+    from datetime import UTC, datetime
+
     from titrate.requests import PlanRequest
 
     with input_errors():
         request = build(PlanRequest, params)
         catalog = load_catalog(params["regimen_files"])
         chosen = request.regimen_from(catalog)
-        options = request.options()
+        # 'now' is read once, here: it sets 'today' and the dose times of today that passed
+        options = request.options(now=params["now"] or datetime.now(UTC))
         refuse_unchosen_utc(params["fmt"], params["output"], params["tz"], options.timezone)
         shown = render_options(
             zone_name=options.timezone,

@@ -15,8 +15,10 @@ from titrate.cli.options import (
     EveryDaysOpt,
     FailOn,
     FailOnOpt,
+    FirstDoseOpt,
     FormatOpt,
     HepaticOpt,
+    MadeAtOpt,
     OutputOpt,
     PatientOpt,
     PregnantOpt,
@@ -88,6 +90,8 @@ def taper(
     every_days: EveryDaysOpt = None,
     pace_percent: PacePercentOpt = None,
     start: StartOpt = None,
+    first_dose: FirstDoseOpt = None,
+    now: MadeAtOpt = None,
     times: TimesOpt = None,
     tz: TzOpt = None,
     age: AgeOpt = None,
@@ -109,11 +113,15 @@ def taper(
 
 
 def _run(params: dict[str, Any]) -> None:
+    from datetime import UTC, datetime
+
     from titrate.requests import TaperRequest
 
     with input_errors():
         request = build(TaperRequest, params)
-        result = request.plan(load_catalog(params["regimen_files"]))
+        # 'now' is read once, here: it sets 'today' and the dose times of today that passed
+        now = params["now"] or datetime.now(UTC)
+        result = request.plan(load_catalog(params["regimen_files"]), now=now)
         if params["from_plan"] is None:  # a plan file states its own zone
             refuse_unchosen_utc(params["fmt"], params["output"], params["tz"], result.timezone)
         emit(result, params["fmt"], params["output"])
