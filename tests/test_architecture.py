@@ -107,13 +107,12 @@ def test_no_source_file_is_over_700_lines() -> None:
 
 
 HELP_WRAPPER = """
-import json, sys
+import atexit, json, sys
 sys.argv = ["titrate", *sys.argv[1:]]
 from titrate.cli import entry
-try:
-    entry()
-finally:
-    sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+# entry() ends the process itself (os._exit) once the atexit handlers have run
+atexit.register(lambda: sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n"))
+entry()
 """
 
 
@@ -122,7 +121,7 @@ def modules_after(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str
         [sys.executable, "-c", HELP_WRAPPER, *args],
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "TZ": "UTC", "NO_COLOR": "1"},
+        env={"PATH": "/usr/bin:/bin", "TZ": "UTC", "NO_COLOR": "1", "PYTHONPATH": str(SRC.parent)},
         timeout=120,
     )
     line = done.stderr.rstrip("\n").rsplit("\n", 1)[-1]

@@ -20,18 +20,21 @@ HEAVY = ("rich", "jinja2", "icalendar", "fpdf", "fhir")
 
 # Runs the CLI exactly as the console script does, then reports every imported module.
 WRAPPER = """
-import json, sys
+import atexit, json, sys
 sys.argv = ["titrate", *sys.argv[1:]]
 from titrate.cli import entry
-try:
-    entry()
-finally:
-    sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+# entry() ends the process itself (os._exit) once the atexit handlers have run
+atexit.register(lambda: sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n"))
+entry()
 """
 
 
+# The subprocesses import the titrate these tests import (a worktree's, an installed one).
+SOURCE_ROOT = str(Path(catalog.__file__).parents[1])
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[Any, set[str]]:
-    environment = {"TZ": "UTC", "NO_COLOR": "1", **(env or {})}
+    environment = {"TZ": "UTC", "NO_COLOR": "1", "PYTHONPATH": SOURCE_ROOT, **(env or {})}
     done = subprocess.run(
         [sys.executable, "-c", WRAPPER, *args],
         capture_output=True,
@@ -149,3 +152,162 @@ def test_compile_command_check_mode() -> None:
 
 def test_regimen_data_is_parsed_once_per_process() -> None:
     assert builtin_regimens() is builtin_regimens()
+
+
+# ---------------------------------------------------------------------------------------
+# Option values coerced without typer's per-option pydantic adapters (issue 13)
+
+
+def test_plan_json_builds_no_option_adapter_and_only_the_invoked_command() -> None:
+    done, modules = run_cli("plan", "baclofen", "--start", "2026-12-01", "-f", "json")
+    assert done.returncode == 0, done.stderr
+    assert "typer._adapters" not in modules
+    assert "pydantic.type_adapter" not in modules
+    commands = sorted(m for m in modules if m.startswith("titrate.cli.commands."))
+    assert commands == ["titrate.cli.commands.plan"]
+
+
+SAMPLES = ["", "0", "7", "-1", "+5", " 5", "5_000", "5.0", "1441", "x", "9" * 30, "panic",
+           "error", "ERROR", "never", "/", "/tmp/", "./x", "a//b", "no-such.json",
+           "a\udcffb", "\x1b[31m", "Zoë"]  # fmt: skip
+
+
+def _outcome(runtime: Any, value: Any, param: Any, ctx: Any) -> tuple[str, Any]:
+    from typer._click.exceptions import BadParameter
+
+    try:
+        return "value", runtime.coerce(value, param=param, ctx=ctx)
+    except BadParameter as exc:
+        return "error", exc.format_message()
+
+
+def test_direct_coercion_gives_what_typer_gives_for_every_option() -> None:
+    """Every parameter of every command: the same value, or the same message, as typer's
+    own (pydantic) coercion, for ordinary and odd values alike."""
+    import importlib
+
+    import typer.main
+    from typer._coercion import build_runtime_param
+
+    from titrate.cli import app as group_app
+    from titrate.cli import coerce
+    from titrate.cli.registry import COMMANDS
+
+    group = typer.main.get_command(group_app)
+    compared = 0
+    for name, entry in COMMANDS.items():
+        command = typer.main.get_command(importlib.import_module(entry.module).app)
+        with group.make_context("titrate", [name], resilient_parsing=True) as parent:
+            coerce.install(command, parent)  # as the group does, before parsing
+            ctx = command.make_context(name, [], parent=parent, resilient_parsing=True)
+            for param in command.get_params(ctx):
+                direct = param._runtime_param
+                if not isinstance(direct, coerce.DirectParam):
+                    continue
+                own = build_runtime_param(param.type_descriptor)
+                values: list[Any] = [*SAMPLES, param.default]
+                if param.multiple:
+                    values = [(), ("a", "/tmp/"), *[(value,) for value in SAMPLES]]
+                for value in values:
+                    if value is None:
+                        continue
+                    mine = _outcome(direct, value, param, ctx)
+                    theirs = _outcome(own, value, param, ctx)
+                    assert mine == theirs, (name, param.name, value)
+                    compared += 1
+    assert compared > 500
+
+
+# ---------------------------------------------------------------------------------------
+# Leaving without the interpreter's teardown (issue 13): every exit status, atexit
+# handlers and complete output kept, in a real process as the console script runs.
+
+EXIT_WRAPPER = """
+import atexit, os, sys, threading, time
+sys.argv = ["titrate", *sys.argv[1:]]
+
+class Teardown:
+    def __del__(self):
+        os.write(2, b"TEARDOWN\\n")  # only the interpreter's teardown frees a module global
+
+keep = Teardown()
+atexit.register(lambda: print("ATEXIT", file=sys.stderr))
+if os.environ.get("BREAK_EMIT"):
+    import titrate.cli.output
+    def broken(*args, **kwargs):
+        raise RuntimeError("emit broke")
+    titrate.cli.output.emit = broken
+if os.environ.get("BUSY_THREAD"):
+    threading.Thread(target=time.sleep, args=(0.2,)).start()
+from titrate.cli import entry
+entry()
+"""
+
+
+def run_entry(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", EXIT_WRAPPER, *args],
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "TZ": "UTC",
+            "NO_COLOR": "1",
+            "PYTHONPATH": SOURCE_ROOT,
+            **env,
+        },
+        timeout=120,
+    )
+
+
+LONG_PLAN = ("plan", "baclofen", "--start", "2026-12-01", "--hold-days", "353", "-f", "json")
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "status", "stderr_start"),
+    [
+        (LONG_PLAN, {}, 0, ""),
+        (("plan", "baclofen", "--steps", "30x3:3", "-f", "json"), {}, 1, ""),
+        (("plan", "baclofen", "--hold-days", "-1"), {}, 2, "titrate: error: Invalid value"),
+        (
+            ("plan", "baclofen", "-f", "json"),
+            {"BREAK_EMIT": "1"},
+            3,
+            "titrate: internal error: RuntimeError: emit broke",
+        ),
+        (("--version",), {}, 0, ""),
+    ],
+)
+def test_a_finished_command_leaves_without_teardown_keeping_status_and_atexit(
+    args: tuple[str, ...], env: dict[str, str], status: int, stderr_start: str
+) -> None:
+    done = run_entry(*args, **env)
+    assert done.returncode == status, done.stderr
+    assert done.stderr.startswith(stderr_start)
+    assert done.stderr.endswith("ATEXIT\n")  # the handler ran, its output was flushed
+    assert "TEARDOWN" not in done.stderr  # ... and the interpreter's teardown did not
+
+
+def test_output_is_complete_after_a_fast_exit(tmp_path: Path) -> None:
+    from conftest import run
+
+    expected = run(*LONG_PLAN).stdout
+    assert len(expected) > 100_000  # more than a pipe holds at once
+    assert run_entry(*LONG_PLAN).stdout == expected
+    target = tmp_path / "plan.json"
+    assert run_entry(*LONG_PLAN, "-o", str(target)).returncode == 0
+    assert target.read_text("utf-8") == expected
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["plan.json"]
+
+
+def test_a_thread_still_running_gets_the_normal_exit() -> None:
+    done = run_entry("plan", "baclofen", "--hold-days", "-1", BUSY_THREAD="1")
+    assert done.returncode == 2
+    assert done.stderr.endswith("ATEXIT\nTEARDOWN\n")  # joined, handlers, teardown
+
+
+def test_a_status_that_is_not_a_number_gets_the_normal_exit() -> None:
+    code = "from titrate.cli.app import leave; leave(SystemExit('stopped: a message'))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": SOURCE_ROOT})  # fmt: skip
+    assert (done.returncode, done.stderr) == (1, "stopped: a message\n")

@@ -85,6 +85,9 @@ PROGRESS_EVERY = 250
 
 Fields = dict[str, str | None]
 Progress = Callable[[int], None]
+# How a run plans its requests and produces the output bytes (`encoded_lines`, or
+# `batchpool.writer`'s worker processes).
+Lines = Callable[[Iterable["Request"], "Planner", "Summary"], Iterator[bytes]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -526,6 +529,14 @@ def plan_lines(requests: Iterable[Request], planner: Planner, summary: Summary) 
         yield planner.line(request, summary)
 
 
+def encoded_lines(
+    requests: Iterable[Request], planner: Planner, summary: Summary
+) -> Iterator[bytes]:
+    """`plan_lines` as the UTF-8 bytes written, each line with its newline."""
+    for line in plan_lines(requests, planner, summary):
+        yield line.encode("utf-8") + b"\n"
+
+
 # ---------------------------------------------------------------------------------------
 # Running a whole file
 
@@ -550,12 +561,14 @@ def run(
     planner: Planner,
     *,
     progress: Callable[[int], AbstractContextManager[Progress | None]] | None = None,
+    lines: Lines = encoded_lines,
 ) -> Summary:
     """Plan every request of `source` (None: stdin) into `output` (None: stdout).
 
     The output file is written through a temporary file renamed at the end, so it
     appears complete or not at all. `progress(total_bytes)` may return a context
     manager giving a callback for the bytes read so far (or None for no progress).
+    `lines` plans the requests into the output bytes (`batchpool.writer`: in workers).
     """
     from titrate.io import atomic_output, stdout_bytes
 
@@ -568,8 +581,8 @@ def run(
         sink = atomic_output(output) if output is not None else stdout_bytes()
         with sink as out:
             write = out.write
-            for line in plan_lines(requests, planner, summary):
-                write(line.encode("utf-8") + b"\n")
+            for block in lines(requests, planner, summary):
+                write(block)
     return summary
 
 

@@ -99,8 +99,10 @@ def local_instant(day: date, clock: time, tz: ZoneInfo) -> tuple[datetime, str |
 
 # A pure function of its arguments, called for every dose: plans of one batch share most
 # of their dates, clock times and zones. `fold` is in the key because times that differ
-# only in fold compare (and hash) equal.
-@lru_cache(maxsize=8192)
+# only in fold compare (and hash) equal. Sized for a batch: requests starting on any day
+# of two years, in 5 zones, with 2 sets of clock times need ≈ 26,000 entries (8,192 missed
+# 67 % of calls on such a file; 32,768 miss 5 %, costing ≈ 340 bytes an entry, ≈ 11 MB full).
+@lru_cache(maxsize=32_768)
 def _local_instant(day: date, clock: time, tz: ZoneInfo, fold: int) -> tuple[datetime, str | None]:
     wall = datetime.combine(day, clock, tzinfo=tz)
     if wall.utcoffset() == wall.replace(fold=1).utcoffset():

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from titrate.cli.edge import input_errors
+from titrate.cli.edge import fail, input_errors
 from titrate.cli.options import FailOn, FailOnOpt, RegimenFiles, TzOpt
 from titrate.cli.output import load_catalog
 
@@ -32,6 +32,16 @@ FileArg = Annotated[
     Path,
     typer.Argument(metavar="FILE", help="CSV (with a header) or JSON Lines; '-' reads stdin."),
 ]
+JobsOpt = Annotated[
+    str,
+    typer.Option(
+        "--jobs",
+        "-j",
+        metavar="N|auto",
+        help="Worker processes: auto (the default) uses one per CPU core for a file of more "
+        "than 2,000 rows; 1 plans every row in this process. The output is the same.",
+    ),
+]
 JsonLinesOutputOpt = Annotated[
     Path | None,
     typer.Option("--output", "-o", metavar="FILE", help="Write the JSON Lines to FILE."),
@@ -45,11 +55,14 @@ def batch(
     fail_on: FailOnOpt = FailOn.error,
     tz: TzOpt = None,
     regimen_files: RegimenFiles = None,
+    jobs: JobsOpt = "auto",
 ) -> None:
     from titrate import batch as batching
+    from titrate import batchpool
     from titrate.requests import zone_name
 
     with input_errors():
+        lines = batchpool.writer(_workers(jobs))
         planner = batching.Planner(
             load_catalog(regimen_files), default_zone=zone_name(tz), fail_on=fail_on.value
         )
@@ -60,12 +73,22 @@ def batch(
         show_bar = show_bar and batching.worth_a_progress_bar(source)
         progress = batching.terminal_progress if show_bar else None
         try:
-            summary = batching.run(source, output, planner, progress=progress)
+            summary = batching.run(source, output, planner, progress=progress, lines=lines)
         except BrokenPipeError:
             # The reader went away (`| head`): stop quietly, as other Unix tools do.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(141) from None
     _exit(file, summary, fail_on.value)
+
+
+def _workers(jobs: str) -> int | None:
+    """--jobs: None for auto, else a count of worker processes (1: none)."""
+    text = jobs.strip().lower()
+    if text == "auto":
+        return None
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 1024:
+        fail(f"{jobs!r} is not auto or a number of processes from 1 to 1024", field="jobs")
+    return int(text)
 
 
 def _exit(file: Path, summary: object, fail_on: str) -> None:
