@@ -24,6 +24,7 @@ from titrate.render import RenderOptions
 from titrate.render.common import finding_line, mg, number, title
 from titrate.render.ending import then_text
 from titrate.render.grid import Block, Column, beside_width, fits, grid, widths
+from titrate.render.view import cited_ids, uncited_note
 from titrate.render.wrap import wrap
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
@@ -194,13 +195,19 @@ def render(plan: Plan, options: RenderOptions) -> str:
             say(f"! {notice.text}")
     console.print()
     say("Sources:", "bold")
-    for source in plan.sources:
+    cited = cited_ids(plan, everything=True)  # as the pharmacist's page: the JSON has all
+    shown = [source for source in plan.sources if source.id in cited]
+    for source in shown:
         section = f", {source.section}" if source.section else ""
         say(
             f"[{source.id}] {source.title}{section}. {source.url} (retrieved {source.retrieved})",
             indent="  ",
             hang="    ",
         )
+    more = uncited_note(plan, len(shown))
+    if more is not None:
+        say(more[0] + ":", indent="  ", hang="  ")
+        say(more[1], indent="    ")
     say(plan.disclaimer, "italic")
     return out.getvalue()
 
