@@ -241,13 +241,22 @@ def test_a_signal_to_the_whole_group_stops_the_workers_and_removes_the_temporary
         env={**os.environ, "TZ": "UTC"},
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".out.jsonl.*.tmp")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    workers = _children(process.pid)
-    assert len(workers) == 2
-    os.killpg(process.pid, signal_number)
-    _, stderr = process.communicate(timeout=60)
+    try:
+        deadline = time.monotonic() + 60
+        workers = _children(process.pid)
+        # the temporary file is made first, the workers once the first rows are read
+        while (
+            not list(tmp_path.glob(".out.jsonl.*.tmp")) or len(workers) < 2
+        ) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            workers = _children(process.pid)
+        assert len(workers) == 2
+        os.killpg(process.pid, signal_number)
+        _, stderr = process.communicate(timeout=60)
+    finally:  # a failed assertion must not leave a 100,000-row batch running
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
     assert process.returncode == 128 + signal_number
     assert "Traceback" not in stderr.decode()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["rows.csv"]

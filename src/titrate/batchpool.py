@@ -25,6 +25,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -127,9 +128,10 @@ def _pooled(reader: _Reader, planner: Planner, summary: Summary, count: int) -> 
             process = context.Process(
                 target=_work, args=(theirs, planner, inherited), name="titrate-batch", daemon=True
             )
-            process.start()
+            with _signals_held():
+                process.start()
+                workers.append((process, ours))
             theirs.close()
-            workers.append((process, ours))
         yield from _in_order(reader, summary, workers)
         finished = True
     finally:
@@ -206,6 +208,30 @@ def _context() -> Any:  # a ForkContext, else the platform's default (typeshed: 
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
+_HELD = frozenset(
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGXCPU", "SIGXFSZ")
+    if hasattr(signal, name)
+)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold termination signals while a worker is forked and recorded. A signal that
+    arrived mid-fork ran the parent's handler in the new child before the worker had set
+    its own (a worker the parent did not yet know of, so never stopped: the batch hung).
+    Held, the signal reaches the parent after the worker is in its list, and the worker
+    after it has set its handlers."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _work(conn: Connection, planner: Planner, inherited: list[Connection]) -> None:
     """A worker: plan each chunk that arrives until the pipe ends."""
     for conn_of_another in inherited:  # so that each pipe ends when the parent goes
@@ -217,6 +243,8 @@ def _work(conn: Connection, planner: Planner, inherited: list[Connection]) -> No
     for name in ("SIGTERM", "SIGQUIT", "SIGXCPU", "SIGXFSZ"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # held by the parent across the fork
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     status = 0
     try:
         while True:
