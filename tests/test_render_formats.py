@@ -103,14 +103,16 @@ def test_every_format_carries_disclaimer_and_sources(fmt: str, label_plan: Plan)
             text = re.sub(r"\\(.)", r"\1", text)
     flat = " ".join(text.split())
     assert " ".join(label_plan.disclaimer.split()) in flat
-    # the printed handout (HTML, PDF) lists the sources the plan cites (the JSON has the
-    # regimen's all)
+    # the documents for people (HTML, PDF, Markdown) list the sources the plan cites and
+    # no other; the formats for machines list the regimen's all
     cited = set(
         re.findall(r"\[([A-Za-z0-9_.-]+)\]", label_plan.model_dump_json(exclude={"sources"}))
     )
     for source in label_plan.sources:
-        if fmt not in ("html", "pdf") or source.id in cited:
+        if fmt not in ("html", "pdf", "md") or source.id in cited:
             assert f"[{source.id}]" in flat, source.id
+        else:
+            assert f"[{source.id}]" not in flat, source.id
 
 
 # --------------------------------------------------------------------------------------

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from titrate.model import AuditResult, DoseStatus, Finding
 from titrate.render.common import finding_line, mg
+from titrate.render.wrap import wrap
+
+if TYPE_CHECKING:  # rich (through render.grid) is imported only when a table is printed
+    from rich.text import Text
+
+    from titrate.render.grid import Block, Column
 
 AUDIT_SCHEMA_ID = "https://titrate.invalid/schema/audit-1.json"
 
@@ -51,12 +57,134 @@ def _row_findings(row: DoseStatus, findings: list[Finding]) -> list[Finding]:
     return [finding for finding in findings if finding.dose == row.dose and finding.day == row.day]
 
 
+_DOSE_COLUMNS: list[Column] = [
+    ("Dose", True),
+    ("Day", True),
+    ("Date", False),
+    ("Time", False),
+    ("Planned", True),
+    ("Status", False),
+    ("Logged", False),
+    ("Line", True),
+    ("Taken", True),
+]
+_BY_DATE = {"Day", "Date"}  # the columns a narrow layout moves into a heading per date
+_GAP, _GAP_DAYS = 2, 3
+
+
+def _dose_blocks(result: AuditResult, by_date: bool, split: bool) -> list[Block]:
+    """A block per dose row, its findings as notes. `split`: each log entry (and the
+    offset from the scheduled time) on a line of its own; `by_date`: the day and date in
+    a heading line above the first row of each date instead of in columns."""
+    from rich.text import Text
+
+    from titrate.render.grid import Block
+
+    blocks: list[Block] = []
+    shown = ""
+    for row in result.doses:
+        when = row.scheduled_at or (row.entries[0].taken_at if row.entries else None)
+        on = _clock(when, result)[:10]
+        logged = [_logged(entry.taken_at, on, result) for entry in row.entries]
+        lines_ = [str(entry.line) for entry in row.entries]
+        offset = _offset(row.minutes_from_schedule).strip() if row.entries else ""
+        if split:
+            logged, lines_ = logged + ([offset] if offset else []), lines_
+        else:
+            logged = [" ".join(filter(None, (", ".join(logged), offset)))]
+            lines_ = [",".join(lines_)]
+        scheduled = row.scheduled_at is not None
+        day = str(row.day) if scheduled and row.day is not None else ""
+        first = [
+            Text(str(row.dose) if scheduled else ""),
+            Text(day),
+            Text(on if on != shown else ""),
+            Text(_clock(row.scheduled_at, result, with_date=False)),
+            Text(mg(row.scheduled_mg) if row.scheduled_mg is not None else ""),
+            Text(row.status, style=_STATUS_STYLE.get(row.status, "")),
+            Text(logged[0] if logged else ""),
+            Text(lines_[0] if lines_ else ""),
+            Text(mg(row.taken_mg) if row.entries else ""),
+        ]
+        cells = [first]
+        for at in range(1, max(len(logged), len(lines_))):
+            more = [Text("") for _ in _DOSE_COLUMNS]
+            more[6] = Text(logged[at] if at < len(logged) else "")
+            more[7] = Text(lines_[at] if at < len(lines_) else "")
+            cells.append(more)
+        heading = None
+        if by_date:
+            if on != shown:
+                heading = Text(f"Day {day}  {on}" if day else on, style="bold")
+            cells = [[cell for cell, (name, _) in zip(line, _DOSE_COLUMNS, strict=True)
+                      if name not in _BY_DATE] for line in cells]  # fmt: skip
+        notes = [
+            Text(f"{finding.severity.upper()} {finding.rule}", style=_STYLE[finding.severity])
+            for finding in _row_findings(row, result.findings)
+        ]
+        blocks.append(Block(cells, notes, heading))
+        shown = on
+    return blocks
+
+
+def _dose_table(result: AuditResult, width: int) -> list[Text]:
+    """The doses, in the widest layout that fits: findings beside the row, else under it;
+    then each log entry on its own line; then the date as a heading; then a 1-space gap."""
+    from titrate.render.grid import beside_width, fits, grid, widths
+
+    for by_date, split in ((False, False), (False, True), (True, False), (True, True)):
+        blocks = _dose_blocks(result, by_date, split)
+        columns = [column for column in _DOSE_COLUMNS if not by_date or column[0] not in _BY_DATE]
+        sizes = widths(columns, blocks)
+        if not (by_date or split):
+            room = width - sum(sizes) - _GAP * len(sizes)
+            notes = beside_width(blocks, room, "Findings")
+            if notes is not None:
+                beside = [*columns, ("Findings", False)]
+                return grid(beside, [*sizes, notes], blocks, width, beside=True, gap=_GAP)
+        if fits(sizes, _GAP, width):
+            return grid(columns, sizes, blocks, width, beside=False, gap=_GAP)
+    return grid(columns, sizes, blocks, width, beside=False, gap=1)
+
+
+def _days_table(result: AuditResult, width: int) -> list[Text]:
+    """Daily totals: planned and logged mg a day, an over-daily-max finding beside (or
+    under) its day."""
+    from rich.text import Text
+
+    from titrate.render.grid import Block, beside_width, grid, widths
+
+    columns: list[Column] = [("Date", False), ("Day", True), ("Planned", True), ("Logged", True)]
+    blocks = [
+        Block(
+            [[
+                Text(day.date.isoformat()),
+                Text(str(day.day) if day.day is not None else ""),
+                Text(mg(day.planned_mg)),
+                Text(mg(day.taken_mg)),
+            ]],
+            [
+                Text(f"{f.severity.upper()} {f.rule}", style=_STYLE[f.severity])
+                for f in result.findings
+                if f.rule == "over-daily-max" and f.day == day.day and day.day is not None
+            ],
+        )
+        for day in result.days
+    ]  # fmt: skip
+    sizes = widths(columns, blocks)
+    notes = beside_width(blocks, width - sum(sizes) - _GAP_DAYS * len(sizes), "Findings")
+    if notes is None:
+        return grid(columns, sizes, blocks, width, beside=False, gap=_GAP_DAYS)
+    beside = [*columns, ("Findings", False)]
+    return grid(beside, [*sizes, notes], blocks, width, beside=True, gap=_GAP_DAYS)
+
+
 def audit_text(result: AuditResult, width: int = 100, color: bool = False) -> str:
+    """The audit for a terminal of `width` columns: no word, rule slug, time or amount
+    broken across lines (prose wraps at spaces, the tables choose a layout that fits)."""
     import io
 
-    from rich import box
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
     out = io.StringIO()
@@ -67,111 +195,51 @@ def audit_text(result: AuditResult, width: int = 100, color: bool = False) -> st
         color_system="standard" if color else None,
         highlight=False,
         emoji=False,
-        soft_wrap=False,
+        soft_wrap=True,  # the lines are already wrapped here
         markup=False,
     )
-    console.print(
-        Text(
-            f"Dose-log audit: {result.regimen.name}, plan starting {result.plan_start}",
-            style="bold",
-        )
-    )
+
+    def say(text: str, style: str = "", indent: str = "", hang: str = "  ") -> None:
+        for line in wrap(text, width, indent, hang):
+            console.print(Text(line, style=style))
+
+    say(f"Dose-log audit: {result.regimen.name}, plan starting {result.plan_start}", "bold")
     counts = ", ".join(f"{count} {name}" for name, count in result.summary.items() if count)
-    console.print(
+    say(
         f"Log {result.log}: {result.entries} row(s). Audited as of "
         f"{_clock(result.as_of, result)} ({result.timezone}). {counts or 'no doses'}."
     )
     if result.rejected_rows:
         console.print()
-        console.print(
-            Text(
-                f"Unreadable rows ({len(result.rejected_rows)}), left out of the audit:",
-                style="bold red",
-            )
-        )
+        say(f"Unreadable rows ({len(result.rejected_rows)}), left out of the audit:", "bold red")
         for rejected in result.rejected_rows:
-            console.print(Text(f"  line {rejected.line}: {rejected.message}", style="red"))
+            say(f"line {rejected.line}: {rejected.message}", "red", "  ", "    ")
     console.print()
     if result.findings:
-        console.print(Text(f"Findings ({len(result.findings)}):", style="bold"))
+        say(f"Findings ({len(result.findings)}):", "bold")
         for finding in result.findings:
-            console.print(Text("  " + finding_line(finding), style=_STYLE[finding.severity]))
+            say(finding_line(finding), _STYLE[finding.severity], "  ", "    ")
     else:
-        console.print("No findings: the log matches the plan.")
+        say("No findings: the log matches the plan.")
     console.print()
-
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1, 0, 0))
-    table.add_column("Dose", justify="right", no_wrap=True)
-    table.add_column("Day", justify="right", no_wrap=True)
-    table.add_column("Date", no_wrap=True)
-    table.add_column("Time", no_wrap=True)
-    table.add_column("Planned", justify="right", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Logged", overflow="fold")
-    table.add_column("Line", justify="right", overflow="fold")
-    table.add_column("Taken", justify="right", no_wrap=True)
-    table.add_column("Findings", overflow="fold", min_width=19)
-    shown_date = ""
-    for row in result.doses:
-        when = row.scheduled_at or (row.entries[0].taken_at if row.entries else None)
-        on = _clock(when, result)[:10]
-        logged = ", ".join(_logged(entry.taken_at, on, result) for entry in row.entries)
-        if row.entries:
-            logged += _offset(row.minutes_from_schedule)
-        notes = Text("; ").join(
-            Text(f"{finding.severity.upper()} {finding.rule}", style=_STYLE[finding.severity])
-            for finding in _row_findings(row, result.findings)
-        )
-        scheduled = row.scheduled_at is not None
-        table.add_row(
-            str(row.dose) if scheduled else "",
-            str(row.day) if scheduled and row.day is not None else "",
-            on if on != shown_date else "",
-            _clock(row.scheduled_at, result, with_date=False),
-            mg(row.scheduled_mg) if row.scheduled_mg is not None else "",
-            Text(row.status, style=_STATUS_STYLE.get(row.status, "")),
-            logged,
-            ",".join(str(entry.line) for entry in row.entries),
-            mg(row.taken_mg) if row.entries else "",
-            notes,
-        )
-        shown_date = on
-    console.print(table)
-
-    days = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, title_justify="left")
-    days.add_column("Date", no_wrap=True)
-    days.add_column("Day", justify="right", no_wrap=True)
-    days.add_column("Planned", justify="right", no_wrap=True)
-    days.add_column("Logged", justify="right", no_wrap=True)
-    days.add_column("Findings", overflow="fold")
-    for day in result.days:
-        flagged = [
-            finding
-            for finding in result.findings
-            if finding.rule == "over-daily-max" and finding.day == day.day and day.day is not None
-        ]
-        days.add_row(
-            day.date.isoformat(),
-            str(day.day) if day.day is not None else "",
-            mg(day.planned_mg),
-            mg(day.taken_mg),
-            Text("; ").join(
-                Text(f"{f.severity.upper()} {f.rule}", style=_STYLE[f.severity]) for f in flagged
-            ),
-        )
-    console.print(Text("Daily totals:", style="bold"))
-    console.print(days)
-
+    for line in _dose_table(result, width):
+        console.print(line)
+    console.print()
+    say("Daily totals:", "bold")
+    for line in _days_table(result, width):
+        console.print(line)
     for note in result.notes:
-        console.print(f"Note: {note}")
+        say(f"Note: {note}")
     console.print()
-    console.print(Text("Sources:", style="bold"))
+    say("Sources:", "bold")
     for source in result.sources:
         section = f", {source.section}" if source.section else ""
-        console.print(
-            f"  [{source.id}] {source.title}{section}. {source.url} (retrieved {source.retrieved})"
+        say(
+            f"[{source.id}] {source.title}{section}. {source.url} (retrieved {source.retrieved})",
+            indent="  ",
+            hang="    ",
         )
-    console.print(Text(result.disclaimer, style="italic"))
+    say(result.disclaimer, "italic")
     return out.getvalue()
 
 

@@ -10,7 +10,6 @@ printed page, and only the sources the page's own numbers cite. What is for the 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,7 +23,6 @@ from titrate.render.view import NoticeView, PlanView, SourceView, local_start
 # Where a dose time falls in the day (Universal Medication Schedule, with an afternoon
 # for plans of four or more doses): the first period whose end hour is after the time.
 _PERIODS = ((11, "Morning"), (15, "Midday"), (18, "Afternoon"), (21, "Evening"), (24, "Bedtime"))
-_CITED = re.compile(r"\[([A-Za-z0-9_.-]{1,32})\]")
 # The notices a patient reads, in the order they matter; others follow in data order.
 _PATIENT_ORDER = ("missed-dose", "never-stop-suddenly", "drowsiness", "overdose", "disposal")
 
@@ -100,8 +98,8 @@ def build_handout(plan: Plan, view: PlanView) -> Handout:
         columns=columns,
         rows=rows,
         notices=notices,
-        sources=_cited_sources(plan, view),
-        pharmacist_sources=_cited_sources(plan, view, everything=True),
+        sources=view.patient_sources,
+        pharmacist_sources=view.cited_sources,
         date_range=_date_range(plan),
         banner=(
             "DO NOT USE THIS SCHEDULE AS WRITTEN: it goes over a limit. Ask your pharmacist."
@@ -146,24 +144,6 @@ def _caption(plan: Plan, first_day: int, last_day: int) -> str:
 def _rank(notice: NoticeView) -> int:
     known = _PATIENT_ORDER
     return known.index(notice.notice_id) if notice.notice_id in known else len(known)
-
-
-def _cited_sources(plan: Plan, view: PlanView, everything: bool = False) -> list[SourceView]:
-    """The sources the patient's page cites: the dose ladder and daily maximum, the
-    notices, the findings, the review date and the product shown; in the plan's order.
-    `everything` adds what the pharmacist's page cites (renal reduction, product notes)."""
-    citations = [plan.regimen.source, *(notice.source for notice in plan.notices)]
-    if everything:
-        citations += [*plan.notes, *(plan.product.notes if plan.product else [])]
-        if plan.renal_adjustment is not None:
-            citations.append(plan.renal_adjustment.source)
-    citations += [finding.source for finding in plan.findings]
-    if plan.review_by is not None:
-        citations.append(plan.review_by.source)
-    if plan.product is not None:
-        citations.append(plan.product.source)
-    cited = {source_id for text in citations for source_id in _CITED.findall(text)}
-    return [source for source in view.sources if source.id in cited]
 
 
 def _date_range(plan: Plan) -> str:

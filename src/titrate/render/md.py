@@ -11,7 +11,7 @@ import re
 
 from titrate.model import Plan
 from titrate.render import RenderOptions
-from titrate.render.view import DayView, DoseRow, PlanView, StepRun, build_view
+from titrate.render.view import DayView, DoseRow, PlanView, StepRun, build_view, uncited_note
 
 # Characters with meaning in Markdown (emphasis, code, links, tables, headings, entities,
 # inline HTML); CommonMark lets a backslash escape any of them.
@@ -194,11 +194,14 @@ def render(plan: Plan, options: RenderOptions) -> str:
         lines += [f"- {md(note)}" for note in view.notes]
         lines.append("")
     lines += ["## Sources", ""]
-    for source in view.sources:
+    for source in view.cited_sources:
         section = f", {md(source.section)}" if source.section else ""
         lines.append(
             f"- \\[{md(source.id)}\\] {md(source.title)}{section}. <{url(source.url)}> "
             f"(retrieved {source.retrieved})"
         )
+    more = uncited_note(plan, len(view.cited_sources))
+    if more is not None:  # a regimen id is letters, digits and `-`: safe in a code span
+        lines += ["", f"{more[0]} `{more[1]}`."]
     lines += ["", "---", "", f"*{md(view.disclaimer)}*", ""]
     return "\n".join(lines)

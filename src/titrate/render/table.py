@@ -12,8 +12,7 @@ such as `½ × 10 mg` is one unit; a web address too long for a line breaks afte
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 from rich import box
 from rich.console import Console
@@ -24,6 +23,8 @@ from titrate.model import Plan, ProductRef, Regimen
 from titrate.render import RenderOptions
 from titrate.render.common import finding_line, mg, number, title
 from titrate.render.ending import then_text
+from titrate.render.grid import Block, Column, beside_width, fits, grid, widths
+from titrate.render.view import cited_ids, uncited_note
 from titrate.render.wrap import wrap
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
@@ -32,15 +33,7 @@ _GAP_WIDE, _GAP_COMPACT = 3, 2
 _HEADER = {"tablet": "Tablets", "capsule": "Capsules", "packet": "Packets"}
 
 
-@dataclass
-class _Day:
-    """One day of the schedule: a line per dose (cells by column) and its notes."""
-
-    lines: list[list[Text]]
-    notes: list[Text] = field(default_factory=list)
-
-
-def _columns(plan: Plan, compact: bool) -> list[tuple[str, bool]]:
+def _columns(plan: Plan, compact: bool) -> list[Column]:
     """(header, right-aligned) of the schedule's columns."""
     columns = [("Day", True), ("Date", False), ("Time", False), ("Dose", True)]
     if plan.product is not None:
@@ -58,9 +51,9 @@ def _amount(text: str, unit: str, compact: bool) -> str:
     return " + ".join(part.removesuffix(f" {unit}") for part in text.split(" + "))
 
 
-def _days(plan: Plan, compact: bool) -> list[_Day]:
+def _days(plan: Plan, compact: bool) -> list[Block]:
     review = plan.review_by
-    days: list[_Day] = []
+    days: list[Block] = []
     previous_step = 0
     for day in plan.days:
         notes: list[Text] = []
@@ -91,12 +84,12 @@ def _days(plan: Plan, compact: bool) -> list[_Day]:
                 )
             cells.append(Text(mg(day.total_mg) if first else ""))
             lines.append(cells)
-        days.append(_Day(lines, notes))
+        days.append(Block(lines, notes))
         previous_step = day.step
     return days
 
 
-def _split_amounts(days: list[_Day], column: int) -> None:
+def _split_amounts(days: list[Block], column: int) -> None:
     """Put each part of a mixed amount (`1 × 20 mg + 1 × 5 mg`) on its own line."""
     for day in days:
         split: list[list[Text]] = []
@@ -119,69 +112,18 @@ def _schedule(plan: Plan, width: int) -> list[Text]:
     if width >= WIDE:
         days = _days(plan, compact=False)
         columns = [*_columns(plan, compact=False), ("Notes", False)]
-        widths = _widths(columns[:-1], days)
-        room = width - sum(widths) - _GAP_WIDE * len(widths)
-        longest = max((len(note) for day in days for note in day.notes), default=0)
-        if longest <= room:  # every note fits whole beside its day
-            joined = max(
-                (len(line) for day in days for line in _joined(day.notes, room)), default=0
-            )
-            widths.append(max(joined, len(columns[-1][0])))
-            return _grid(columns, widths, days, width, wide=True)
+        sizes = widths(columns[:-1], days)
+        notes = beside_width(days, width - sum(sizes) - _GAP_WIDE * len(sizes), "Notes")
+        if notes is not None:  # every note fits whole beside its day
+            sizes.append(notes)
+            return grid(columns, sizes, days, width, beside=True, gap=_GAP_WIDE, spaced=True)
     days = _days(plan, compact=True)
     columns = _columns(plan, compact=True)
-    widths = _widths(columns, days)
-    if plan.product is not None and sum(widths) + _GAP_COMPACT * (len(widths) - 1) > width:
+    sizes = widths(columns, days)
+    if plan.product is not None and not fits(sizes, _GAP_COMPACT, width):
         _split_amounts(days, 4)
-        widths = _widths(columns, days)
-    return _grid(columns, widths, days, width, wide=False)
-
-
-def _widths(columns: Sequence[tuple[str, bool]], days: list[_Day]) -> list[int]:
-    return [
-        max([len(header)] + [len(cells[at]) for day in days for cells in day.lines])
-        for at, (header, _) in enumerate(columns)
-    ]
-
-
-def _row(
-    cells: Sequence[Text], widths: list[int], columns: Sequence[tuple[str, bool]], gap: int
-) -> Text:
-    line = Text()
-    for at, (cell, size, (_, right)) in enumerate(zip(cells, widths, columns, strict=True)):
-        if at:
-            line.append(" " * gap)
-        pad = " " * (size - len(cell))
-        line.append_text(Text(pad) + cell if right else cell + Text(pad))
-    line.rstrip()
-    return line
-
-
-def _grid(
-    columns: Sequence[tuple[str, bool]], widths: list[int], days: list[_Day], width: int, wide: bool
-) -> list[Text]:
-    """Header, rule and the days; notes in the last column (wide) or under the day."""
-    gap = _GAP_WIDE if wide else _GAP_COMPACT
-    lines = [
-        _row([Text(header, style="bold") for header, _ in columns], widths, columns, gap),
-        Text("─" * (sum(widths) + gap * (len(widths) - 1))),
-    ]
-    indent = " " * (widths[0] + gap)
-    blank = [Text("") for _ in columns]
-    for index, day in enumerate(days):
-        if index:
-            lines.append(Text(""))
-        if wide:
-            notes = _joined(day.notes, widths[-1])
-            rows = [[*cells, Text("")] for cells in day.lines]
-            rows += [list(blank) for _ in range(len(notes) - len(rows))]
-            for row, note in zip(rows, notes, strict=False):
-                row[-1] = note
-            lines += [_row(row, widths, columns, gap) for row in rows]
-            continue
-        lines += [_row(cells, widths, columns, gap) for cells in day.lines]
-        lines += _joined(day.notes, width, indent)
-    return lines
+        sizes = widths(columns, days)
+    return grid(columns, sizes, days, width, beside=False, gap=_GAP_COMPACT, spaced=True)
 
 
 def render(plan: Plan, options: RenderOptions) -> str:
@@ -253,13 +195,19 @@ def render(plan: Plan, options: RenderOptions) -> str:
             say(f"! {notice.text}")
     console.print()
     say("Sources:", "bold")
-    for source in plan.sources:
+    cited = cited_ids(plan, everything=True)  # as the pharmacist's page: the JSON has all
+    shown = [source for source in plan.sources if source.id in cited]
+    for source in shown:
         section = f", {source.section}" if source.section else ""
         say(
             f"[{source.id}] {source.title}{section}. {source.url} (retrieved {source.retrieved})",
             indent="  ",
             hang="    ",
         )
+    more = uncited_note(plan, len(shown))
+    if more is not None:
+        say(more[0] + ":", indent="  ", hang="  ")
+        say(more[1], indent="    ")
     say(plan.disclaimer, "italic")
     return out.getvalue()
 
@@ -351,17 +299,3 @@ def products_text(regimen: Regimen, products: list[ProductRef], width: int = 88)
         wrapped(f"Source: {product.source}")
         lines.append("")
     return "\n".join(lines)
-
-
-def _joined(notes: Sequence[Text], width: int, indent: str = "") -> list[Text]:
-    """A day's notes, `; ` between them, each note whole on one line of `width`."""
-    lines: list[Text] = []
-    line = Text(indent)
-    for note in notes:
-        if len(line) > len(indent) and len(line) + 2 + len(note) > width:
-            lines.append(line)
-            line = Text(indent)
-        if len(line) > len(indent):
-            line.append("; ")
-        line.append_text(note)
-    return [*lines, line] if notes else lines

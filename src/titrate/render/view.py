@@ -314,7 +314,9 @@ class PlanView:
     product_source: str | None
     dispense: list[DispenseRow]
     sources_heading: str
-    sources: list[SourceView]
+    sources: list[SourceView]  # every source of the regimen (as the JSON lists them)
+    patient_sources: list[SourceView]  # those the patient's pages cite
+    cited_sources: list[SourceView]  # those the plan cites anywhere (pharmacist's page, md)
     disclaimer: str
     paper: str | None
     review: ReviewView | None
@@ -508,6 +510,18 @@ def build_view(plan: Plan, options: RenderOptions) -> PlanView:
     retrieved_dates = {source.retrieved for source in plan.sources}
     one_date = len(retrieved_dates) == 1
     head, tail = title_parts(plan)
+    sources = [
+        SourceView(
+            id=source.id,
+            title=source.title,
+            section=source.section,
+            url=source.url,
+            retrieved=source.retrieved.isoformat(),
+            show_retrieved=not one_date,
+        )
+        for source in plan.sources
+    ]
+    patient_cites, plan_cites = cited_ids(plan), cited_ids(plan, everything=True)
     return PlanView(
         title=title(plan),
         title_head=head,
@@ -551,19 +565,54 @@ def build_view(plan: Plan, options: RenderOptions) -> PlanView:
             if len(retrieved_dates) == 1
             else "Sources"
         ),
-        sources=[
-            SourceView(
-                id=source.id,
-                title=source.title,
-                section=source.section,
-                url=source.url,
-                retrieved=source.retrieved.isoformat(),
-                show_retrieved=not one_date,
-            )
-            for source in plan.sources
-        ],
+        sources=sources,
+        patient_sources=[source for source in sources if source.id in patient_cites],
+        cited_sources=[source for source in sources if source.id in plan_cites],
         disclaimer=plan.disclaimer,
         paper=options.paper,
         review=review,
         then=then_text(plan),
+    )
+
+
+# `[B1]` or a list `[O1, B1, N1]` (as a note cites several sources at once)
+_CITED = re.compile(r"\[([A-Za-z0-9_.-]{1,32}(?:, ?[A-Za-z0-9_.-]{1,32})*)\]")
+
+
+def cited_ids(plan: Plan, everything: bool = False) -> set[str]:
+    """The ids of the sources the patient's pages cite: the dose ladder and daily maximum,
+    the notices, the findings, the review date and the product shown. `everything` adds
+    what the pharmacist's page, the terminal table and Markdown cite too (notes, renal
+    reduction, product notes). The formats for machines (JSON, CSV, FHIR, ICS) list every
+    source of the regimen instead."""
+    citations = [plan.regimen.source, *(notice.source for notice in plan.notices)]
+    if everything:
+        citations += [*plan.notes, *(plan.product.notes if plan.product else [])]
+        if plan.renal_adjustment is not None:
+            citations.append(plan.renal_adjustment.source)
+    citations += [finding.source for finding in plan.findings]
+    if plan.review_by is not None:
+        citations.append(plan.review_by.source)
+    if plan.product is not None:
+        citations.append(plan.product.source)
+    return {
+        source_id.strip()
+        for text in citations
+        for cited in _CITED.findall(text)
+        for source_id in cited.split(",")
+    }
+
+
+def uncited_note(plan: Plan, cited: int) -> tuple[str, str] | None:
+    """After a list of only the `cited` sources: how many more the regimen has, and the
+    command that lists them all (kept whole on a line of its own where lines wrap); None
+    when the plan cites every source."""
+    more = len(plan.sources) - cited
+    if more <= 0:
+        return None
+    noun = "source" if more == 1 else "sources"
+    return (
+        f"The regimen has {more} more {noun}, not cited by this plan; the plan's JSON lists "
+        "every source, and so does",
+        f"titrate show {plan.regimen.id}",
     )

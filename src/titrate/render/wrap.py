@@ -47,7 +47,13 @@ def wrap(text: str, width: int, indent: str = "", hang: str | None = None) -> li
 
 def _cut(word: str, room: int) -> int:
     """Where a word too long for the line breaks: after the last `/`, `?` or `&` that
-    fits, else at the edge."""
+    fits (never right after the `//` of `https://`), else at the edge.
+
+    >>> _cut("fdaDrugXsl.cfm?setid=4585aafe-0af8-4786-a419-6a7e76671ca2&type=display", 56)
+    15
+    >>> _cut("https://averyveryverylongdomainname.example/", 20)
+    20
+    """
     room = max(room, 1)
     after = max(word.rfind(mark, 0, room) for mark in "/?&") + 1
-    return after if after > room // 3 else room
+    return after if after > 0 and not word[:after].endswith("//") else room

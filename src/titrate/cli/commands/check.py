@@ -24,7 +24,7 @@ from titrate.cli.options import (
     WithOpt,
     build,
 )
-from titrate.cli.output import emit, format_or_report, load_catalog
+from titrate.cli.output import emit, format_or_report, load_catalog, text_width
 
 app = typer.Typer()
 
@@ -100,7 +100,8 @@ def _run(params: dict[str, Any]) -> None:
         if name in (None, "report"):
             from titrate.render.check import report_text
 
-            emit(report_text(result, str(params["file"])), "table", output)
+            width, _ = text_width(output)
+            emit(report_text(result, str(params["file"]), width), "table", output)
         else:
             emit(result, name, output)
     exit_for(result.findings, params["fail_on"].value)

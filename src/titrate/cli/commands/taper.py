@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,16 +17,23 @@ from titrate.cli.options import (
     FailOn,
     FailOnOpt,
     FirstDoseOpt,
-    FormatOpt,
     HepaticOpt,
     MadeAtOpt,
     OutputOpt,
+    PaperOpt,
     PatientOpt,
+    PharmacyOpt,
+    PharmacyPhoneOpt,
+    PlanFormatOpt,
     PregnantOpt,
+    PrescriberOpt,
+    PrintedOnOpt,
     ProductOpt,
     RegimenArg,
     RegimenFiles,
+    RemindMinutesOpt,
     RenalAdjustOpt,
+    SheetOpt,
     StartOpt,
     StepMgOpt,
     StrengthsOpt,
@@ -35,7 +42,16 @@ from titrate.cli.options import (
     WithOpt,
     build,
 )
-from titrate.cli.output import check_excel, emit, load_catalog, refuse_unchosen_utc
+from titrate.cli.output import (
+    check_excel,
+    emit,
+    load_catalog,
+    refuse_unchosen_utc,
+    render_options,
+)
+
+if TYPE_CHECKING:
+    from titrate.render import RenderOptions
 
 app = typer.Typer()
 
@@ -45,6 +61,9 @@ The default pace comes from the regimen's taper data (baclofen: 5 mg less per do
 every 3 days, a convention: US labels say "reduce slowly" without numbers).
 
 Example: titrate taper baclofen --from-mg 20 --doses-per-day 3 --start 2026-12-01
+
+Printable, with the pharmacy's phone and only the patient's pages: titrate taper baclofen
+--from-mg 20 --doses-per-day 3 --pharmacy-phone "555 0100" --sheet patient -o taper.pdf
 """
 
 FromMgOpt = Annotated[
@@ -105,8 +124,15 @@ def taper(
     pregnant: PregnantOpt = False,
     hepatic: HepaticOpt = False,
     renal_adjust: RenalAdjustOpt = False,
-    fmt: FormatOpt = None,
+    fmt: PlanFormatOpt = None,
     output: OutputOpt = None,
+    prescriber: PrescriberOpt = None,
+    pharmacy: PharmacyOpt = None,
+    pharmacy_phone: PharmacyPhoneOpt = None,
+    sheet: SheetOpt = "both",
+    printed_on: PrintedOnOpt = None,
+    remind_minutes: RemindMinutesOpt = 10,
+    paper: PaperOpt = None,
     excel: ExcelOpt = False,
     fail_on: FailOnOpt = FailOn.error,
     regimen_files: RegimenFiles = None,
@@ -127,7 +153,20 @@ def _run(params: dict[str, Any]) -> None:
         result = request.plan(load_catalog(params["regimen_files"]), now=now)
         if params["from_plan"] is None:  # a plan file states its own zone
             refuse_unchosen_utc(params["fmt"], params["output"], params["tz"], result.timezone)
-        from titrate.render import RenderOptions
-
-        emit(result, params["fmt"], params["output"], RenderOptions(excel=params["excel"]))
+        emit(result, params["fmt"], params["output"], _shown(params, result.timezone))
     exit_for(result.findings, params["fail_on"].value)
+
+
+def _shown(params: dict[str, Any], zone_name: str) -> RenderOptions:
+    """What the printed formats show besides the taper: the options `plan` has too."""
+    return render_options(
+        zone_name=zone_name,
+        prescriber=params["prescriber"],
+        pharmacy=params["pharmacy"],
+        printed_on=params["printed_on"],
+        remind_minutes=params["remind_minutes"],
+        paper=params["paper"],
+        pharmacy_phone=params["pharmacy_phone"],
+        sheet=params["sheet"],
+        excel=params["excel"],
+    )
