@@ -96,8 +96,6 @@ def test_compiled_regimens_equal_the_yaml_and_keep_decimals_exact() -> None:
     parsed = tuple(parse_regimen_file(data.decode("utf-8"), BUILTIN_NAME))
     assert compiled is not None, COMPILE_HINT
     assert compiled == parsed == builtin_regimens()
-    for ours, theirs in zip(compiled, parsed, strict=True):
-        assert ours.model_fields_set == theirs.model_fields_set
     document = json.loads(catalog._data_file(COMPILED_NAME).read_text("utf-8"))
     baclofen = document["file"]["regimens"][0]
     assert baclofen["limits"]["max_daily_mg"]["value"] == "80"  # exact text, never 80.0

@@ -26,6 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from msgspec.structs import replace
+
 from titrate.errors import InputError
 from titrate.io.numbers import decimal_or_none
 from titrate.io.text import text_problem
@@ -72,6 +74,136 @@ def model_errors() -> Iterator[None]:
         field = str(first["loc"][0]) if first["loc"] else None
         message = str(first["msg"]).removeprefix("Value error, ")
         raise InputError(message, field=field) from None
+
+
+# ---------------------------------------------------------------------------------------
+# Validating options without building a pydantic model
+#
+# The edge models (`titrate.schema.options`) define what a valid Patient or PlanOptions
+# is. Building one costs more than the rest of a one-shot plan, so the values a request
+# has already parsed are first checked here against the same constraints, conservatively:
+# values that pass are certainly valid and become the runtime record directly; anything
+# else (a bool given as a count, 4 decimal places, a Step made by hand) goes through the
+# edge model, which either accepts it or words the error exactly as it always has.
+
+
+def _is_mg(value: object) -> bool:
+    """A Decimal the edge's `Mg` accepts as it is: finite, 0 < mg ≤ ABSURD_MG, at most
+    MG_DECIMAL_PLACES places."""
+    from titrate.model.units import ABSURD_MG, MG_DECIMAL_PLACES
+
+    if type(value) is not Decimal or not value.is_finite() or not 0 < value <= ABSURD_MG:
+        return False
+    exponent = value.as_tuple().exponent
+    return isinstance(exponent, int) and -exponent <= MG_DECIMAL_PLACES
+
+
+def _is_number(value: object) -> bool:
+    """A Decimal the edge's `Number` accepts as it is: finite, 0 ≤ n ≤ ABSURD_MG."""
+    from titrate.model.units import ABSURD_MG
+
+    return type(value) is Decimal and value.is_finite() and 0 <= value <= ABSURD_MG
+
+
+def _is_count(value: object, least: int, most: int | None = None) -> bool:
+    return type(value) is int and value >= least and (most is None or value <= most)
+
+
+def _is_aware(value: object) -> bool:
+    return type(value) is datetime and value.utcoffset() is not None
+
+
+def _is_step(step: object) -> bool:
+    from titrate.model import Step
+
+    if type(step) is not Step:
+        return False
+    doses = step.doses_mg
+    return (
+        _is_mg(step.dose_mg)
+        and _is_count(step.per_day, 1, 24)
+        and _is_count(step.days, 1, 3660)
+        and (
+            doses is None
+            or (
+                type(doses) is list
+                and all(_is_mg(dose) for dose in doses)
+                and len(doses) == step.per_day
+                and max(doses) == step.dose_mg
+            )
+        )
+    )
+
+
+def _plain_patient(values: dict[str, object]) -> bool:
+    name = values.get("name")
+    co = values.get("co_medications", [])
+    return (
+        (name is None or (type(name) is str and len(name) <= 10_000))
+        and all(
+            values.get(key) is None or _is_number(values.get(key))
+            for key in ("age_years", "crcl_ml_min")
+        )
+        and all(type(values.get(key, False)) is bool for key in ("dialysis", "pregnant", "hepatic"))
+        and type(co) is list
+        and all(type(item) is str for item in co)
+        and set(values) <= _PATIENT_FIELDS
+    )
+
+
+_PATIENT_FIELDS = frozenset(
+    ("name", "age_years", "crcl_ml_min", "dialysis", "co_medications", "pregnant", "hepatic")
+)
+
+
+def valid_patient(values: dict[str, object]) -> Patient:
+    """A Patient from values checked like the edge model checks them (see above)."""
+    from titrate.model import Patient
+
+    if _plain_patient(values):
+        return Patient(**values)  # type: ignore[arg-type]
+    from titrate.schema import to_runtime
+    from titrate.schema.options import Patient as PatientModel
+
+    with model_errors():
+        return to_runtime(PatientModel.model_validate(values), Patient)
+
+
+def _plain_options(values: dict[str, object]) -> bool:
+    from titrate.model import Patient
+
+    times, steps, strengths = values["times"], values["steps"], values["strengths"]
+    every = values["every_days"]
+    return (
+        type(values["start"]) is date
+        and type(values["timezone"]) is str
+        and (times is None or (type(times) is list and all(type(t) is time for t in times)))
+        and all(values[key] is None or _is_mg(values[key]) for key in ("target_mg", "step_mg"))
+        and (every is None or _is_count(every, 1, 365))
+        and _is_count(values["hold_days"], 0)
+        and (steps is None or (type(steps) is list and all(_is_step(step) for step in steps)))
+        and type(values["patient"]) is Patient
+        and values["then"] in (None, *PLAN_ACTIONS)
+        and type(values["renal_adjust"]) is bool
+        and (values["product"] is None or type(values["product"]) is str)
+        and (values.get("first_dose") is None or type(values["first_dose"]) is time)
+        and (values.get("now") is None or _is_aware(values["now"]))
+        and (strengths is None or (type(strengths) is list and all(_is_mg(mg) for mg in strengths)))
+    )
+
+
+def valid_options(values: dict[str, object]) -> PlanOptions:
+    """PlanOptions from values checked like the edge model checks them (see above)."""
+    from titrate.model import PlanOptions
+
+    if _plain_options(values):
+        return PlanOptions(**values)  # type: ignore[arg-type]
+    from titrate.schema import to_edge_data, to_runtime
+    from titrate.schema.options import PlanOptions as PlanOptionsModel
+
+    data = {key: to_edge_data(value) for key, value in values.items()}
+    with model_errors():
+        return to_runtime(PlanOptionsModel.model_validate(data), PlanOptions)
 
 
 # ---------------------------------------------------------------------------------------
@@ -170,7 +302,6 @@ class PatientFields:
     hepatic: bool = False
 
     def patient(self) -> Patient:
-        from titrate.model import Patient
 
         given: dict[str, object] = {}  # the model checks the name's text itself
         check_text(self.name, "name")  # no control characters from any edge
@@ -199,8 +330,7 @@ class PatientFields:
             given["pregnant"] = True
         if self.hepatic:
             given["hepatic"] = True
-        with model_errors():
-            return Patient.model_validate(given)
+        return valid_patient(given)
 
 
 # ---------------------------------------------------------------------------------------
@@ -266,7 +396,6 @@ class PlanRequest(PatientFields):
         from titrate.clock import today_in
         from titrate.clock import zone as zone_info
         from titrate.core.schedule import parse_date, parse_steps, parse_time, parse_times
-        from titrate.model import PlanOptions
 
         zone = zone_name(self.timezone, default_zone)
         made = instant(now, zone, "now") if now is not None else None
@@ -285,8 +414,8 @@ class PlanRequest(PatientFields):
         times, steps = self.times, self.steps
         strengths = self.strengths
         hold_days = whole_number(self.hold_days, "hold_days") or 0
-        with model_errors():
-            return PlanOptions(
+        return valid_options(
+            dict(
                 product=self.product or None,
                 strengths=parse_strengths(strengths) if strengths not in (None, "") else None,
                 start=start,
@@ -307,6 +436,7 @@ class PlanRequest(PatientFields):
                 first_dose=first_dose,
                 now=made if first_dose is None else None,
             )
+        )
 
     def regimen_from(self, catalog: Catalog | None) -> Regimen:
         from titrate.catalog import get_regimen
@@ -454,9 +584,7 @@ class TaperRequest(PatientFields):
         start = self.start or day_after(previous)
         request = self._plan_request(start, None if self.timezone else previous.timezone)
         options = request.options(default_zone, now=now)
-        options = options.model_copy(
-            update={"patient": merge_patient(previous.patient, options.patient)}
-        )
+        options = replace(options, patient=merge_patient(previous.patient, options.patient))
         return taper_after(
             regimen,
             previous,

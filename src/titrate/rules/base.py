@@ -16,6 +16,8 @@ from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from msgspec.structs import replace
+
 from titrate.citation import cite
 from titrate.model import (
     SEVERITY_RANK,
@@ -257,7 +259,7 @@ def collapse_runs(findings: Iterable[Finding]) -> list[Finding]:
         key = (finding.code, finding.severity, finding.message[match.end() :])
         index = open_runs.get(key)
         if index is not None and (kept[index].last_day or kept[index].day or 0) + 1 == finding.day:
-            kept[index] = kept[index].model_copy(update={"last_day": finding.day})
+            kept[index] = replace(kept[index], last_day=finding.day)
             continue
         open_runs[key] = len(kept)
         kept.append(finding)
@@ -275,7 +277,7 @@ def _run_message(finding: Finding) -> Finding:
         first = date.fromisoformat(match.group(2))
         last = first + timedelta(days=finding.last_day - finding.day)
         days += f" ({first.isoformat()} to {last.isoformat()})"
-    return finding.model_copy(update={"message": f"{days}: {finding.message[match.end() :]}"})
+    return replace(finding, message=f"{days}: {finding.message[match.end() :]}")
 
 
 def at_or_above(findings: Iterable[Finding], threshold: str) -> bool:
