@@ -19,7 +19,31 @@ from typing import Any
 
 import msgspec
 
-from titrate.model.units import _JsonNumbers
+
+def json_number(value: Decimal) -> int | float:
+    """Decimal → JSON number: integers stay integers (15, not 15.0); display rounding is
+    the renderers' job, so nothing is rounded here. (A plain int or float, which a record
+    made by hand from Python may hold, is written as it is.)"""
+    if not isinstance(value, Decimal):
+        return value
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+class _JsonNumbers(dict[Decimal, int | float]):
+    """json_number as a table filled on first use. A plan's JSON holds a few hundred
+    Decimals but only a handful of distinct values (the doses, their amounts and
+    totals); a dict look-up is a C call where json_number is a Python one. Safe because
+    json_number depends only on the numeric value, and Decimals that compare equal (5,
+    5.0, 5E+0) hash equal and give the same number."""
+
+    LIMIT = 4096  # distinct values kept; a batch of unusual doses must not grow it forever
+
+    def __missing__(self, value: Decimal) -> int | float:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        number = self[value] = json_number(value)
+        return number
+
 
 Convert = Callable[[Any], Any]
 
@@ -100,10 +124,26 @@ def _struct_converter(cls: type) -> Convert:
     return convert_struct
 
 
+def _datetime(value: datetime) -> datetime | str:
+    """A datetime as pydantic wrote it. msgspec writes the same text, except for a UTC
+    offset with seconds (local mean time before a zone's first standard time, e.g.
+    -00:00:52 in Accra in 1899): msgspec rounds it to the minute (-00:01), pydantic cut
+    the seconds off (-00:00), and plan files written before must read back the same."""
+    offset = value.utcoffset()
+    if offset is None or not offset.seconds % 60:
+        return value
+    total = int(offset.total_seconds())
+    hours, minutes = divmod(abs(total) // 60, 60)
+    sign = "-" if total < 0 else "+"
+    return f"{value.replace(tzinfo=None).isoformat()}{sign}{hours:02}:{minutes:02}"
+
+
 def _value_converter(hint: Any) -> Convert | None:
     """How to convert a value of this type hint (None: msgspec writes it as it is)."""
     if hint is Decimal:
         return _NUMBER
+    if hint is datetime:
+        return _datetime
     if isinstance(hint, type) and issubclass(hint, msgspec.Struct):
         return lambda value: converter(type(value))(value)
     origin = typing.get_origin(hint)
@@ -131,7 +171,7 @@ def _value_converter(hint: Any) -> Convert | None:
             return None
         every: Convert = found
         return lambda values: {key: every(value) for key, value in values.items()}
-    if origin is typing.Literal or hint in (str, int, bool, date, datetime, time):
+    if origin is typing.Literal or hint in (str, int, bool, date, time):
         return None
     return _any_value
 
@@ -141,6 +181,8 @@ def _any_value(value: Any) -> Any:
         return _NUMBER(value)
     if isinstance(value, msgspec.Struct):
         return converter(type(value))(value)
+    if isinstance(value, datetime):
+        return _datetime(value)
     if isinstance(value, list):
         return [_any_value(item) for item in value]
     if isinstance(value, dict):

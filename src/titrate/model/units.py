@@ -15,6 +15,8 @@ from typing import Any, Literal, Self
 
 import msgspec
 
+from titrate.model.jsonout import _JsonNumbers, dump_json, json_number, to_builtins
+
 SCHEMA_VERSION = "1"  # keep equal to Plan.schema_version
 
 # Upper bound on any milligram amount the tool accepts: far above any oral dose, low
@@ -35,28 +37,6 @@ def decimal_text(value: Decimal) -> str:
     """
     text = format(value.normalize(), "f")
     return "0" if text in ("-0", "") else text
-
-
-def json_number(value: Decimal) -> int | float:
-    """Decimal → JSON number: integers stay integers (15, not 15.0); display rounding is
-    the renderers' job, so nothing is rounded here."""
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-class _JsonNumbers(dict[Decimal, int | float]):
-    """json_number as a table filled on first use. A plan's JSON holds a few hundred
-    Decimals but only a handful of distinct values (the doses, their amounts and
-    totals); a dict look-up is a C call where json_number is a Python one. Safe because
-    json_number depends only on the numeric value, and Decimals that compare equal (5,
-    5.0, 5E+0) hash equal and give the same number."""
-
-    LIMIT = 4096  # distinct values kept; a batch of unusual doses must not grow it forever
-
-    def __missing__(self, value: Decimal) -> int | float:
-        if len(self) >= self.LIMIT:
-            self.clear()
-        number = self[value] = json_number(value)
-        return number
 
 
 # Runtime spellings of the edge's constrained types (`titrate.schema.units`): the
@@ -102,15 +82,11 @@ class Record(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     def model_dump_json(self, *, indent: int | None = None, exclude: set[str] | None = None) -> str:
         """The JSON the command line writes (numbers as JSON numbers, `None` as null),
         without the top-level fields in `exclude`."""
-        from titrate.model.jsonout import dump_json
-
         return dump_json(self, indent=indent, exclude=exclude)
 
     def model_dump(self, *, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
         """The fields as a dict: Python values (Decimal, date) or, with mode="json", the
         values `model_dump_json` writes."""
-        from titrate.model.jsonout import to_builtins
-
         if mode == "json":
             return msgspec.json.decode(self.model_dump_json())  # type: ignore[no-any-return]
         return to_builtins(self)
@@ -118,3 +94,23 @@ class Record(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
 
 Strict = Record
 """The base of data read from files (the name of its edge counterpart)."""
+
+
+__all__ = [
+    "ABSURD_MG",
+    "MG_DECIMAL_PLACES",
+    "SCHEMA_VERSION",
+    "SEVERITY_RANK",
+    "Basis",
+    "Mg",
+    "MgOrZero",
+    "Number",
+    "Quantity",
+    "Record",
+    "Severity",
+    "Strict",
+    "TimeOfDay",
+    "_JsonNumbers",
+    "decimal_text",
+    "json_number",
+]
