@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
 from msgspec.structs import replace
 
 from titrate.errors import InputError
@@ -288,8 +288,7 @@ def zone_name(timezone: str | None, default: str | None = None) -> str:
 # The patient
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PatientFields:
+class PatientFields(msgspec.Struct, frozen=True, kw_only=True):
     """The patient in front of the pharmacist; only the fields given are set, so a
     patient from a file keeps the rest."""
 
@@ -353,8 +352,7 @@ def plan_action(text: str | None, field: str = "then") -> PlanAction | None:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlanRequest(PatientFields):
+class PlanRequest(PatientFields, frozen=True, kw_only=True):
     """`titrate plan REGIMEN …`, a batch row, or `PlanRequest(...)` from Python."""
 
     regimen: str
@@ -482,8 +480,7 @@ def plan_file_and_regimen(path: Path, catalog: Catalog | None) -> tuple[Plan, Re
 # Tapers
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TaperRequest(PatientFields):
+class TaperRequest(PatientFields, frozen=True, kw_only=True):
     """`titrate taper`: from a dose taken now (`from_mg`, `doses_per_day`) or from the
     last day of a plan file (`from_plan`)."""
 
@@ -503,7 +500,7 @@ class TaperRequest(PatientFields):
     first_dose: str | time | None = None
 
     def _plan_request(self, start: str | date | None, default_zone: str | None) -> PlanRequest:
-        patient = {field.name: getattr(self, field.name) for field in fields(PatientFields)}
+        patient = {name: getattr(self, name) for name in PatientFields.__struct_fields__}
         return PlanRequest(
             regimen=self.regimen,
             start=start,
@@ -600,8 +597,7 @@ class TaperRequest(PatientFields):
 # Missed doses
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MissedRequest:
+class MissedRequest(msgspec.Struct, frozen=True, kw_only=True):
     """`titrate missed`: the plan (built from `plan`, or read from `plan_file`), the
     missed dose (`dose` time or `dose_number`) and the time now."""
 
@@ -669,8 +665,7 @@ def now_in(value: str | datetime | None, zone_name: str) -> datetime:
 # Audits
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AuditRequest:
+class AuditRequest(msgspec.Struct, frozen=True, kw_only=True):
     """`titrate audit PLAN LOG`: a plan file, a dose log file and the audit time."""
 
     plan_file: Path
@@ -692,8 +687,7 @@ class AuditRequest:
 # Checks
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CheckRequest(PatientFields):
+class CheckRequest(PatientFields, frozen=True, kw_only=True):
     """`titrate check FILE`: a proposed plan or regimen, checked against `regimen_id`
     (default: the one the file names) for the patient given (added to the file's)."""
 
