@@ -15,11 +15,11 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+import msgspec
 from msgspec.structs import replace
 
 from titrate.citation import cite
@@ -304,8 +304,7 @@ def product_ref(regimen: Regimen, product: Product, strengths: Sequence[Strength
     )
 
 
-@dataclass(frozen=True)
-class Measurement:
+class Measurement(msgspec.Struct, frozen=True):
     """Everything measuring adds to a plan, for one product, strength set and plan shape
     (how many doses of each amount on each step and day)."""
 

@@ -9,13 +9,14 @@ import inspect
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+import msgspec
 from msgspec.structs import replace
 
 from titrate.citation import cite
@@ -35,8 +36,7 @@ from titrate.model import (
 Scope = Literal["plan", "log"]
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(msgspec.Struct, frozen=True):
     """What a rule function reports; the registry turns it into a Finding."""
 
     message: str
@@ -80,8 +80,7 @@ class Context:
         return dict(sorted(largest.items()))
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(msgspec.Struct, frozen=True):
     """The stretch of time a scheduled dose owns: [start, end)."""
 
     dose: Dose
@@ -119,8 +118,7 @@ class LogContext:
 Check = Callable[[Context], Iterable[Hit]]
 
 
-@dataclass(frozen=True)
-class LogExample:
+class LogExample(msgspec.Struct, frozen=True):
     """A dose log against an example's plan: every scheduled dose taken on time, up to
     `until` (default: every dose), except those scheduled at a time in `skip`, plus the
     `extra` rows (taken_at, mg); audited at `now`. Times without an offset are UTC."""
@@ -131,15 +129,14 @@ class LogExample:
     extra: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(msgspec.Struct, frozen=True):
     """A documented case, as data a test runs against its rule: `says` is what the docs
     print; `request` holds `PlanRequest` fields as typed (default: baclofen, starting
     2026-12-01, in UTC), or `TaperRequest` fields when `taper` is set; log rules add
     `log`."""
 
     says: str
-    request: Mapping[str, object] = field(default_factory=dict)
+    request: Mapping[str, object] = msgspec.field(default_factory=dict)
     taper: bool = False
     log: LogExample | None = None
     severity: Severity | None = None  # a breach graded up (limits.grading); None: the rule's
@@ -165,15 +162,14 @@ def compose_doc(
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True):
     code: str
     slug: str
     severity: Severity
     enforces: str
     check: Callable[..., Iterable[Hit]]
     scope: Scope = "plan"
-    doc: str = field(default="")
+    doc: str = ""
     passes: tuple[Example, ...] = ()
     fails: tuple[Example, ...] = ()
 
