@@ -50,8 +50,7 @@ class Hit(msgspec.Struct, frozen=True):
     last_day: int | None = None  # a hit about a run of days ends on this one
 
 
-@dataclass(frozen=True)
-class StartingDose:
+class StartingDose(msgspec.Struct, frozen=True):
     """What the patient took before a plan's day 1 (a taper's current dose): `dose_mg`
     `per_day` times a day."""
 
