@@ -16,6 +16,7 @@ import pytest
 
 from conftest import run
 from titrate.model import Plan
+from titrate.schema import validate_json
 from titrate.render import RenderOptions
 from titrate.render.common import mg
 from titrate.render.table import render
@@ -54,7 +55,7 @@ def table(name: str, width: int) -> str:
 @cache
 def plan(name: str) -> Plan:
     result = run(*PLANS[name], "-f", "json")
-    return Plan.model_validate_json(result.stdout)
+    return validate_json(Plan, result.stdout)
 
 
 def words(text: str) -> set[str]:

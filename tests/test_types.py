@@ -53,7 +53,7 @@ EDGE = classes("titrate.schema", BaseModel)
 def test_the_modules_listed_are_all_there_is() -> None:
     for package in (titrate.model, titrate.schema):
         found = {info.name for info in pkgutil.iter_modules(package.__path__)}
-        assert found - {"jsonout"} == set(MODULES)
+        assert found - {"jsonout", "plain"} == set(MODULES)
 
 
 def test_every_edge_model_has_a_runtime_record_and_back() -> None:
@@ -75,6 +75,8 @@ def _shape(hint: Any) -> Any:
         return (origin.__name__, tuple(_shape(arg) for arg in args))
     if inspect.isclass(hint) and issubclass(hint, Record | BaseModel):
         return ("record", hint.__name__)
+    if getattr(hint, "__name__", None) == "AwareDatetime":  # pydantic's, checked at the edge
+        return datetime
     return hint
 
 
@@ -204,3 +206,71 @@ def test_a_plan_read_back_through_the_edge_is_the_same_record() -> None:
     again = validate(titrate.model.Plan, json.loads(the_plan.model_dump_json()))
     assert again == the_plan
     assert conforms(again, titrate.model.Plan, "plan") == []
+
+
+# ---------------------------------------------------------------------------------------
+# The requests' shortcut (titrate.model.plain) accepts only what the edge model accepts
+
+
+def _option_values() -> list[dict[str, Any]]:
+    from datetime import UTC
+
+    from titrate.model import Patient, Step
+
+    base: dict[str, Any] = {
+        "start": date(2026, 12, 1), "timezone": "UTC", "times": None, "target_mg": None,
+        "step_mg": None, "every_days": None, "hold_days": 0, "steps": None,
+        "patient": Patient(), "renal_adjust": False, "then": None, "product": None,
+        "strengths": None, "first_dose": None, "now": None,
+    }  # fmt: skip
+    step = Step(dose_mg=Decimal(5), per_day=3, days=3)
+    variants: list[dict[str, Any]] = [
+        {},
+        {"times": [time(8), time(20)], "target_mg": Decimal("12.5"), "then": "stop"},
+        {"step_mg": Decimal("2.125"), "every_days": 365, "hold_days": 3, "product": "tablets"},
+        {"steps": [step, Step(dose_mg=Decimal(8), per_day=2, days=1, doses_mg=[Decimal(8),
+                                                                                Decimal(6)])]},
+        {"strengths": [Decimal(5), Decimal(10)], "renal_adjust": True},
+        {"first_dose": time(14), "now": datetime(2026, 12, 1, 9, tzinfo=UTC)},
+        {"patient": Patient(name="Zoë", age_years=Decimal(70), co_medications=["alcohol"])},
+        # each of these the edge refuses or converts: the shortcut must not take them
+        {"every_days": 0}, {"every_days": 366}, {"every_days": True}, {"hold_days": -1},
+        {"target_mg": Decimal("5.0001")}, {"target_mg": Decimal(0)}, {"target_mg": 5},
+        {"step_mg": Decimal("NaN")}, {"strengths": [Decimal("1E+6")]}, {"then": "maybe"},
+        {"times": (time(8),)}, {"times": ["08:00"]}, {"renal_adjust": 1},
+        {"steps": [Step(dose_mg=Decimal(5), per_day=0, days=3)]},
+        {"steps": [Step(dose_mg=Decimal(5), per_day=2, days=3, doses_mg=[Decimal(5)])]},
+        {"steps": [{"dose_mg": 5, "per_day": 3, "days": 3}]},
+        {"now": datetime(2026, 12, 1, 9)}, {"first_dose": "14:00"},
+        {"patient": Patient(name="a\udcffb")}, {"patient": Patient(age_years=Decimal(-1))},
+        {"patient": {"name": "x"}}, {"start": datetime(2026, 12, 1, tzinfo=UTC)},
+    ]  # fmt: skip
+    return [{**base, **variant} for variant in variants]
+
+
+@pytest.mark.parametrize("values", _option_values(), ids=lambda values: repr(values)[-60:])
+def test_the_shortcut_takes_only_options_the_edge_model_takes_unchanged(
+    values: dict[str, Any],
+) -> None:
+    from pydantic import ValidationError
+
+    from titrate.model import PlanOptions
+    from titrate.model.plain import plain_options
+    from titrate.schema import to_edge_data, to_runtime
+    from titrate.schema.options import PlanOptions as Edge
+
+    if not plain_options(values):
+        return
+    try:
+        edge = Edge.model_validate({key: to_edge_data(value) for key, value in values.items()})
+    except ValidationError as exc:  # pragma: no cover - the failure this test looks for
+        raise AssertionError(f"the shortcut took what the edge refuses: {exc}") from None
+    assert to_runtime(edge, PlanOptions) == PlanOptions(**values)
+    assert conforms(PlanOptions(**values), PlanOptions, "options") == []
+
+
+def test_the_shortcut_is_taken_for_what_the_command_line_gives() -> None:
+    from titrate.model.plain import plain_options
+
+    taken = [values for values in _option_values() if plain_options(values)]
+    assert len(taken) == 7  # the valid variants above, and none of the others
