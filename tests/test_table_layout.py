@@ -16,11 +16,11 @@ import pytest
 
 from conftest import run
 from titrate.model import Plan
-from titrate.schema import validate_json
 from titrate.render import RenderOptions
 from titrate.render.common import mg
 from titrate.render.table import render
 from titrate.render.wrap import wrap
+from titrate.schema import validate_json
 
 B = ("baclofen", "--start", "2026-12-01", "--tz", "UTC")
 PLANS = {
