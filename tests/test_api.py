@@ -104,42 +104,71 @@ def test_advise_missed_and_audit_under_the_issues_names(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# What the planner's speed-ups rely on (model.trusted, the JSON number table, the
-# measurement cache): each must give exactly what the plain pydantic path gives.
+# What the planner's speed-ups rely on (light records written by titrate.model.jsonout,
+# the JSON number table, the measurement cache): each must give exactly what the
+# pydantic edge models (titrate.schema) give.
 
 
-def test_trusted_models_equal_validated_ones_in_state_and_json() -> None:
+def test_records_write_exactly_the_json_of_their_edge_models() -> None:
     from datetime import UTC, datetime
 
     from titrate.core.measure import with_amounts
-    from titrate.model import Amount, Day, Dose, Piece, trusted
+    from titrate.model import Amount, Day, Dose, Piece, PlanEnd
+    from titrate.schema import edge_model, to_runtime, validate
 
     values = {
         "number": 3,
         "at": datetime(2026, 12, 1, 8, 0, tzinfo=UTC),
         "day": 1,
         "step": 1,
-        "dose_mg": Decimal("7.5"),
+        "dose_mg": Decimal("7.50"),
         "amount": None,
     }
-    validated = Dose(**values)
-    built = trusted(Dose, dict(values))
-    assert built == validated
-    assert built.__getstate__() == validated.__getstate__()  # no other per-instance state
-    assert built.model_dump_json() == validated.model_dump_json()
-    with pytest.raises(TypeError, match="give every field in order"):
-        trusted(Dose, dict(reversed(list(values.items()))))  # JSON follows the dict's order
+    built = Dose(**values)
+    edge = edge_model(Dose)(**values)
+    assert built.model_dump_json() == edge.model_dump_json()
+    assert to_runtime(edge, Dose) == built == validate(Dose, json.loads(built.model_dump_json()))
     amount = Amount(value=Decimal("1.5"), unit="tablet", text="1½ × 5 mg tablet",
-                    pieces=[Piece(strength_mg=Decimal(5), count=Decimal("1.5"))])  # fmt: skip
+                    pieces=[Piece(strength_mg=Decimal("5.0"), count=Decimal("1.5"))])  # fmt: skip
     [copied] = with_amounts([built], {Decimal("7.5"): amount})
-    assert copied == validated.model_copy(update={"amount": amount})
-    assert copied.__getstate__() == Dose(**{**values, "amount": amount}).__getstate__()
-    assert copied.model_dump_json() == Dose(**{**values, "amount": amount}).model_dump_json()
-    assert built.amount is None  # the copy is a new model
+    assert copied == Dose(**{**values, "amount": amount})
+    assert built.amount is None  # the copy is a new record
+    with_edge = edge_model(Dose)(**{**values, "amount": amount.model_dump()})
+    assert copied.model_dump_json(indent=2) == with_edge.model_dump_json(indent=2)
     day = {"day": 1, "date": date(2026, 12, 1), "step": 1, "doses": 3, "total_mg": Decimal(15)}
-    assert trusted(Day, dict(day)).__getstate__() == Day(**day).__getstate__()
-    with pytest.raises(TypeError, match="give every field in order"):
-        trusted(Day, {"day": 1})
+    assert Day(**day).model_dump_json() == edge_model(Day)(**day).model_dump_json()
+    end = PlanEnd(action="stop", from_date=date(2026, 12, 2), dose_mg=Decimal("1E+1"))
+    assert '"from":"2026-12-02"' in end.model_dump_json()
+    assert end.model_dump_json() == validate(PlanEnd, end.model_dump()).model_dump_json()
+    assert (
+        end.model_dump_json()
+        == edge_model(PlanEnd).model_validate(end.model_dump()).model_dump_json()
+    )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"product": "suspension"},
+        {"product": "granules", "renal_adjust": True, "crcl_ml_min": "40"},
+        {"target_mg": "12.5", "then": "stop", "age_years": "70"},
+        # local mean time, -00:00:52: pydantic cut the offset's seconds off (-00:00)
+        {"timezone": "Africa/Accra", "start": "1899-12-30", "times": "00:00,08:00,16:00"},
+    ],
+)
+def test_a_plans_json_is_byte_for_byte_what_the_edge_plan_model_writes(
+    options: dict[str, str],
+) -> None:
+    from titrate.requests import PlanRequest
+    from titrate.schema import edge_model
+
+    fields = {"start": "2026-12-01", "timezone": "America/New_York", **options}
+    the_plan = PlanRequest(regimen="baclofen", **fields).plan()
+    edge = edge_model(Plan).model_validate(the_plan.model_dump())  # the same Python values
+    assert the_plan.model_dump_json(indent=2) == edge.model_dump_json(indent=2)
+    assert the_plan.model_dump_json() == edge.model_dump_json()
+    assert the_plan.model_dump(mode="json") == edge.model_dump(mode="json")
 
 
 def test_json_numbers_depend_only_on_the_value() -> None:

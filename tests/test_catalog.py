@@ -135,7 +135,7 @@ def test_reusing_a_builtin_id_is_refused(tmp_path: Path) -> None:
 
 
 def test_unquoted_time_that_yaml_11_would_read_as_a_number_is_refused() -> None:
-    from titrate.model import DoseTimes
+    from titrate.schema.regimen import DoseTimes
 
     with pytest.raises(ValueError, match="time of day must be written as text"):
         DoseTimes.model_validate({"by_frequency": {1: [840]}, "source": ["S1"]})

@@ -20,6 +20,7 @@ from titrate import get_regimen, plan
 from titrate.model import Plan, PlanOptions
 from titrate.render import RenderOptions
 from titrate.render.fhir import bundle as fhir_bundle
+from titrate.schema import validate_json
 
 LABEL = [
     "plan", "baclofen", "--start", "2026-12-01", "--tz", "Europe/London",
@@ -118,7 +119,7 @@ def export(args: list[str]) -> tuple[dict[str, Any], Plan]:
     document = json.loads(result.stdout)
     Bundle.model_validate(document)  # raises on anything R4B rejects
     plan_json = run(*args, "-f", "json").stdout
-    return document, Plan.model_validate_json(plan_json)
+    return document, validate_json(Plan, plan_json)
 
 
 def request_of(document: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from icalendar import Calendar, Component
 
 from conftest import run
 from titrate.model import Plan
+from titrate.schema import validate_json
 
 LABEL = [
     "plan", "baclofen", "--start", "2026-12-01", "--tz", "Europe/London",
@@ -25,7 +26,7 @@ OVER_MAX = [*LABEL, "--steps", "20x4:3,25x4:3"]
 def export(args: list[str]) -> tuple[bytes, Calendar, Plan]:
     result = run(*args, "-f", "ics")
     assert result.exit_code in (0, 1), result.stderr
-    plan = Plan.model_validate_json(run(*args, "-f", "json").stdout)
+    plan = validate_json(Plan, run(*args, "-f", "json").stdout)
     calendar = Calendar.from_ical(result.stdout_bytes)
     return result.stdout_bytes, calendar, plan
 

@@ -21,9 +21,9 @@ from conftest import run
 from titrate.api import plan as build_plan
 from titrate.catalog import get_regimen, load_regimens
 from titrate.core.schedule import parse_steps
-from titrate.model import (
+from titrate.model import PlanOptions
+from titrate.schema.regimen import (  # the edge models: they validate regimen files
     Escalation,
-    PlanOptions,
     RenalBand,
     Step,
     Taper,

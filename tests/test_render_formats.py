@@ -30,6 +30,7 @@ from titrate.render import RenderOptions
 from titrate.render.csv import render as render_csv
 from titrate.render.csv import text_cell
 from titrate.render.view import build_view
+from titrate.schema import validate_json
 
 LABEL = [
     "plan", "baclofen", "--start", "2026-12-01", "--tz", "Europe/London",
@@ -43,7 +44,7 @@ EXTENSION = {"fhir": "fhir.json"}
 def plan_of(args: list[str]) -> Plan:
     """The plan the CLI builds for `args`, read back from its JSON output."""
     result = run(*args, "-f", "json")
-    return Plan.model_validate_json(result.stdout)
+    return validate_json(Plan, result.stdout)
 
 
 def output(args: list[str], fmt: str) -> bytes:
@@ -661,7 +662,7 @@ def test_tizanidine_renders_in_every_format(fmt: str) -> None:
         doses = [row for row in csv_rows(data) if row["day"]]
         assert [Decimal(row["dose_mg"]) for row in doses] == [d.dose_mg for d in the_plan.doses]
     elif fmt == "json":
-        assert Plan.model_validate_json(data) == the_plan
+        assert validate_json(Plan, data) == the_plan
     elif fmt == "ics":
         from icalendar import Calendar
 

@@ -20,6 +20,7 @@ from titrate.render import RenderOptions
 from titrate.render.common import mg
 from titrate.render.table import render
 from titrate.render.wrap import wrap
+from titrate.schema import validate_json
 
 B = ("baclofen", "--start", "2026-12-01", "--tz", "UTC")
 PLANS = {
@@ -54,7 +55,7 @@ def table(name: str, width: int) -> str:
 @cache
 def plan(name: str) -> Plan:
     result = run(*PLANS[name], "-f", "json")
-    return Plan.model_validate_json(result.stdout)
+    return validate_json(Plan, result.stdout)
 
 
 def words(text: str) -> set[str]:

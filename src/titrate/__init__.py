@@ -1,7 +1,7 @@
 """titrate: dosing titration planner.
 
-The public API, for scripts and notebooks (every function returns the pydantic models
-the command line renders; bad input raises `InputError`):
+The public API, for scripts and notebooks (every function returns the records the
+command line renders, `titrate.model`; bad input raises `InputError`):
 
     >>> from datetime import date
     >>> from titrate import get_regimen, plan, PlanOptions

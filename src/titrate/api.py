@@ -1,4 +1,5 @@
-"""The Python API: the same functions the CLI calls, returning pydantic models.
+"""The Python API: the same functions the CLI calls, returning the records it renders
+(`titrate.model`: immutable, with `model_dump_json()` for the JSON the CLI writes).
 
 `titrate.plan` and friends resolve here lazily (see the package's `__init__`).
 """

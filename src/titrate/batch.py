@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from titrate.errors import InputError
 from titrate.io.jsontext import JSONTextError, loads
 from titrate.io.lines import Line
+from titrate.model.jsonout import dump_json
 from titrate.requests import PlanRequest, TaperRequest
 
 if TYPE_CHECKING:
@@ -453,7 +454,7 @@ class Planner:
                 renal_adjust=_flag(fields.get("renal_adjust"), "renal_adjust"),
                 **patient,
             ).plan(self.catalog)
-            return taper.model_dump_json(), self._at_or_above(taper.findings, self.fail_on)
+            return dump_json(taper), self._at_or_above(taper.findings, self.fail_on)
         for column in TAPER_COLUMNS:
             if fields.get(column) is not None:
                 raise InputError("only a taper row (with from_mg) takes it", field=column)
@@ -475,7 +476,7 @@ class Planner:
         )
         options = request.options()
         result = self._build_plan(regimen, options)
-        return result.model_dump_json(), self._at_or_above(result.findings, self.fail_on)
+        return dump_json(result), self._at_or_above(result.findings, self.fail_on)
 
 
 class _PatientColumns(TypedDict):

@@ -15,26 +15,30 @@ from collections.abc import Iterable, Sequence
 from datetime import date, time
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+import msgspec
 
 from titrate.errors import InputError
-from titrate.io.yamltext import parse_yaml, read_text, validation_error
 from titrate.model import Regimen, RegimenFile
 
 BUILTIN_NAME = "regimens.yaml"
 
 
 def parse_regimen_file(text: str, name: str) -> list[Regimen]:
+    """A regimens YAML file, validated by the edge models (`titrate.schema.regimen`)."""
+    from pydantic import ValidationError
+
+    from titrate.io.yamltext import parse_yaml, validation_error
+    from titrate.schema import to_runtime
+    from titrate.schema.regimen import RegimenFile as RegimenFileModel
+
     data, lines = parse_yaml(text, name)
     if not isinstance(data, dict):
         raise InputError("expected a mapping with `regimens:` at the top level", name)
     try:
-        return RegimenFile.model_validate(data).regimens
+        return to_runtime(RegimenFileModel.model_validate(data), RegimenFile).regimens
     except ValidationError as exc:
         raise validation_error(exc, name, lines) from None
 
@@ -50,8 +54,10 @@ COMPILED_FORMAT = 1
 COMPILE_COMMAND = "python -m titrate.catalog compile"
 
 
-def _data_file(name: str) -> Traversable:
-    return resources.files("titrate").joinpath("data", name)
+def _data_file(name: str) -> Path:
+    # Beside this module, as the wheel installs it (importlib.resources would find the
+    # same file, after importing its readers and zipfile: a few ms of every start-up).
+    return Path(__file__).parent / "data" / name
 
 
 @lru_cache(maxsize=1)
@@ -65,18 +71,26 @@ def builtin_regimens() -> tuple[Regimen, ...]:
     return tuple(parse_regimen_file(data.decode("utf-8"), BUILTIN_NAME))
 
 
+class _Compiled(msgspec.Struct, frozen=True):
+    generated: str
+    format: int
+    sha256: str
+    file: msgspec.Raw
+
+
 def _read_compiled(sha256: str) -> tuple[Regimen, ...] | None:
     """The compiled regimens if the copy was made from YAML with this hash.
 
-    The copy is validated again through the same models (a few milliseconds), so it
-    cannot hold anything the YAML path would refuse; any problem with it (missing,
-    damaged, made by other code) means None, and the caller parses the YAML."""
+    The copy was validated by the edge models when it was compiled (and `compile`
+    refuses to write one that reads back different), so it is trusted: decoded straight
+    into the runtime types, types checked, no pydantic model built. Any problem with it
+    (missing, damaged, made by other code) means None, and the caller parses the YAML."""
     try:
-        document = json.loads(_data_file(COMPILED_NAME).read_bytes())
-        if document["format"] != COMPILED_FORMAT or document["sha256"] != sha256:
+        document = msgspec.json.decode(_data_file(COMPILED_NAME).read_bytes(), type=_Compiled)
+        if document.format != COMPILED_FORMAT or document.sha256 != sha256:
             return None
-        return tuple(RegimenFile.model_validate(document["file"]).regimens)
-    except (OSError, ValueError, KeyError, TypeError, ValidationError):
+        return tuple(msgspec.json.decode(document.file, type=RegimenFile).regimens)
+    except (OSError, msgspec.ValidationError, msgspec.DecodeError):
         return None
 
 
@@ -93,12 +107,19 @@ def _exact(value: Any) -> str:
 def compile_builtin() -> str:
     """The text of `regimens.compiled.json` for the shipped YAML as it is now.
 
-    Only the fields the YAML sets are written (`exclude_unset`), so the models read back
-    are the YAML's, field for field; this refuses to give a copy that reads back
-    different from the YAML."""
+    Only the fields the YAML sets are written (`exclude_unset`), so the records read back
+    are the YAML's, field for field; this refuses to give a copy that reads back (into
+    the runtime types, as `builtin_regimens` reads it) different from the YAML
+    validated by the edge models."""
+    from titrate.io.yamltext import parse_yaml
+    from titrate.schema.regimen import RegimenFile as RegimenFileModel
+
     data = _data_file(BUILTIN_NAME).read_bytes()
     parsed = tuple(parse_regimen_file(data.decode("utf-8"), BUILTIN_NAME))
-    dumped = RegimenFile(regimens=list(parsed)).model_dump(mode="python", exclude_unset=True)
+    validated = RegimenFileModel.model_validate(parse_yaml(data.decode("utf-8"), BUILTIN_NAME)[0])
+    dumped = RegimenFileModel(regimens=validated.regimens).model_dump(
+        mode="python", exclude_unset=True
+    )
     document = {
         "generated": f"from {BUILTIN_NAME} by `{COMPILE_COMMAND}`; do not edit",
         "format": COMPILED_FORMAT,
@@ -106,7 +127,9 @@ def compile_builtin() -> str:
         "file": dumped,
     }
     text = json.dumps(document, default=_exact, ensure_ascii=False, indent=1) + "\n"
-    read_back = tuple(RegimenFile.model_validate(json.loads(text)["file"]).regimens)
+    read_back = tuple(
+        msgspec.json.decode(json.dumps(json.loads(text)["file"]), type=RegimenFile).regimens
+    )
     if read_back != parsed:
         raise InputError("the compiled regimens would not read back equal to the YAML")
     return text
@@ -140,6 +163,8 @@ def load_regimens(extra_files: Iterable[str | Path] = ()) -> dict[str, Regimen]:
     """Built-in regimens plus users' files (later files may not reuse an id)."""
     catalog: dict[str, Regimen] = {regimen.id: regimen for regimen in builtin_regimens()}
     for file in extra_files:
+        from titrate.io.yamltext import read_text
+
         path = Path(file)
         for regimen in parse_regimen_file(read_text(path, "regimen file"), str(path)):
             if regimen.id in catalog:

@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError
 
+from msgspec.structs import replace
+
 from titrate.errors import InputError
 from titrate.model import Dose, Plan
 
@@ -200,8 +202,8 @@ def fixed(value: datetime) -> datetime:
 
 def fixed_plan(plan: Plan) -> Plan:
     """The plan with every dose time carrying a fixed UTC offset (see `fixed`)."""
-    doses = [dose.model_copy(update={"at": fixed(dose.at)}) for dose in plan.doses]
-    return plan.model_copy(update={"doses": doses})
+    doses = [replace(dose, at=fixed(dose.at)) for dose in plan.doses]
+    return replace(plan, doses=doses)
 
 
 # ---------------------------------------------------------------------------------------

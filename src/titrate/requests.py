@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
+from msgspec.structs import replace
 
 from titrate.errors import InputError
 from titrate.io.numbers import decimal_or_none
@@ -72,6 +74,40 @@ def model_errors() -> Iterator[None]:
         field = str(first["loc"][0]) if first["loc"] else None
         message = str(first["msg"]).removeprefix("Value error, ")
         raise InputError(message, field=field) from None
+
+
+# ---------------------------------------------------------------------------------------
+# Validating options without building a pydantic model (see `titrate.model.plain`)
+
+
+def valid_patient(values: dict[str, object]) -> Patient:
+    """A Patient from values checked like the edge model checks them: directly when they
+    are plainly valid, else through the edge model (which words any error)."""
+    from titrate.model import Patient
+    from titrate.model.plain import plain_patient
+
+    if plain_patient(values):
+        return Patient(**values)  # type: ignore[arg-type]
+    from titrate.schema import to_runtime
+    from titrate.schema.options import Patient as PatientModel
+
+    with model_errors():
+        return to_runtime(PatientModel.model_validate(values), Patient)
+
+
+def valid_options(values: dict[str, object]) -> PlanOptions:
+    """PlanOptions from values checked like the edge model checks them (as above)."""
+    from titrate.model import PlanOptions
+    from titrate.model.plain import plain_options
+
+    if plain_options(values):
+        return PlanOptions(**values)  # type: ignore[arg-type]
+    from titrate.schema import to_edge_data, to_runtime
+    from titrate.schema.options import PlanOptions as PlanOptionsModel
+
+    data = {key: to_edge_data(value) for key, value in values.items()}
+    with model_errors():
+        return to_runtime(PlanOptionsModel.model_validate(data), PlanOptions)
 
 
 # ---------------------------------------------------------------------------------------
@@ -156,8 +192,7 @@ def zone_name(timezone: str | None, default: str | None = None) -> str:
 # The patient
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PatientFields:
+class PatientFields(msgspec.Struct, frozen=True, kw_only=True):
     """The patient in front of the pharmacist; only the fields given are set, so a
     patient from a file keeps the rest."""
 
@@ -170,7 +205,6 @@ class PatientFields:
     hepatic: bool = False
 
     def patient(self) -> Patient:
-        from titrate.model import Patient
 
         given: dict[str, object] = {}  # the model checks the name's text itself
         check_text(self.name, "name")  # no control characters from any edge
@@ -199,8 +233,7 @@ class PatientFields:
             given["pregnant"] = True
         if self.hepatic:
             given["hepatic"] = True
-        with model_errors():
-            return Patient.model_validate(given)
+        return valid_patient(given)
 
 
 # ---------------------------------------------------------------------------------------
@@ -223,8 +256,7 @@ def plan_action(text: str | None, field: str = "then") -> PlanAction | None:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlanRequest(PatientFields):
+class PlanRequest(PatientFields, frozen=True, kw_only=True):
     """`titrate plan REGIMEN …`, a batch row, or `PlanRequest(...)` from Python."""
 
     regimen: str
@@ -266,7 +298,6 @@ class PlanRequest(PatientFields):
         from titrate.clock import today_in
         from titrate.clock import zone as zone_info
         from titrate.core.schedule import parse_date, parse_steps, parse_time, parse_times
-        from titrate.model import PlanOptions
 
         zone = zone_name(self.timezone, default_zone)
         made = instant(now, zone, "now") if now is not None else None
@@ -285,8 +316,8 @@ class PlanRequest(PatientFields):
         times, steps = self.times, self.steps
         strengths = self.strengths
         hold_days = whole_number(self.hold_days, "hold_days") or 0
-        with model_errors():
-            return PlanOptions(
+        return valid_options(
+            dict(
                 product=self.product or None,
                 strengths=parse_strengths(strengths) if strengths not in (None, "") else None,
                 start=start,
@@ -307,6 +338,7 @@ class PlanRequest(PatientFields):
                 first_dose=first_dose,
                 now=made if first_dose is None else None,
             )
+        )
 
     def regimen_from(self, catalog: Catalog | None) -> Regimen:
         from titrate.catalog import get_regimen
@@ -352,8 +384,7 @@ def plan_file_and_regimen(path: Path, catalog: Catalog | None) -> tuple[Plan, Re
 # Tapers
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TaperRequest(PatientFields):
+class TaperRequest(PatientFields, frozen=True, kw_only=True):
     """`titrate taper`: from a dose taken now (`from_mg`, `doses_per_day`) or from the
     last day of a plan file (`from_plan`)."""
 
@@ -373,7 +404,7 @@ class TaperRequest(PatientFields):
     first_dose: str | time | None = None
 
     def _plan_request(self, start: str | date | None, default_zone: str | None) -> PlanRequest:
-        patient = {field.name: getattr(self, field.name) for field in fields(PatientFields)}
+        patient = {name: getattr(self, name) for name in PatientFields.__struct_fields__}
         return PlanRequest(
             regimen=self.regimen,
             start=start,
@@ -454,9 +485,7 @@ class TaperRequest(PatientFields):
         start = self.start or day_after(previous)
         request = self._plan_request(start, None if self.timezone else previous.timezone)
         options = request.options(default_zone, now=now)
-        options = options.model_copy(
-            update={"patient": merge_patient(previous.patient, options.patient)}
-        )
+        options = replace(options, patient=merge_patient(previous.patient, options.patient))
         return taper_after(
             regimen,
             previous,
@@ -472,8 +501,7 @@ class TaperRequest(PatientFields):
 # Missed doses
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MissedRequest:
+class MissedRequest(msgspec.Struct, frozen=True, kw_only=True):
     """`titrate missed`: the plan (built from `plan`, or read from `plan_file`), the
     missed dose (`dose` time or `dose_number`) and the time now."""
 
@@ -541,8 +569,7 @@ def now_in(value: str | datetime | None, zone_name: str) -> datetime:
 # Audits
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AuditRequest:
+class AuditRequest(msgspec.Struct, frozen=True, kw_only=True):
     """`titrate audit PLAN LOG`: a plan file, a dose log file and the audit time."""
 
     plan_file: Path
@@ -564,8 +591,7 @@ class AuditRequest:
 # Checks
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CheckRequest(PatientFields):
+class CheckRequest(PatientFields, frozen=True, kw_only=True):
     """`titrate check FILE`: a proposed plan or regimen, checked against `regimen_id`
     (default: the one the file names) for the patient given (added to the file's)."""
 

@@ -303,7 +303,5 @@ def request_fields(params: Mapping[str, Any], fields: tuple[str, ...]) -> dict[s
 
 def build(kind: type[RequestT], params: Mapping[str, Any]) -> RequestT:
     """A request of `kind` from a command's parameters (`locals()` of the command)."""
-    import dataclasses
-
-    names = tuple(field.name for field in dataclasses.fields(kind))  # type: ignore[arg-type]
+    names: tuple[str, ...] = kind.__struct_fields__  # type: ignore[attr-defined]
     return kind(**request_fields(params, names))

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 
+from msgspec.structs import replace
+
 from titrate.citation import BASIS_TEXT, cite
 from titrate.core.amounts import allowed_strengths, measurable_at_most, resolve_product
 from titrate.errors import InputError
@@ -89,9 +91,15 @@ def check_patient(regimen: Regimen, patient: Patient) -> None:
 
 
 def merge_patient(base: Patient, given: Patient) -> Patient:
-    """`base` (from a file) with every field explicitly set in `given` (the command line)."""
-    updates = {name: getattr(given, name) for name in given.model_fields_set}
-    return base.model_copy(update=updates) if updates else base
+    """`base` (from a file) with every field `given` sets (the command line): a request
+    sets a field only to a value other than its default (`PatientFields.patient`)."""
+    unset = Patient()
+    updates = {
+        name: getattr(given, name)
+        for name in given.__struct_fields__
+        if getattr(given, name) != getattr(unset, name)
+    }
+    return replace(base, **updates) if updates else base
 
 
 def renal_band(regimen: Regimen, patient: Patient) -> RenalBand | None:
@@ -117,13 +125,8 @@ def renal_paced(regimen: Regimen, options: PlanOptions) -> Regimen:
     if band is None or band.dose_factor is None or band.pace is None:
         return regimen
     factor = fraction_of(band.pace.days_factor)
-    steps = [
-        step.model_copy(update={"days": math.ceil(step.days * factor)})
-        for step in regimen.titration.steps
-    ]
-    return regimen.model_copy(
-        update={"titration": regimen.titration.model_copy(update={"steps": steps})}
-    )
+    steps = [replace(step, days=math.ceil(step.days * factor)) for step in regimen.titration.steps]
+    return replace(regimen, titration=replace(regimen.titration, steps=steps))
 
 
 def adjust_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
@@ -138,8 +141,8 @@ def adjust_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
     if (patient.crcl_ml_min is not None or patient.dialysis) and regimen.renal is None:
         notes.append(f"Kidney function is not checked: regimen {regimen.id!r} has no renal data.")
     if not options.renal_adjust:
-        return plan.model_copy(update={"notes": notes}) if notes != plan.notes else plan
-    return _reduce_for_kidneys(plan.model_copy(update={"notes": notes}), regimen, options)
+        return replace(plan, notes=notes) if notes != plan.notes else plan
+    return _reduce_for_kidneys(replace(plan, notes=notes), regimen, options)
 
 
 def _reduce_for_kidneys(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
@@ -167,7 +170,7 @@ def _reduce_for_kidneys(plan: Plan, regimen: Regimen, options: PlanOptions) -> P
             f"Renal reduction asked for: CrCl {patient.crcl_ml_min} mL/min is above the regimen's "
             "kidney-function bands, so no reduction applies; doses are unchanged."
         )
-        return plan.model_copy(update={"notes": [*plan.notes, note]})
+        return replace(plan, notes=[*plan.notes, note])
     if band.dose_factor is None:
         raise InputError(
             f"CrCl {patient.crcl_ml_min} mL/min, {band.name}: the regimen's data gives no dose "
@@ -216,13 +219,8 @@ def _reduce_for_kidneys(plan: Plan, regimen: Regimen, options: PlanOptions) -> P
         + "Confirm the reduced doses with the prescriber."
         + pace_note
     )
-    return plan.model_copy(
-        update={
-            "doses": doses,
-            "days": days,
-            "renal_adjustment": adjustment,
-            "notes": [note, *plan.notes],
-        }
+    return replace(
+        plan, doses=doses, days=days, renal_adjustment=adjustment, notes=[note, *plan.notes]
     )
 
 
@@ -279,7 +277,7 @@ def _reduced_doses(
                 else f"{exact.numerator}/{exact.denominator}",
                 shown_mg=value,
             )
-        reduced.append(dose.model_copy(update={"dose_mg": value, "amount": None}))
+        reduced.append(replace(dose, dose_mg=value, amount=None))
     return reduced, list(inexact.values())
 
 
@@ -287,4 +285,4 @@ def _days_with_totals(days: list[Day], doses: list[Dose]) -> list[Day]:
     totals: dict[int, Decimal] = {}
     for dose in doses:
         totals[dose.day] = totals.get(dose.day, Decimal(0)) + dose.dose_mg
-    return [day.model_copy(update={"total_mg": totals.get(day.day, Decimal(0))}) for day in days]
+    return [replace(day, total_mg=totals.get(day.day, Decimal(0))) for day in days]

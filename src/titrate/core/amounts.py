@@ -8,12 +8,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from functools import lru_cache
 from itertools import combinations
 from typing import NamedTuple, Protocol
+
+import msgspec
 
 from titrate.errors import InputError
 from titrate.model import (
@@ -122,8 +123,7 @@ def allowed_strengths(product: Product, wanted: Sequence[Decimal] | None) -> lis
 # Solid forms: the fewest pieces
 
 
-@dataclass(frozen=True)
-class Combination:
+class Combination(msgspec.Struct, frozen=True):
     """Whole units and halves per strength (largest strength first)."""
 
     parts: tuple[tuple[Decimal, int, int], ...]  # (strength mg, wholes, halves)
@@ -227,8 +227,7 @@ def _fewest(dose_mg: Decimal, spec: tuple[tuple[Decimal, bool], ...]) -> Combina
     return Combination(parts)
 
 
-@dataclass(frozen=True)
-class SolidChoice:
+class SolidChoice(msgspec.Struct, frozen=True):
     """How each distinct dose is made, and the one strength used for all, if any."""
 
     combinations: dict[Decimal, Combination | None]

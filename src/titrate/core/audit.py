@@ -26,6 +26,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from msgspec.structs import replace
+
 from titrate.clock import fixed, fixed_plan, hours_delta, next_time, previous_time, wall, zone
 from titrate.core.doselog import DoseLog
 from titrate.core.ending import MAX_MAINTENANCE_DAYS, Maintenance, maintenance
@@ -36,12 +38,12 @@ from titrate.model import (
     DayTotal,
     Dose,
     DoseStatus,
+    DoseStatusName,
     Finding,
     LogEntry,
     Plan,
     Regimen,
     RejectedRow,
-    trusted,
 )
 from titrate.model.units import decimal_text
 from titrate.rules.base import LogContext, Window
@@ -100,11 +102,10 @@ def expected(plan: Plan, as_of: datetime | None) -> Expected:
         added = maintenance(plan, through)
     if not added.doses:
         return Expected(plan, dose_windows(plan, tz), added)
-    extended = plan.model_copy(
-        update={
-            "doses": [*plan.doses, *(_fixed_dose(dose) for dose in added.doses)],
-            "days": [*plan.days, *added.days],
-        }
+    extended = replace(
+        plan,
+        doses=[*plan.doses, *(_fixed_dose(dose) for dose in added.doses)],
+        days=[*plan.days, *added.days],
     )
     assert as_of is not None  # maintenance is expanded only up to an audit time
     limit = fixed(as_of)
@@ -116,11 +117,11 @@ def expected(plan: Plan, as_of: datetime | None) -> Expected:
     on_days = {dose.day for dose in doses}
     days = [day for day in extended.days if day.day in on_days or day.day <= plan.days[-1].day]
     added = dataclasses.replace(added, doses=doses[len(plan.doses) :], days=days[len(plan.days) :])
-    return Expected(plan.model_copy(update={"doses": doses, "days": days}), windows, added)
+    return Expected(replace(plan, doses=doses, days=days), windows, added)
 
 
 def _fixed_dose(dose: Dose) -> Dose:
-    return trusted(Dose, {**dose.__dict__, "at": fixed(dose.at)})
+    return replace(dose, at=fixed(dose.at))
 
 
 def _assign(windows: list[Window], entries: Iterable[LogEntry]) -> dict[int, int | None]:
@@ -150,7 +151,7 @@ def _match(
 ) -> LogContext:
     plan, windows = schedule.plan, schedule.windows
     tz = zone(plan.timezone)
-    entries = [entry.model_copy(update={"taken_at": fixed(entry.taken_at)}) for entry in entries]
+    entries = [replace(entry, taken_at=fixed(entry.taken_at)) for entry in entries]
     if not windows:
         raise InputError("the plan has no doses to audit against")
     effective = fixed(as_of) if as_of is not None else windows[-1].end
@@ -173,7 +174,7 @@ def _match(
         dose = window.dose
         found = by_dose.get(dose.number, [])
         if not found:
-            status = "missed" if window.end <= effective else "pending"
+            status: DoseStatusName = "missed" if window.end <= effective else "pending"
             rows.append(
                 (
                     (dose.at, 0, dose.number),
@@ -349,7 +350,7 @@ def _fixed_entry(entry: LogEntry) -> LogEntry:
     """The entry with a fixed-offset time (doselog gives one already; API callers may not)."""
     if isinstance(entry.taken_at.tzinfo, timezone):
         return entry
-    return entry.model_copy(update={"taken_at": fixed(entry.taken_at)})
+    return replace(entry, taken_at=fixed(entry.taken_at))
 
 
 @dataclass

@@ -38,6 +38,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from msgspec.structs import replace
 from pydantic import Field, ValidationError, model_validator
 
 from titrate.catalog import get_regimen, parse_regimen_file
@@ -55,17 +56,18 @@ from titrate.model import (
     DISCLAIMER,
     Day,
     Dose,
-    Mg,
     Patient,
     Plan,
     PlanAction,
     PlanOptions,
     Regimen,
     Step,
-    Strict,
-    TimeOfDay,
 )
 from titrate.rules import checked
+from titrate.schema import to_runtime, validate
+from titrate.schema.options import Patient as PatientModel
+from titrate.schema.regimen import Step as StepModel
+from titrate.schema.units import Mg, Strict, TimeOfDay
 
 
 class ProposedDose(Strict):
@@ -86,8 +88,8 @@ class ProposedPlan(Strict):
     start: date | None = None
     timezone: str | None = None
     times: list[TimeOfDay] | None = None
-    patient: Patient | None = None
-    steps: list[Step] | None = Field(default=None, min_length=1)
+    patient: PatientModel | None = None
+    steps: list[StepModel] | None = Field(default=None, min_length=1)
     doses: list[ProposedDose] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
@@ -153,7 +155,7 @@ def check_text(
         return _check_regimen_file(text, name, regimens, given, regimen_id, timezone, start)
     if isinstance(data.get("regimen"), dict):  # a plan written as YAML
         try:
-            saved = Plan.model_validate(data)
+            saved = validate(Plan, data)
         except ValidationError as exc:
             raise validation_error(exc, name, lines) from None
         return _check_saved(saved, regimens, given, regimen_id, name)
@@ -222,7 +224,7 @@ def _check_fhir(
     notes = [f"Checked from the FHIR MedicationRequest in {name} ({what}) against {regimen.id!r}."]
     if start is not None and fhirorder.needs_start(order):
         notes.append(f"The order gives no start date; its undated steps are counted from {start}.")
-    return checked(plan.model_copy(update={"notes": [*notes, *plan.notes]}), regimen)
+    return checked(replace(plan, notes=[*notes, *plan.notes]), regimen)
 
 
 def _regimen_for_medication(names: list[str], regimens: dict[str, Regimen], name: str) -> Regimen:
@@ -264,7 +266,7 @@ def _check_saved(
             raise InputError(mismatch, name)
     _days_match_doses(saved, name)
     patient = merge_patient(saved.patient, given)
-    plan = saved.model_copy(update={"patient": patient, "findings": []})
+    plan = replace(saved, patient=patient, findings=[])
     # the options only say "no renal adjustment": a saved plan is checked as written
     options = PlanOptions(start=saved.start, timezone=saved.timezone, patient=patient)
     plan = adjust_plan(plan, regimen, options)
@@ -338,7 +340,7 @@ def _check_regimen_file(
         f"Proposed regimen {proposed.id!r} ({name}): its titration ladder is checked against "
         f"the rules of {reference.id!r}; its own limits and sources are not used."
     )
-    return plan.model_copy(update={"notes": [note, *plan.notes]})
+    return replace(plan, notes=[note, *plan.notes])
 
 
 def _file_then(proposed: ProposedPlan, regimen: Regimen, start: date) -> PlanAction:
@@ -370,7 +372,9 @@ def _check_proposed(
         if proposed.timezone
         else timezone
     )
-    patient = merge_patient(proposed.patient or Patient(), given)
+    patient = merge_patient(
+        to_runtime(proposed.patient, Patient) if proposed.patient else Patient(), given
+    )
     notes = [f"Checked from {name}" + (f": {proposed.title}" if proposed.title else ".")]
     if proposed.steps is not None:
         first = proposed.start or start
@@ -380,7 +384,7 @@ def _check_proposed(
             start=first,
             timezone=zone(zone_name).key,
             times=proposed.times,
-            steps=proposed.steps,
+            steps=[to_runtime(step, Step) for step in proposed.steps],
             kind=proposed.kind,
             then=_file_then(proposed, regimen, first),
             patient=patient,
@@ -390,12 +394,12 @@ def _check_proposed(
         except InputError as exc:
             # schedule errors name command-line options; here they concern the file
             raise InputError(exc.template, _at(name, lines, "steps")) from None
-        return plan.model_copy(update={"notes": [*notes, *plan.notes]})
+        return replace(plan, notes=[*notes, *plan.notes])
     assert proposed.doses is not None
     plan = _plan_from_doses(proposed, regimen, patient, zone_name, lines, name)
     options = PlanOptions(start=plan.start, timezone=zone_name, patient=patient)
     plan = adjust_plan(plan, regimen, options)
-    plan = plan.model_copy(update={"notes": [*notes, *plan.notes]})
+    plan = replace(plan, notes=[*notes, *plan.notes])
     return checked(plan, regimen)
 
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from titrate.clock import PlanDates, local_instant, zone
-from titrate.model import Day, Dose, Plan, PlanAction, PlanEnd, ReviewBy, trusted
+from titrate.model import Day, Dose, Plan, PlanAction, PlanEnd, ReviewBy
 
 
 def default_action(kind: str, review: ReviewBy | None) -> PlanAction:
@@ -41,7 +41,7 @@ def plan_end(action: PlanAction, doses: Sequence[Dose], days: Sequence[Day]) -> 
         after=last.at,
         dose_mg=final_day[0] if same else None,
         per_day=len(final_day),
-        daily_total_mg=sum(final_day),
+        daily_total_mg=sum(final_day, Decimal(0)),
     )
 
 
@@ -97,28 +97,22 @@ def maintenance(plan: Plan, through: date) -> Maintenance:
             for clock, dose in zip(clocks, final_day, strict=True):
                 instant, _ = local_instant(on, clock, tz)
                 doses.append(
-                    trusted(
-                        Dose,
-                        {
-                            "number": last.number + len(doses) + 1,
-                            "at": instant,
-                            "day": number,
-                            "step": dose.step,
-                            "dose_mg": dose.dose_mg,
-                            "amount": dose.amount,
-                        },
+                    Dose(
+                        number=last.number + len(doses) + 1,
+                        at=instant,
+                        day=number,
+                        step=dose.step,
+                        dose_mg=dose.dose_mg,
+                        amount=dose.amount,
                     )
                 )
             days.append(
-                trusted(
-                    Day,
-                    {
-                        "day": number,
-                        "date": on,
-                        "step": last.step,
-                        "doses": len(final_day),
-                        "total_mg": total,
-                    },
+                Day(
+                    day=number,
+                    date=on,
+                    step=last.step,
+                    doses=len(final_day),
+                    total_mg=total,
                 )
             )
     except OverflowError:

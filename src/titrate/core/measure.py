@@ -15,10 +15,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+
+import msgspec
+from msgspec.structs import replace
 
 from titrate.citation import cite
 from titrate.core.amounts import (
@@ -48,7 +50,6 @@ from titrate.model import (
     Regimen,
     Step,
     Strength,
-    trusted,
 )
 
 # (step, day, dose in mg) of every dose of a plan, in order: all that measuring needs.
@@ -174,7 +175,7 @@ def _solid_lines(product: Product, doses: Sequence[MeasuredDose]) -> list[Dispen
             continue
         split = math.ceil(half / 2)
         left_over = split * 2 - half
-        quantity = whole + split
+        quantity = Decimal(whole + split)
         text = f"{quantity} × {item}"
         if half:
             text += (
@@ -184,7 +185,7 @@ def _solid_lines(product: Product, doses: Sequence[MeasuredDose]) -> list[Dispen
             )
         chosen: list[PackCount] = []
         if packs is not None:
-            chosen = choose_packs(Decimal(quantity), packs.sizes)
+            chosen = choose_packs(quantity, packs.sizes)
             text += f": {_packs_text(chosen, unit, packs.name)}"
         lines.append(
             DispenseLine(
@@ -303,8 +304,7 @@ def product_ref(regimen: Regimen, product: Product, strengths: Sequence[Strength
     )
 
 
-@dataclass(frozen=True)
-class Measurement:
+class Measurement(msgspec.Struct, frozen=True):
     """Everything measuring adds to a plan, for one product, strength set and plan shape
     (how many doses of each amount on each step and day)."""
 
@@ -408,9 +408,8 @@ def ladder_amounts(
 
 
 def with_amounts(doses: Sequence[Dose], amounts: Mapping[Decimal, Amount | None]) -> list[Dose]:
-    """Copies of the doses with their amounts: `model_copy(update=...)` without its
-    generic machinery (`trusted`: the doses and the amounts are validated models)."""
-    return [trusted(Dose, {**dose.__dict__, "amount": amounts[dose.dose_mg]}) for dose in doses]
+    """Copies of the doses with their amounts."""
+    return [replace(dose, amount=amounts[dose.dose_mg]) for dose in doses]
 
 
 def measure_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
@@ -443,13 +442,12 @@ def measure_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
         doses = list(plan.doses)
     else:
         doses = with_amounts(plan.doses, amounts)
-    return plan.model_copy(
-        update={
-            "doses": doses,
-            "product": measured.product,
-            "dispense": list(measured.dispense),
-            "notes": [*plan.notes, *measured.notes],
-        }
+    return replace(
+        plan,
+        doses=doses,
+        product=measured.product,
+        dispense=list(measured.dispense),
+        notes=[*plan.notes, *measured.notes],
     )
 
 

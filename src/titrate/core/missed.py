@@ -20,6 +20,7 @@ from titrate.core.ending import maintenance_doses
 from titrate.errors import InputError
 from titrate.model import (
     Advice,
+    AdviceAction,
     Dose,
     Limit,
     MissedDose,
@@ -179,6 +180,7 @@ def advise(plan: Plan, regimen: Regimen, missed_number: int, now: datetime) -> A
 
     fact: Sourced = window
     cutoff: datetime | None
+    action: AdviceAction
     if len(passed) >= contact_after:
         action = "contact-prescriber"
         cutoff = None

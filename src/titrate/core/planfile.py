@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from msgspec.structs import asdict
 from pydantic import ValidationError
 
 from titrate.errors import InputError
@@ -27,6 +28,7 @@ from titrate.io.text import walk_strings
 from titrate.io.yamltext import line_for, read_text
 from titrate.model import Plan, Regimen
 from titrate.model.units import decimal_text
+from titrate.schema import validate
 
 
 def parse_plan_json(text: str, name: str, *, totals: bool = False) -> Plan:
@@ -47,7 +49,7 @@ def parse_plan_json(text: str, name: str, *, totals: bool = False) -> Plan:
         dotted = ".".join(str(part) for part in text_at)
         raise InputError(f"{dotted}: text holds {reason}", _where(text, name, text_at))
     try:
-        plan = Plan.model_validate(data)
+        plan = validate(Plan, data)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         path = ".".join(str(part) for part in first["loc"]) or "(top level)"
@@ -176,7 +178,7 @@ def regimen_mismatch(plan: Plan, regimen: Regimen) -> str | None:
     judged by that drug's limits as if it were its plan."""
     from titrate.core.schedule import regimen_ref
 
-    written, current = plan.regimen.model_dump(), regimen_ref(regimen).model_dump()
+    written, current = asdict(plan.regimen), asdict(regimen_ref(regimen))
     for key, value in written.items():
         if key == "source":  # citation wording follows the data's sources, not the drug
             continue

@@ -17,6 +17,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from msgspec.structs import replace
+
 from titrate.citation import BASIS_TEXT, citations, cite
 from titrate.clock import PlanDates, instant_key, local_instant, skipped_date_note, zone
 from titrate.core.ending import default_action, plan_end
@@ -36,7 +38,6 @@ from titrate.model import (
     ReviewBy,
     SourceRef,
     Step,
-    trusted,
 )
 
 # A plan longer than this is almost certainly a typo (hold_days of 1000000000); ten years
@@ -162,7 +163,7 @@ def ladder_for(regimen: Regimen, options: PlanOptions) -> Ladder:
             steps = _to_target(regimen, steps, target, notes)
     if options.hold_days:
         last = steps[-1]
-        steps[-1] = last.model_copy(update={"days": last.days + options.hold_days})
+        steps[-1] = replace(last, days=last.days + options.hold_days)
         notes.append(
             f"The last step ({last.dose_mg} mg {last.per_day}× a day) continues "
             f"{options.hold_days} more day(s)."
@@ -255,7 +256,7 @@ def _to_target(
         if step.dose_mg >= target:
             if step.dose_mg > target:
                 previous = kept[-1].dose_mg if kept else Decimal(0)
-                kept.append(step.model_copy(update={"dose_mg": target}))
+                kept.append(replace(step, dose_mg=target))
                 notes.append(
                     f"Target {target} mg is not a step of the labeled ladder: the last step is "
                     f"{target} mg (after {previous} mg)."
@@ -365,9 +366,9 @@ def build_schedule(
     dates = PlanDates(first.start, tz)
     try:
         for step_number, step in enumerate(ladder.steps, start=1):
-            # Dose and Day are built with `trusted` (no second validation): the doses
-            # come from validated Steps (custom ones too), their amounts are validated
-            # models, the instants are aware datetimes, and numbers count from 1.
+            # Dose and Day are light records (no validation): the doses come from
+            # validated Steps (custom ones too), their amounts from validated products,
+            # the instants are aware datetimes, and numbers count from 1.
             slots = list(zip(clock_times[step.per_day], step.amounts, strict=True))
             total_mg = step.total_mg
             for _ in range(step.days):
@@ -386,28 +387,22 @@ def build_schedule(
                         if doses and instant_key(instant) == instant_key(doses[-1].at):
                             notes.append(_shared_instant_note(doses[-1], instant, clock))
                     doses.append(
-                        trusted(
-                            Dose,
-                            {
-                                "number": len(doses) + 1,
-                                "at": instant,
-                                "day": day_number,
-                                "step": step_number,
-                                "dose_mg": dose_mg,
-                                "amount": amounts.get(dose_mg),
-                            },
+                        Dose(
+                            number=len(doses) + 1,
+                            at=instant,
+                            day=day_number,
+                            step=step_number,
+                            dose_mg=dose_mg,
+                            amount=amounts.get(dose_mg),
                         )
                     )
                 days.append(
-                    trusted(
-                        Day,
-                        {
-                            "day": day_number,
-                            "date": on,
-                            "step": step_number,
-                            "doses": len(today),
-                            "total_mg": day_mg,
-                        },
+                    Day(
+                        day=day_number,
+                        date=on,
+                        step=step_number,
+                        doses=len(today),
+                        total_mg=day_mg,
                     )
                 )
     except OverflowError:

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
+from msgspec.structs import replace
+
 from titrate.citation import BASIS_TEXT, basis_text
 from titrate.core.pipeline import plan as build_plan
 from titrate.errors import InputError
@@ -376,7 +378,7 @@ def _held_to_minimum(
         f"taper lasts the regimen's minimum of {minimum.min_days} days "
         f"({BASIS_TEXT[minimum.basis]}) [{', '.join(minimum.source)}]."
     )
-    return [*steps[:-1], last.model_copy(update={"days": held})]
+    return [*steps[:-1], replace(last, days=held)]
 
 
 def taper(
@@ -412,12 +414,10 @@ def taper(
         every_days=every_days,
         pace_percent=pace_percent,
     )
-    result = build_plan(
-        regimen, options.model_copy(update={"steps": ladder.steps, "kind": "taper"})
-    )
+    result = build_plan(regimen, replace(options, steps=ladder.steps, kind="taper"))
     # The first cut is on day 1: the rules judge it against the dose taken now.
     result = checked(result, regimen, StartingDose(from_mg, per_day))
-    return result.model_copy(update={"notes": [*ladder.notes, *result.notes]})
+    return replace(result, notes=[*ladder.notes, *result.notes])
 
 
 def current_dose(previous: Plan, where: str | None) -> tuple[Decimal, int]:
@@ -474,4 +474,4 @@ def taper_after(
         f"Tapers from the last day of the earlier plan (started {previous.start.isoformat()}): "
         f"{from_mg} mg {per_day}× a day."
     )
-    return result.model_copy(update={"notes": [note, *result.notes]})
+    return replace(result, notes=[note, *result.notes])

@@ -1,11 +1,14 @@
 """The one vocabulary of titrate: regimen data, plans, findings, advice, audits.
 
-Regimen models describe what `data/regimens.yaml` may hold (every number with its
-source and basis); plan models describe what the planner produces and what the JSON
-output and `titrate schema` publish. Models hold data and tiny derived views only:
-computation lives in `core`, `rules`; wording of citations in `citation`; formatting
-in `render`. Split by subject; everything is re-exported here, so
-`from titrate.model import Plan` is the way to import it.
+Regimen types describe what `data/regimens.yaml` holds (every number with its source
+and basis); plan types describe what the planner produces and the JSON output writes.
+They are light immutable records (msgspec Structs, `units.Record`), created without
+validation: values are validated where they enter, by the pydantic models of
+`titrate.schema` (which also define the published JSON Schema), or come from the
+compiled built-in regimens. Types hold data and tiny derived views only: computation
+lives in `core`, `rules`; wording of citations in `citation`; formatting in `render`.
+Split by subject; everything is re-exported here, so `from titrate.model import Plan`
+is the way to import it.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -49,7 +52,6 @@ if TYPE_CHECKING:
         RenalAdjustment,
         ReviewBy,
         SourceRef,
-        trusted,
     )
     from titrate.model.products import (
         LIQUID_FORMS,
@@ -107,6 +109,7 @@ if TYPE_CHECKING:
         MgOrZero,
         Number,
         Quantity,
+        Record,
         Severity,
         Strict,
         TimeOfDay,
@@ -148,7 +151,6 @@ _WHERE = {
     "RenalAdjustment": "titrate.model.plan",
     "ReviewBy": "titrate.model.plan",
     "SourceRef": "titrate.model.plan",
-    "trusted": "titrate.model.plan",
     "LIQUID_FORMS": "titrate.model.products",
     "PRODUCT_UNIT": "titrate.model.products",
     "AdministrationNote": "titrate.model.products",
@@ -201,6 +203,7 @@ _WHERE = {
     "MgOrZero": "titrate.model.units",
     "Number": "titrate.model.units",
     "Quantity": "titrate.model.units",
+    "Record": "titrate.model.units",
     "Severity": "titrate.model.units",
     "Strict": "titrate.model.units",
     "TimeOfDay": "titrate.model.units",
@@ -282,6 +285,7 @@ __all__ = [
     "ProductForm",
     "ProductRef",
     "Quantity",
+    "Record",
     "Regimen",
     "RegimenFile",
     "RegimenRef",
@@ -309,5 +313,4 @@ __all__ = [
     "_JsonNumbers",
     "fraction_of",
     "json_number",
-    "trusted",
 ]

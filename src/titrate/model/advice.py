@@ -1,21 +1,14 @@
-"""Missed-dose advice and dose-log audits (published in `titrate schema`)."""
+"""Missed-dose advice (`titrate.schema.advice` publishes its schema)."""
 
-# No `from __future__ import annotations` in this package: pydantic would then compile and
-# evaluate every field annotation from its string, which every command pays at start-up.
+from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-)
+import msgspec
 
 from titrate.model.plan import Dose, Finding, RegimenRef, SourceRef
-from titrate.model.units import (
-    Basis,
-)
+from titrate.model.units import Basis, Record
 
 ADVICE_DISCLAIMER = (
     "This advice supports, and does not replace, the prescriber's or pharmacist's "
@@ -24,29 +17,25 @@ ADVICE_DISCLAIMER = (
 AdviceAction = Literal["take", "skip", "contact-prescriber"]
 
 
-class Advice(BaseModel):
+class Advice(Record, frozen=True, kw_only=True):
     """What to do now about a missed dose, with the rule used and its source."""
-
-    model_config = ConfigDict(frozen=True)
 
     schema_version: Literal["1"] = "1"
     kind: Literal["missed-dose-advice"] = "missed-dose-advice"
-    action: AdviceAction = Field(description="take it now, skip it, or contact the prescriber")
-    dose: Dose = Field(description="the dose the action is about (take now or skip)")
-    next_dose: Dose | None = Field(description="next scheduled dose; None: the plan has ended")
-    cutoff: datetime | None = Field(description="take `dose` only up to this time")
+    action: AdviceAction
+    dose: Dose
+    next_dose: Dose | None
+    cutoff: datetime | None
     now: datetime
-    missed: list[int] = Field(description="dose numbers counted as missed, oldest first")
-    rule: str = Field(description="the missed-dose rule used, in words")
-    rule_field: str = Field(description="where the rule's number lives in the regimen data")
+    missed: list[int]
+    rule: str
+    rule_field: str
     basis: Basis
-    source: str = Field(description="citation of the rule's source in the regimen data")
-    message: str = Field(description="the instruction, in one paragraph")
+    source: str
+    message: str
     never_double: str
-    notes: list[str] = Field(default_factory=list)
-    findings: list[Finding] = Field(
-        default_factory=list, description="the plan's own findings (limits it breaks)"
-    )
+    notes: list[str] = msgspec.field(default_factory=list)
+    findings: list[Finding] = msgspec.field(default_factory=list)
     regimen: RegimenRef
     timezone: str
     sources: list[SourceRef]

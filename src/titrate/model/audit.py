@@ -1,23 +1,16 @@
-"""Dose-log audits: each scheduled dose's status and the findings (published in
-`titrate schema`)."""
+"""Dose-log audits: each scheduled dose's status and the findings
+(`titrate.schema.audit` publishes their schema)."""
 
-# No `from __future__ import annotations` in this package: pydantic would then compile and
-# evaluate every field annotation from its string, which every command pays at start-up.
+from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-)
+import msgspec
 
 from titrate.model.plan import Finding, RegimenRef, SourceRef
-from titrate.model.units import (
-    Mg,
-    MgOrZero,
-)
+from titrate.model.units import Record
 
 AUDIT_DISCLAIMER = (
     "This audit compares a dose log with the plan; it supports, and does not replace, "
@@ -27,76 +20,62 @@ AUDIT_DISCLAIMER = (
 DoseStatusName = Literal["taken", "late", "missed", "pending", "extra"]
 
 
-class LogEntry(BaseModel):
+class LogEntry(Record, frozen=True, kw_only=True):
     """One row of a dose log: when a dose was taken and how much."""
 
-    model_config = ConfigDict(frozen=True)
-
-    line: int = Field(ge=1, description="line number in the log file")
-    taken_at: datetime = Field(description="ISO 8601 date-time with UTC offset")
-    dose_mg: Mg
+    line: int
+    taken_at: datetime
+    dose_mg: Decimal
     note: str | None = None
 
 
-class RejectedRow(BaseModel):
+class RejectedRow(Record, frozen=True, kw_only=True):
     """A log row that could not be read (reported, never silently dropped)."""
 
-    model_config = ConfigDict(frozen=True)
-
-    line: int = Field(ge=1)
+    line: int
     message: str
-    text: str = Field(description="the row as written (shortened if long)")
+    text: str
 
 
-class DoseStatus(BaseModel):
+class DoseStatus(Record, frozen=True, kw_only=True):
     """One scheduled dose and what the log shows for it, or one extra log entry."""
 
-    model_config = ConfigDict(frozen=True)
-
     status: DoseStatusName
-    dose: int | None = Field(
-        description="scheduled dose number (for extra entries: the dose window they fall in)"
-    )
+    dose: int | None
     day: int | None = None
     step: int | None = None
     scheduled_at: datetime | None = None
-    scheduled_mg: Mg | None = None
-    taken_mg: MgOrZero = Field(description="total of the entries counted for this row")
-    entries: list[LogEntry] = Field(default_factory=list)
-    minutes_from_schedule: int | None = Field(
-        default=None, description="first entry minus scheduled time, whole minutes"
-    )
+    scheduled_mg: Decimal | None = None
+    taken_mg: Decimal
+    entries: list[LogEntry] = msgspec.field(default_factory=list)
+    minutes_from_schedule: int | None = None
 
 
-class DayTotal(BaseModel):
+class DayTotal(Record, frozen=True, kw_only=True):
     """Planned and logged milligrams on one calendar day in the plan's zone."""
 
-    model_config = ConfigDict(frozen=True)
-
     date: date
-    day: int | None = Field(description="plan day number; None: outside the plan")
-    planned_mg: MgOrZero
-    taken_mg: MgOrZero
+    day: int | None
+    planned_mg: Decimal
+    taken_mg: Decimal
 
 
-class AuditResult(BaseModel):
+class AuditResult(Record, frozen=True, kw_only=True):
     """A dose log compared with its plan: every scheduled dose's status and the findings."""
-
-    model_config = ConfigDict(frozen=True)
 
     schema_version: Literal["1"] = "1"
     kind: Literal["dose-log-audit"] = "dose-log-audit"
     regimen: RegimenRef
     plan_start: date
     timezone: str
-    as_of: datetime | None = Field(description="doses after this are pending, not missed")
-    log: str = Field(description="the log file's name")
-    entries: int = Field(description="log rows read")
-    summary: dict[str, int] = Field(description="count of rows per status")
+    as_of: datetime | None
+    log: str
+    entries: int
+    summary: dict[str, int]
     doses: list[DoseStatus]
     days: list[DayTotal]
     findings: list[Finding]
-    rejected_rows: list[RejectedRow] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
+    rejected_rows: list[RejectedRow] = msgspec.field(default_factory=list)
+    notes: list[str] = msgspec.field(default_factory=list)
     sources: list[SourceRef]
     disclaimer: str = AUDIT_DISCLAIMER

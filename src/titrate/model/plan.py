@@ -1,220 +1,142 @@
-"""Plans and findings, as the planner produces them and `titrate schema` publishes them."""
+"""Plans and findings, as the planner produces them (`titrate.schema.plan` defines what
+`titrate schema` publishes and validates plan files)."""
 
-# No `from __future__ import annotations` in this package: pydantic would then compile and
-# evaluate every field annotation from its string, which every command pays at start-up.
+from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-)
+import msgspec
 
 from titrate.model.options import Patient
-from titrate.model.units import (
-    Basis,
-    Mg,
-    Number,
-    Quantity,
-    Severity,
-)
-
-# ---------------------------------------------------------------------------------------
-# Building plan models from values that are already valid
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
-_set = object.__setattr__
-_FIELD_NAMES: dict[type[BaseModel], tuple[str, ...]] = {}
+from titrate.model.units import Basis, Record, Severity
 
 
-def trusted(cls: type[ModelT], values: dict[str, Any]) -> ModelT:
-    """`cls(**values)` without validating the values again: for the planner's hot loops,
-    which build dozens of Dose and Day models per plan from values taken from models
-    that were validated at the edge (Step, PlanOptions, Amount) or computed from them
-    (dates, aware datetimes, day numbers counted from 1). `values` becomes the model's
-    own field dict: pass a new dict.
-
-    Every field must be given, in the model's order (the JSON follows the field dict's
-    order). This sets what `model_construct` sets, without its per-field default and
-    alias handling, which in pydantic 2.14 costs more than validating a small model;
-    tests compare the result, its state and its JSON with the validated model, so a
-    pydantic that keeps other per-instance state fails them."""
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(cls.model_fields)
-    if tuple(values) != names:
-        raise TypeError(f"{cls.__name__}: give every field in order {names}, not {tuple(values)}")
-    instance = cls.__new__(cls)
-    _set(instance, "__dict__", values)
-    _set(instance, "__pydantic_fields_set__", set(names))
-    _set(instance, "__pydantic_extra__", None)
-    _set(instance, "__pydantic_private__", None)
-    return instance
-
-
-# ---------------------------------------------------------------------------------------
-# Plans and findings (published in `titrate schema`)
-
-
-class Finding(BaseModel):
+class Finding(Record, frozen=True, kw_only=True):
     """One problem (or note) found in a plan or a dose log."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    code: str = Field(description="short stable id, e.g. TT101")
-    rule: str = Field(description="stable kebab-case slug, e.g. over-daily-max")
+    code: str
+    rule: str
     severity: Severity
     message: str
-    day: int | None = Field(default=None, description="plan day number the finding concerns")
-    last_day: int | None = Field(
-        default=None,
-        description="the last day of a run of days with the same finding (day is the first)",
-    )
-    dose: int | None = Field(default=None, description="dose number (1-based) it concerns")
-    at: datetime | None = Field(default=None, description="date-time it concerns")
-    source: str = Field(description="citation of the rule's source in the regimen data")
-    basis: Basis | None = Field(default=None, description="label, implied, convention, …")
+    day: int | None = None
+    last_day: int | None = None
+    dose: int | None = None
+    at: datetime | None = None
+    source: str
+    basis: Basis | None = None
 
 
-class Piece(BaseModel):
+class Piece(Record, frozen=True, kw_only=True):
     """Part of an amount: `count` units of one strength (count may be 0.5 for a half)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    strength_mg: Mg
-    count: Quantity
+    strength_mg: Decimal
+    count: Decimal
 
 
-class Amount(BaseModel):
+class Amount(Record, frozen=True, kw_only=True):
     """How much of the chosen product makes one dose (filled in by `measure`)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    value: Quantity = Field(description="tablets, capsules, packets or mL (exact)")
+    value: Decimal
     unit: Literal["tablet", "capsule", "packet", "mL"]
-    text: str = Field(description="for people, e.g. '1½ × 10 mg tablet', '3 mL'")
-    pieces: list[Piece] = Field(default_factory=list)
+    text: str
+    pieces: list[Piece] = msgspec.field(default_factory=list)
 
 
-class ProductRef(BaseModel):
+class ProductRef(Record, frozen=True, kw_only=True):
     """The product a plan is measured in (filled in by `measure`)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     name: str
     form: Literal["tablet", "capsule", "solution", "suspension", "granules"]
-    strengths_mg: list[Mg] = Field(default_factory=list, description="solid forms")
-    concentration_mg_per_ml: Mg | None = Field(default=None, description="liquids")
+    strengths_mg: list[Decimal] = msgspec.field(default_factory=list)
+    concentration_mg_per_ml: Decimal | None = None
     storage: str | None = None
     discard_after_opening_days: int | None = None
-    administration: list[str] = Field(default_factory=list)
+    administration: list[str] = msgspec.field(default_factory=list)
     source: str = ""
-    scored_mg: list[Mg] = Field(default_factory=list, description="strengths that may be halved")
-    measure_step_ml: Number | None = Field(default=None, description="liquids: finest mL measured")
-    pack_sizes: list[Number] = Field(default_factory=list, description="mL or units per pack")
-    pack_name: str | None = Field(default=None, description="bottle, carton, …")
-    notes: list[str] = Field(default_factory=list, description="conventions and caveats")
-    not_interchangeable_with: list[str] = Field(
-        default_factory=list,
-        description="ids of products that must not be swapped with this one during a course",
-    )
+    scored_mg: list[Decimal] = msgspec.field(default_factory=list)
+    measure_step_ml: Decimal | None = None
+    pack_sizes: list[Decimal] = msgspec.field(default_factory=list)
+    pack_name: str | None = None
+    notes: list[str] = msgspec.field(default_factory=list)
+    not_interchangeable_with: list[str] = msgspec.field(default_factory=list)
 
 
-class PackCount(BaseModel):
+class PackCount(Record, frozen=True, kw_only=True):
     """`count` packs of `size` (mL per bottle, packets per carton)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    size: Number
-    count: int = Field(ge=0)
+    size: Decimal
+    count: int
 
 
-class DispenseLine(BaseModel):
+class DispenseLine(Record, frozen=True, kw_only=True):
     """How much to dispense of one item, for one step or (step None) the whole course."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    step: int | None = Field(default=None, description="None = whole course")
-    item: str = Field(description="e.g. '10 mg tablet', '5 mg/mL suspension'")
-    strength_mg: Mg | None = None
-    quantity: Quantity = Field(description="units to dispense (tablets, packets, mL)")
+    step: int | None = None
+    item: str
+    strength_mg: Decimal | None = None
+    quantity: Decimal
     unit: Literal["tablet", "capsule", "packet", "mL"]
-    packs: int | None = Field(default=None, description="bottles/cartons of pack_size")
-    pack_size: Number | None = None
+    packs: int | None = None
+    pack_size: Decimal | None = None
     text: str
-    pack_counts: list[PackCount] = Field(
-        default_factory=list, description="packs by size (whole course; sizes may mix)"
-    )
-    halves: int | None = Field(default=None, description="tablets: halves taken")
-    halves_left_over: int | None = Field(
-        default=None, description="tablets, whole course: halves split off but not taken"
-    )
+    pack_counts: list[PackCount] = msgspec.field(default_factory=list)
+    halves: int | None = None
+    halves_left_over: int | None = None
 
 
-class Dose(BaseModel):
+class Dose(Record, frozen=True, kw_only=True):
     """One scheduled administration."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    number: int = Field(ge=1, description="1-based position in the plan")
-    at: datetime = Field(description="ISO 8601 date-time with UTC offset")
-    day: int = Field(ge=1)
-    step: int = Field(ge=1)
-    dose_mg: Mg
-    amount: Amount | None = Field(default=None, description="set when a product is chosen")
+    number: int
+    at: datetime
+    day: int
+    step: int
+    dose_mg: Decimal
+    amount: Amount | None = None
 
 
-class Day(BaseModel):
+class Day(Record, frozen=True, kw_only=True):
     """One calendar day of a plan."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    day: int = Field(ge=1)
+    day: int
     date: date
-    step: int = Field(ge=1)
-    doses: int = Field(ge=0, description="number of administrations that day")
-    total_mg: Quantity = Field(description="sum of the day's doses in mg (exact)")
+    step: int
+    doses: int
+    total_mg: Decimal
 
 
-class RegimenRef(BaseModel):
+class RegimenRef(Record, frozen=True, kw_only=True):
     """The regimen a plan follows, with the limits it was checked against."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     name: str
     drug: str
     route: str
     summary: str
-    max_daily_mg: Mg
-    max_single_mg: Mg | None = None
+    max_daily_mg: Decimal
+    max_single_mg: Decimal | None = None
     max_doses_per_day: int | None = None
-    source: str = Field(default="", description="citation of the dose ladder and the daily maximum")
+    source: str = ""
 
 
-class NoticeRef(BaseModel):
+class NoticeRef(Record, frozen=True, kw_only=True):
     """A sourced sentence every output repeats (e.g. never stop suddenly)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     text: str
     source: str
-    boxed: bool = Field(default=False, description="the label's boxed warning")
+    boxed: bool = False
 
 
-class ReviewBy(BaseModel):
+class ReviewBy(Record, frozen=True, kw_only=True):
     """The date by which the treatment must be reviewed (regimen `review`), counted from
     the plan's first day; shown even when the plan is shorter."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     date: date
-    day: int = Field(ge=1, description="plan day number (day 1 = the start)")
+    day: int
     text: str
     source: str
     basis: Basis
@@ -223,32 +145,22 @@ class ReviewBy(BaseModel):
 PlanAction = Literal["continue", "stop", "review"]
 
 
-class PlanEnd(BaseModel):
+class PlanEnd(Record, frozen=True, kw_only=True):
     """How the plan ends: what the patient does from the day after its last day.
 
     `continue`: keep taking the last step's doses until the prescriber changes them;
     `review`: the same, and see the prescriber by the plan's `review_by` date;
     `stop`: the last dose is the last one (a taper, or a course stated to stop)."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
-
     action: PlanAction
-    from_date: date = Field(alias="from", description="the first day after the plan")
-    after: datetime | None = Field(
-        default=None, description="the plan's last dose (ISO 8601 with UTC offset)"
-    )
-    dose_mg: Mg | None = Field(
-        default=None, description="continue/review: the dose kept taking (each dose the same)"
-    )
-    per_day: int | None = Field(default=None, ge=1, description="continue/review: doses a day")
-    daily_total_mg: Quantity | None = Field(
-        default=None, description="continue/review: the daily total kept taking"
-    )
+    from_date: date = msgspec.field(name="from")
+    after: datetime | None = None
+    dose_mg: Decimal | None = None
+    per_day: int | None = None
+    daily_total_mg: Decimal | None = None
 
 
-class SourceRef(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class SourceRef(Record, frozen=True, kw_only=True):
     id: str
     title: str
     section: str | None = None
@@ -256,62 +168,49 @@ class SourceRef(BaseModel):
     retrieved: date
 
 
-class InexactDose(BaseModel):
+class InexactDose(Record, frozen=True, kw_only=True):
     """A renal-adjusted dose with no exact decimal value (e.g. 5 mg × 2/3 = 10/3 mg):
     the plan shows `shown_mg`, and a finding says so beside the day."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    step: int = Field(ge=1)
-    day: int = Field(ge=1, description="first plan day of the step")
-    from_mg: Mg = Field(description="the dose before adjustment")
-    exact_mg: str = Field(description="the exact adjusted dose as a fraction, e.g. '10/3'")
-    shown_mg: Mg = Field(description="the value the plan carries (rounded half-even)")
+    step: int
+    day: int
+    from_mg: Decimal
+    exact_mg: str
+    shown_mg: Decimal
 
 
-class RenalAdjustment(BaseModel):
+class RenalAdjustment(Record, frozen=True, kw_only=True):
     """The renal reduction applied to every dose of the plan (when `renal_adjust` is asked)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    band: str = Field(description="the kidney-function band, e.g. 'moderate (CrCl 30–50 mL/min)'")
-    crcl_ml_min: Number
-    factor: str = Field(description="exact fraction applied to each dose, e.g. '1/2'")
+    band: str
+    crcl_ml_min: Decimal
+    factor: str
     basis: Basis
     source: str
-    inexact: list[InexactDose] = Field(default_factory=list)
+    inexact: list[InexactDose] = msgspec.field(default_factory=list)
 
 
-class Plan(BaseModel):
+class Plan(Record, frozen=True, kw_only=True):
     """A dated, timed schedule and what was found wrong with it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     schema_version: Literal["1"] = "1"
     kind: Literal["titration", "custom", "taper"]
     regimen: RegimenRef
     patient: Patient
     start: date
-    timezone: str = Field(description="IANA zone the clock times are in")
-    times: dict[int, list[str]] = Field(description="clock times used, per doses a day")
+    timezone: str
+    times: dict[int, list[str]]
     doses: list[Dose]
     days: list[Day]
-    then: PlanEnd | None = Field(
-        default=None,
-        description="how the plan ends (every plan titrate writes has it; older files may not)",
-    )
+    then: PlanEnd | None = None
     findings: list[Finding]
     sources: list[SourceRef]
-    notes: list[str] = Field(default_factory=list, description="conventions and caveats")
-    notices: list[NoticeRef] = Field(default_factory=list, description="sourced advice")
+    notes: list[str] = msgspec.field(default_factory=list)
+    notices: list[NoticeRef] = msgspec.field(default_factory=list)
     product: ProductRef | None = None
-    dispense: list[DispenseLine] = Field(default_factory=list)
-    renal_adjustment: RenalAdjustment | None = Field(
-        default=None, description="set when doses were reduced for kidney function"
-    )
-    review_by: ReviewBy | None = Field(
-        default=None, description="review the treatment by this date (regimen `review`)"
-    )
+    dispense: list[DispenseLine] = msgspec.field(default_factory=list)
+    renal_adjustment: RenalAdjustment | None = None
+    review_by: ReviewBy | None = None
     disclaimer: str
 
     @property

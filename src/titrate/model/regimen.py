@@ -1,61 +1,31 @@
-"""Regimen data: what `data/regimens.yaml` may hold, every number with its source and
-basis."""
+"""Regimen data: what `data/regimens.yaml` holds, every number with its source and
+basis (validated by `titrate.schema.regimen` where it enters)."""
 
-# No `from __future__ import annotations` in this package: pydantic would then compile and
-# evaluate every field annotation from its string, which every command pays at start-up.
+from __future__ import annotations
 
 from datetime import time
 from decimal import Decimal
 from fractions import Fraction
-from itertools import pairwise
-from typing import Annotated, Any, Literal, Self
+from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-    Field,
-    field_validator,
-    model_validator,
-)
+import msgspec
 
-from titrate.model.products import (
-    Product,
-)
+from titrate.model.products import Product
 from titrate.model.sourced import Source, Sourced
-from titrate.model.units import (
-    Mg,
-    MgOrZero,
-    Number,
-    Strict,
-    TimeOfDay,
-)
-
-# ---------------------------------------------------------------------------------------
-# Regimen data (data/regimens.yaml)
+from titrate.model.units import Record
 
 
-class Step(Strict):
+class Step(Record, frozen=True, kw_only=True):
     """One rung of a ladder: a dose taken `per_day` times a day for `days` days.
 
     `doses_mg` lists unequal doses in the day's order (a taper that lowers one dose at a
     time: 8 + 8 + 6 mg); `dose_mg` is then the largest of them and `per_day` their count.
     """
 
-    dose_mg: Mg
-    # strict: YAML `per_day: true` is not a count of 1
-    per_day: int = Field(ge=1, le=24, strict=True)
-    days: int = Field(ge=1, le=3660, strict=True)
-    doses_mg: list[Mg] | None = None
-
-    @model_validator(mode="after")
-    def _doses_fit(self) -> Self:
-        if self.doses_mg is not None:
-            if len(self.doses_mg) != self.per_day:
-                raise ValueError(
-                    f"doses_mg lists {len(self.doses_mg)} doses, per_day is {self.per_day}"
-                )
-            if max(self.doses_mg) != self.dose_mg:
-                raise ValueError("dose_mg must be the largest of doses_mg")
-        return self
+    dose_mg: Decimal
+    per_day: int
+    days: int
+    doses_mg: list[Decimal] | None = None
 
     @property
     def amounts(self) -> list[Decimal]:
@@ -71,35 +41,26 @@ class Step(Strict):
         return self.dose_mg * self.per_day
 
 
-class Count(Sourced):
+class Count(Sourced, frozen=True, kw_only=True):
     """A sourced whole number (e.g. doses a day)."""
 
-    value: int = Field(ge=1, le=24)
+    value: int
 
 
-class TitrationRule(Strict):
+class TitrationRule(Record, frozen=True, kw_only=True):
     """Rule-based titration instead of a fixed ladder: start at `start_mg` taken
-    `per_day` times a day, then raise each dose by the prescriber's step (`step_mg`) every
-    so many days (`every_days`) up to the prescriber's target (`target_mg`). The labeled
-    ranges for the step and the interval are `limits.escalation`, which the rule
-    `escalation-too-fast` enforces; the titration block's source and basis cover
-    `start_mg`."""
+    `per_day` times a day, then raise each dose by the prescriber's step every so many
+    days up to the prescriber's target (ranges in `limits.escalation`)."""
 
-    start_mg: Mg
+    start_mg: Decimal
     per_day: Count
 
 
-class Titration(Sourced):
+class Titration(Sourced, frozen=True, kw_only=True):
     """The suggested escalation: a fixed ladder (`steps`) or a rule (`rule`)."""
 
-    steps: list[Step] = Field(default_factory=list)
+    steps: list[Step] = msgspec.field(default_factory=list)
     rule: TitrationRule | None = None
-
-    @model_validator(mode="after")
-    def _ladder_or_rule(self) -> Self:
-        if bool(self.steps) == (self.rule is not None):
-            raise ValueError("give exactly one of `steps` (a fixed ladder) or `rule`")
-        return self
 
     @property
     def start_mg(self) -> Decimal:
@@ -112,43 +73,28 @@ class Titration(Sourced):
         return self.rule.per_day.value if self.rule is not None else self.steps[-1].per_day
 
 
-class Limit(Sourced):
-    value: Number
+class Limit(Sourced, frozen=True, kw_only=True):
+    value: Decimal
 
 
-class Escalation(Sourced):
-    """The fastest rise the regimen allows between steps: at most
-    `max_increment_mg_per_dose` per dose, no sooner than `min_days_between_increases`.
-    A labeled range ("2 to 4 mg … 1 to 4 days") also gives its slower ends, which are
-    shown but never flagged: a smaller or later rise is slower than labeled, not faster."""
+class Escalation(Sourced, frozen=True, kw_only=True):
+    """The fastest rise the regimen allows between steps (and, for a labeled range, its
+    slower ends, shown but never flagged)."""
 
-    max_increment_mg_per_dose: Mg
-    min_days_between_increases: int = Field(ge=0, le=365)
-    min_increment_mg_per_dose: Mg | None = None
-    max_days_between_increases: int | None = Field(default=None, ge=1, le=365)
-
-    @model_validator(mode="after")
-    def _range_in_order(self) -> Self:
-        low = self.min_increment_mg_per_dose
-        if low is not None and low > self.max_increment_mg_per_dose:
-            raise ValueError("min_increment_mg_per_dose is above max_increment_mg_per_dose")
-        most = self.max_days_between_increases
-        if most is not None and most < self.min_days_between_increases:
-            raise ValueError("max_days_between_increases is below min_days_between_increases")
-        return self
+    max_increment_mg_per_dose: Decimal
+    min_days_between_increases: int
+    min_increment_mg_per_dose: Decimal | None = None
+    max_days_between_increases: int | None = None
 
 
-class Grading(Sourced):
-    """How a finding's severity grows with the size of the breach (stated conventions):
-    a single dose at more than `single_dose_error_ratio` × the largest single dose, or a
-    rise of more than `increment_error_ratio` × the largest labeled increment, is an error
-    rather than its rule's usual warning."""
+class Grading(Sourced, frozen=True, kw_only=True):
+    """How a finding's severity grows with the size of the breach (stated conventions)."""
 
-    single_dose_error_ratio: Decimal = Field(gt=1, le=100)
-    increment_error_ratio: Decimal = Field(gt=1, le=100)
+    single_dose_error_ratio: Decimal
+    increment_error_ratio: Decimal
 
 
-class Limits(Strict):
+class Limits(Record, frozen=True, kw_only=True):
     max_daily_mg: Limit
     max_single_mg: Limit | None = None
     max_doses_per_day: Limit | None = None
@@ -157,96 +103,65 @@ class Limits(Strict):
     grading: Grading | None = None
 
 
-class Review(Sourced):
-    """A date by which the treatment must be reviewed (e.g. stop if there is no benefit
-    by day 45): every titration or custom plan shows it, counted from its first day."""
+class Review(Sourced, frozen=True, kw_only=True):
+    """A date by which the treatment must be reviewed, counted from the plan's first day."""
 
-    by_day: int = Field(ge=1, le=3660, description="plan day (day 1 = the start)")
-    text: str = Field(min_length=1)
+    by_day: int
+    text: str
 
 
-class Population(Sourced):
-    """Who the regimen is for. `below_minimum` "warning": the label doses younger patients
-    another way (e.g. by weight) that this tool does not model, so a younger patient is
-    a warning that says so (`below_minimum_text`), not an error."""
+class Population(Sourced, frozen=True, kw_only=True):
+    """Who the regimen is for, and whether a younger patient is an error or a warning."""
 
-    min_age_years: Number
+    min_age_years: Decimal
     below_minimum: Literal["error", "warning"] = "error"
     below_minimum_text: str | None = None
 
 
-class DoseTimes(Sourced):
+class DoseTimes(Sourced, frozen=True, kw_only=True):
     """Default clock times for each number of doses a day."""
 
-    by_frequency: dict[int, list[TimeOfDay]]
-
-    @field_validator("by_frequency")
-    @classmethod
-    def _times_match_frequency(cls, value: dict[int, list[time]]) -> dict[int, list[time]]:
-        for per_day, times in value.items():
-            if len(times) != per_day:
-                raise ValueError(f"{per_day} doses a day need {per_day} times, got {len(times)}")
-            if sorted(times) != times or len(set(times)) != len(times):
-                raise ValueError(f"times for {per_day} a day must be distinct and in order")
-        return value
+    by_frequency: dict[int, list[time]]
 
 
-class Stopping(Sourced):
+class Stopping(Sourced, frozen=True, kw_only=True):
     """When ending a plan counts as stopping abruptly (shared by plan and log rules)."""
 
-    max_daily_mg_to_stop_from: MgOrZero = Field(
-        description="a plan or log may end from this daily total or less without a taper"
-    )
+    max_daily_mg_to_stop_from: Decimal
 
 
-class TaperDuration(Sourced):
+class TaperDuration(Sourced, frozen=True, kw_only=True):
     """The shortest taper the guidance allows when stopping from above the stopping
-    threshold (baclofen: about 1–2 weeks in non-US labels → at least 7 days)."""
+    threshold."""
 
-    min_days: int = Field(ge=1, le=3660)
+    min_days: int
 
 
-class MgRange(Sourced):
+class MgRange(Sourced, frozen=True, kw_only=True):
     """A sourced range of milligrams, e.g. "2 to 4 mg"."""
 
-    min: Mg
-    max: Mg
-
-    @model_validator(mode="after")
-    def _in_order(self) -> Self:
-        if self.min > self.max:
-            raise ValueError("min is above max")
-        return self
+    min: Decimal
+    max: Decimal
 
 
-class ProportionalPace(Sourced):
-    """A proportional taper (asked for with a percentage): each reduction takes that
-    fraction of the current dose (per dose, or of the day's total for a per-day pace),
-    rounded down to a multiple of `floor_mg` and never less than it."""
+class ProportionalPace(Sourced, frozen=True, kw_only=True):
+    """A proportional taper: each reduction takes a fraction of the current dose, rounded
+    down to a multiple of `floor_mg` and never less than it."""
 
-    floor_mg: Mg
+    floor_mg: Decimal
 
 
-class Taper(Sourced):
-    """Default pace for stopping, every `every_days` days: lower each dose by
-    `step_mg_per_dose`, or lower the day's total by `step_mg_per_day` (a range: the taper
-    planner uses its `min`, one dose at a time; `taper-too-fast` flags more than its
-    `max`). Exactly one of the two. The block's own source and basis are for the pace."""
+class Taper(Sourced, frozen=True, kw_only=True):
+    """Default pace for stopping, every `every_days` days: per dose or per day."""
 
-    step_mg_per_dose: Mg | None = None
+    step_mg_per_dose: Decimal | None = None
     step_mg_per_day: MgRange | None = None
-    every_days: int = Field(ge=1, le=365)
+    every_days: int
     min_duration: TaperDuration | None = None
     proportional: ProportionalPace | None = None
 
-    @model_validator(mode="after")
-    def _one_pace(self) -> Self:
-        if (self.step_mg_per_dose is None) == (self.step_mg_per_day is None):
-            raise ValueError("give exactly one of step_mg_per_dose or step_mg_per_day")
-        return self
 
-
-FractionText = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}(/[1-9][0-9]{0,5})?$")]
+FractionText = str
 """An exact fraction written as text, e.g. "2/3" (kept exact: 2/3 has no exact decimal)."""
 
 
@@ -254,47 +169,31 @@ def fraction_of(text: str) -> Fraction:
     return Fraction(text)
 
 
-class Avoid(Sourced):
-    """Advice to avoid the drug if possible (e.g. severe kidney disease), with its own
-    sources: shown with the band's suggestion, which then applies only if it is used."""
+class Avoid(Sourced, frozen=True, kw_only=True):
+    """Advice to avoid the drug if possible, with its own sources."""
 
-    text: str = Field(min_length=1)
+    text: str
 
 
-class StepPace(Sourced):
+class StepPace(Sourced, frozen=True, kw_only=True):
     """How much longer each titration step lasts when doses are reduced for kidney
     function: days × `days_factor`, rounded up to whole days."""
 
-    days_factor: Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}(/[1-9][0-9]{0,5})?$")]
+    days_factor: str
 
 
-class RenalBand(Sourced):
+class RenalBand(Sourced, frozen=True, kw_only=True):
     """A kidney-function band, `crcl_over_ml_min` < CrCl ≤ `crcl_up_to_ml_min` (or
-    < `crcl_below_ml_min`, for a label that writes "CrCl < 25"), with the suggested factor
-    for each dose (e.g. "1/2" = half the dose). A label band that says only "reduce the
-    doses" has no `dose_factor`: the rule reports the suggestion without a number."""
+    < `crcl_below_ml_min`), with the suggested factor for each dose."""
 
-    name: str = Field(min_length=1, description="e.g. 'moderate (CrCl 30–50 mL/min)'")
-    crcl_over_ml_min: Number | None = Field(default=None, description="exclusive; None: from 0")
-    crcl_up_to_ml_min: Number | None = Field(default=None, description="inclusive upper bound")
-    crcl_below_ml_min: Number | None = Field(default=None, description="exclusive upper bound")
-    dose_factor: FractionText | None = None
-    suggestion: str = Field(min_length=1, description="in words, e.g. 'about half the dose'")
+    name: str
+    crcl_over_ml_min: Decimal | None = None
+    crcl_up_to_ml_min: Decimal | None = None
+    crcl_below_ml_min: Decimal | None = None
+    dose_factor: str | None = None
+    suggestion: str
     avoid: Avoid | None = None
     pace: StepPace | None = None
-
-    @field_validator("dose_factor")
-    @classmethod
-    def _factor_at_most_one(cls, value: str | None) -> str | None:
-        if value is not None and not Fraction(0) < Fraction(value) <= Fraction(1):
-            raise ValueError("dose_factor must be more than 0 and at most 1")
-        return value
-
-    @model_validator(mode="after")
-    def _one_upper_bound(self) -> Self:
-        if (self.crcl_up_to_ml_min is None) == (self.crcl_below_ml_min is None):
-            raise ValueError("give exactly one of crcl_up_to_ml_min or crcl_below_ml_min")
-        return self
 
     def contains(self, crcl: Decimal) -> bool:
         above = self.crcl_over_ml_min is None or crcl > self.crcl_over_ml_min
@@ -304,134 +203,93 @@ class RenalBand(Sourced):
         return above and crcl <= self.crcl_up_to_ml_min
 
 
-class DialysisDose(Sourced):
+class DialysisDose(Sourced, frozen=True, kw_only=True):
     """The suggested daily dose for dialysis-dependent patients (a total, not a factor)."""
 
-    daily_mg: Mg
-    suggestion: str = Field(min_length=1)
+    daily_mg: Decimal
+    suggestion: str
     avoid: Avoid | None = None
 
 
-class Renal(Sourced):
-    """Kidney function: the label's caution (this block's own source) and suggested
-    reductions by creatinine clearance and for dialysis, each with its own basis."""
+class Renal(Sourced, frozen=True, kw_only=True):
+    """Kidney function: the label's caution and suggested reductions."""
 
-    caution: str = Field(min_length=1)
-    bands: list[RenalBand] = Field(default_factory=list)
+    caution: str
+    bands: list[RenalBand] = msgspec.field(default_factory=list)
     dialysis: DialysisDose | None = None
 
     def band_for(self, crcl: Decimal) -> RenalBand | None:
         return next((band for band in self.bands if band.contains(crcl)), None)
 
 
-class InteractionClass(Sourced):
-    """A class of co-medication (or alcohol) that adds to the drug's CNS depression;
-    `aliases` are the drug names users may type for it (matching aid, not exhaustive)."""
+class InteractionClass(Sourced, frozen=True, kw_only=True):
+    """A class of co-medication (or alcohol) that adds to the drug's CNS depression."""
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    name: str = Field(min_length=1)
-    aliases: list[str] = Field(default_factory=list)
-    effect: str = Field(min_length=1)
+    id: str
+    name: str
+    aliases: list[str] = msgspec.field(default_factory=list)
+    effect: str
 
 
-class CoMedication(Sourced):
-    """A co-medication (a drug, brand or class) the label forbids (`contraindicated`:
-    an error) or warns about (`major`: a warning), with its mechanism and what to do."""
+class CoMedication(Sourced, frozen=True, kw_only=True):
+    """A co-medication the label forbids (`contraindicated`) or warns about (`major`)."""
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    name: str = Field(min_length=1)
+    id: str
+    name: str
     severity: Literal["contraindicated", "major"]
-    aliases: list[str] = Field(default_factory=list)
-    mechanism: str = Field(min_length=1)
-    advice: str = Field(min_length=1)
+    aliases: list[str] = msgspec.field(default_factory=list)
+    mechanism: str
+    advice: str
 
 
-class Interactions(Sourced):
-    """Co-medications: classes that add CNS depression (`cns_depressants`) and drugs the
-    label forbids or warns about (`comedications`); the block's own source states the
-    general rule."""
+class Interactions(Sourced, frozen=True, kw_only=True):
+    """Co-medications: classes that add CNS depression and drugs the label forbids or
+    warns about."""
 
-    cns_depressants: list[InteractionClass] = Field(default_factory=list)
-    comedications: list[CoMedication] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _lists_something(self) -> Self:
-        if not self.cns_depressants and not self.comedications:
-            raise ValueError("list cns_depressants or comedications")
-        return self
+    cns_depressants: list[InteractionClass] = msgspec.field(default_factory=list)
+    comedications: list[CoMedication] = msgspec.field(default_factory=list)
 
 
-class Hepatic(Sourced):
+class Hepatic(Sourced, frozen=True, kw_only=True):
     """Active liver disease: `contraindicated` (an error) or `avoid` (a warning)."""
 
     severity: Literal["contraindicated", "avoid"]
-    text: str = Field(min_length=1)
+    text: str
 
 
-class Pregnancy(Sourced):
-    text: str = Field(min_length=1)
+class Pregnancy(Sourced, frozen=True, kw_only=True):
+    text: str
 
 
-class MissedDose(Sourced):
-    """What to do about a missed dose. The block's own source and basis are for the
-    wording (take it when remembered, skip it near the next dose, never double); each
-    number carries its own basis, because "almost time" is a convention, not a fact.
-
-    Exactly one of `take_within_fraction` (take it if no more than this fraction of the
-    time to the next dose has passed; 0.5 = halfway) or `take_within_hours` (take it
-    within this many hours of its scheduled time) is given.
-    """
+class MissedDose(Sourced, frozen=True, kw_only=True):
+    """What to do about a missed dose: exactly one of `take_within_fraction` or
+    `take_within_hours`, and when to contact the prescriber."""
 
     take_within_fraction: Limit | None = None
     take_within_hours: Limit | None = None
-    contact_prescriber_after: Limit = Field(
-        description="this many consecutive missed doses: contact the prescriber first"
-    )
-
-    @model_validator(mode="after")
-    def _one_window(self) -> Self:
-        fraction, hours = self.take_within_fraction, self.take_within_hours
-        if (fraction is None) == (hours is None):
-            raise ValueError("give exactly one of take_within_fraction or take_within_hours")
-        if fraction is not None and not Decimal(0) < fraction.value <= Decimal(1):
-            raise ValueError("take_within_fraction must be more than 0 and at most 1")
-        if hours is not None and hours.value <= 0:
-            raise ValueError("take_within_hours must be more than 0")
-        count = self.contact_prescriber_after.value
-        if count < 1 or count != count.to_integral_value():
-            raise ValueError("contact_prescriber_after must be a whole number of doses, 1 or more")
-        return self
+    contact_prescriber_after: Limit
 
 
-class LogAudit(Sourced):
-    """Thresholds for auditing a dose log (each a sourced number, most of them conventions).
-    The block's own source and basis cover why a log is audited at all."""
+class LogAudit(Sourced, frozen=True, kw_only=True):
+    """Thresholds for auditing a dose log (each a sourced number)."""
 
-    min_interval_hours: Limit | None = Field(
-        default=None, description="two logged doses closer than this are flagged"
-    )
-    late_after_hours: Limit | None = Field(
-        default=None, description="a dose logged more than this after its time is late"
-    )
-    abrupt_stop_after_hours: Limit | None = Field(
-        default=None,
-        description="a log that ends mid-plan with nothing for longer than this has stopped",
-    )
+    min_interval_hours: Limit | None = None
+    late_after_hours: Limit | None = None
+    abrupt_stop_after_hours: Limit | None = None
 
 
-class Notice(Sourced):
-    """A sourced sentence shown with every plan (e.g. never stop suddenly); `boxed` for
-    the label's boxed warning, shown first."""
+class Notice(Sourced, frozen=True, kw_only=True):
+    """A sourced sentence shown with every plan; `boxed` for the label's boxed warning."""
 
-    id: str = Field(pattern=r"^[a-z0-9-]+$")
-    text: str = Field(min_length=1)
+    id: str
+    text: str
     boxed: bool = False
 
 
-class Regimen(Strict):
+class Regimen(Record, frozen=True, kw_only=True):
     """One drug's titration regimen with its limits and their sources."""
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    id: str
     name: str
     drug: str
     route: str = "oral"
@@ -449,88 +307,23 @@ class Regimen(Strict):
     pregnancy: Pregnancy | None = None
     missed_dose: MissedDose | None = None
     audit: LogAudit | None = None
-    notices: list[Notice] = Field(default_factory=list)
-    products: list[Product] = Field(default_factory=list)
-    default_product: str | None = Field(
-        default=None, description="product id used when none is chosen (None: plans in mg only)"
-    )
-    sources: list[Source] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _products_resolve(self) -> Self:
-        ids = [product.id for product in self.products]
-        if len(set(ids)) != len(ids):
-            raise ValueError("product ids must be unique")
-        if self.default_product is not None and self.default_product not in ids:
-            raise ValueError(
-                f"default_product {self.default_product!r} is not one of the products "
-                f"({', '.join(ids) or 'none listed'})"
-            )
-        for product in self.products:
-            swap = product.not_interchangeable
-            if swap is None:
-                continue
-            for other in swap.products:
-                if other not in ids or other == product.id:
-                    raise ValueError(
-                        f"products.{product.id}.not_interchangeable: {other!r} is not another "
-                        f"product of this regimen ({', '.join(ids)})"
-                    )
-        return self
-
-    @model_validator(mode="after")
-    def _rule_has_ranges(self) -> Self:
-        if self.titration.rule is not None and self.limits.escalation is None:
-            raise ValueError(
-                "a rule-based titration needs limits.escalation (the labeled step and interval)"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _times_keep_apart(self) -> Self:
-        """Default clock times must respect the regimen's minimum interval between doses
-        (also across midnight)."""
-        limit = self.limits.min_hours_between_doses
-        if limit is None:
-            return self
-        for per_day, clocks in self.dose_times.by_frequency.items():
-            if per_day < 2:
-                continue
-            minutes = [clock.hour * 60 + clock.minute for clock in clocks]
-            gaps = [later - earlier for earlier, later in pairwise(minutes)]
-            gaps.append(minutes[0] + 24 * 60 - minutes[-1])
-            if min(gaps) < limit.value * 60:
-                raise ValueError(
-                    f"dose_times for {per_day} a day are closer than "
-                    f"limits.min_hours_between_doses ({limit.value} hours)"
-                )
-        return self
+    notices: list[Notice] = msgspec.field(default_factory=list)
+    products: list[Product] = msgspec.field(default_factory=list)
+    default_product: str | None = None
+    sources: list[Source]
 
     def product(self, product_id: str) -> Product | None:
         return next((p for p in self.products if p.id == product_id), None)
 
-    @model_validator(mode="after")
-    def _sources_resolve(self) -> Self:
-        known = {source.id for source in self.sources}
-        if len(known) != len(self.sources):
-            raise ValueError("source ids must be unique")
-        for where, fact in self.facts():
-            for source_id in fact.source:
-                if source_id not in known:
-                    raise ValueError(
-                        f"{where}: source {source_id!r} is not in this regimen's sources"
-                    )
-        return self
-
     def facts(self) -> list[tuple[str, Sourced]]:
-        """Every sourced fact with its dotted path (for validation and `show`)."""
+        """Every sourced fact with its dotted path (for `show`)."""
         found: list[tuple[str, Sourced]] = []
 
         def walk(node: Any, path: str) -> None:
             if isinstance(node, Sourced):
                 found.append((path, node))
-            if isinstance(node, BaseModel):
-                for name in type(node).model_fields:
+            if isinstance(node, msgspec.Struct):
+                for name in node.__struct_fields__:
                     walk(getattr(node, name), f"{path}.{name}" if path else name)
             elif isinstance(node, list):
                 for index, item in enumerate(node):
@@ -546,8 +339,8 @@ class Regimen(Strict):
         return next(source for source in self.sources if source.id == source_id)
 
 
-class RegimenFile(Strict):
-    """The top level of a regimens YAML file."""
+class RegimenFile(Record, frozen=True, kw_only=True):
+    """The top level of a regimens file."""
 
     schema_version: Literal[1] = 1
-    regimens: list[Regimen] = Field(min_length=1)
+    regimens: list[Regimen]

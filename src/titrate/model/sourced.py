@@ -1,35 +1,27 @@
-"""Every fact's source list and basis (a mixin of every regimen fact), and a source."""
+"""Every fact's source list and basis (a base of every regimen fact), and a source."""
 
-# No `from __future__ import annotations` in this package: pydantic would then compile and
-# evaluate every field annotation from its string, which every command pays at start-up.
+from __future__ import annotations
 
 from datetime import date
 from typing import Literal
 
-from pydantic import (
-    Field,
-)
-
-from titrate.model.units import (
-    Basis,
-    Strict,
-)
+from titrate.model.units import Basis, Record
 
 
-class Source(Strict):
+class Source(Record, frozen=True, kw_only=True):
     """A document a number in the data comes from."""
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")
-    title: str = Field(min_length=1)
+    id: str
+    title: str
     section: str | None = None
-    url: str = Field(pattern=r"^https?://\S+$")
+    url: str
     retrieved: date
     kind: Literal["label", "manufacturer", "secondary", "literature", "patient-info"] = "label"
 
 
-class Sourced(Strict):
-    """Mixin for every fact: which sources state it and on what basis."""
+class Sourced(Record, frozen=True, kw_only=True):
+    """Base of every fact: which sources state it and on what basis."""
 
-    source: list[str] = Field(min_length=1)
+    source: list[str]
     basis: Basis = "label"
     note: str | None = None

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from titrate.model import Advice, Dose
+from titrate.model.jsonout import dump_json
 from titrate.render.common import finding_line, mg
 from titrate.render.wrap import wrap as wrap_text
 
@@ -22,7 +23,7 @@ ADVICE_SCHEMA_ID = "https://titrate.invalid/schema/advice-1.json"
 
 def render(advice: Advice, fmt: str, width: int = 88) -> str:
     if fmt == "json":
-        return advice.model_dump_json(indent=2) + "\n"
+        return dump_json(advice, indent=2) + "\n"
     return advice_text(advice, width)
 
 
@@ -92,11 +93,13 @@ def advice_text(advice: Advice, width: int = 88) -> str:
 
 
 def advice_schema() -> dict[str, Any]:
-    """JSON Schema (draft 2020-12) of the advice JSON."""
+    """JSON Schema (draft 2020-12) of the advice JSON (from its edge model)."""
+    from titrate.schema.advice import Advice as AdviceModel
+
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": ADVICE_SCHEMA_ID,
-        **Advice.model_json_schema(mode="serialization"),
+        **AdviceModel.model_json_schema(mode="serialization"),
     }
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from titrate.model import AuditResult, DoseStatus, Finding
+from titrate.model.jsonout import dump_json
 from titrate.render.common import finding_line, mg
 from titrate.render.wrap import wrap
 
@@ -24,7 +25,7 @@ _STATUS_STYLE = {"missed": "yellow", "late": "yellow", "extra": "bold red", "pen
 
 def render(result: AuditResult, fmt: str, width: int = 100, color: bool = False) -> str:
     if fmt == "json":
-        return result.model_dump_json(indent=2) + "\n"
+        return dump_json(result, indent=2) + "\n"
     return audit_text(result, width, color)
 
 
@@ -244,11 +245,13 @@ def audit_text(result: AuditResult, width: int = 100, color: bool = False) -> st
 
 
 def audit_schema() -> dict[str, Any]:
-    """JSON Schema (draft 2020-12) of the audit JSON."""
+    """JSON Schema (draft 2020-12) of the audit JSON (from its edge model)."""
+    from titrate.schema.audit import AuditResult as AuditResultModel
+
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": AUDIT_SCHEMA_ID,
-        **AuditResult.model_json_schema(mode="serialization"),
+        **AuditResultModel.model_json_schema(mode="serialization"),
     }
 
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from titrate.model import Plan
+from titrate.model.jsonout import dump_json
 from titrate.render import RenderOptions
 
 SCHEMA_ID = "https://titrate.invalid/schema/plan-1.json"
@@ -22,12 +23,14 @@ _PATTERNS: dict[tuple[str, str], str] = {
 
 
 def render(plan: Plan, options: RenderOptions) -> str:
-    return plan.model_dump_json(indent=2) + "\n"
+    return dump_json(plan, indent=2) + "\n"
 
 
 def plan_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of what `render` emits."""
-    schema = Plan.model_json_schema(mode="serialization")
+    from titrate.schema.plan import Plan as PlanModel
+
+    schema = PlanModel.model_json_schema(mode="serialization")
     _tighten(schema)
     for name, definition in schema.get("$defs", {}).items():
         _tighten(definition)

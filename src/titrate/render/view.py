@@ -15,6 +15,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from msgspec.structs import replace
+
 from titrate.citation import BASIS_TEXT
 from titrate.model import DispenseLine, Dose, NoticeRef, Plan, ReviewBy
 from titrate.render import RenderOptions
@@ -76,7 +78,7 @@ def notice_line(notice: NoticeRef) -> str:
 def title_parts(plan: Plan) -> tuple[str, str]:
     """`common.title` around the patient's name: (head, tail) with
     title == head + " for " + name + tail, so a page can isolate the name (<bdi>)."""
-    anonymous = plan.model_copy(update={"patient": plan.patient.model_copy(update={"name": None})})
+    anonymous = replace(plan, patient=replace(plan.patient, name=None))
     bare, tail = title(anonymous), f", starting {plan.start.isoformat()}"
     head = bare.removesuffix(tail)
     name = plan.patient.name

@@ -6,6 +6,8 @@ tapers, audits and the API); `catalogue` lists the rules for `titrate rules`.
 
 from __future__ import annotations
 
+from msgspec.structs import replace
+
 from titrate.model import Finding, Plan, Regimen
 from titrate.rules import (  # noqa: F401  (registers rules)
     audit,
@@ -64,4 +66,4 @@ def checked(plan: Plan, regimen: Regimen, starting: StartingDose | None = None) 
     """The plan with its findings: every plan rule run afresh (earlier ones replaced);
     `starting` is the dose before its day 1, when known (a taper's current dose)."""
     context = Context(regimen=regimen, plan=plan, starting=starting)
-    return plan.model_copy(update={"findings": run("plan", context)})
+    return replace(plan, findings=run("plan", context))

@@ -9,12 +9,15 @@ import inspect
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+import msgspec
+from msgspec.structs import replace
 
 from titrate.citation import cite
 from titrate.model import (
@@ -33,8 +36,7 @@ from titrate.model import (
 Scope = Literal["plan", "log"]
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(msgspec.Struct, frozen=True):
     """What a rule function reports; the registry turns it into a Finding."""
 
     message: str
@@ -48,8 +50,7 @@ class Hit:
     last_day: int | None = None  # a hit about a run of days ends on this one
 
 
-@dataclass(frozen=True)
-class StartingDose:
+class StartingDose(msgspec.Struct, frozen=True):
     """What the patient took before a plan's day 1 (a taper's current dose): `dose_mg`
     `per_day` times a day."""
 
@@ -78,8 +79,7 @@ class Context:
         return dict(sorted(largest.items()))
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(msgspec.Struct, frozen=True):
     """The stretch of time a scheduled dose owns: [start, end)."""
 
     dose: Dose
@@ -117,8 +117,7 @@ class LogContext:
 Check = Callable[[Context], Iterable[Hit]]
 
 
-@dataclass(frozen=True)
-class LogExample:
+class LogExample(msgspec.Struct, frozen=True):
     """A dose log against an example's plan: every scheduled dose taken on time, up to
     `until` (default: every dose), except those scheduled at a time in `skip`, plus the
     `extra` rows (taken_at, mg); audited at `now`. Times without an offset are UTC."""
@@ -129,15 +128,14 @@ class LogExample:
     extra: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(msgspec.Struct, frozen=True):
     """A documented case, as data a test runs against its rule: `says` is what the docs
     print; `request` holds `PlanRequest` fields as typed (default: baclofen, starting
     2026-12-01, in UTC), or `TaperRequest` fields when `taper` is set; log rules add
     `log`."""
 
     says: str
-    request: Mapping[str, object] = field(default_factory=dict)
+    request: Mapping[str, object] = msgspec.field(default_factory=dict)
     taper: bool = False
     log: LogExample | None = None
     severity: Severity | None = None  # a breach graded up (limits.grading); None: the rule's
@@ -163,15 +161,14 @@ def compose_doc(
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True):
     code: str
     slug: str
     severity: Severity
     enforces: str
     check: Callable[..., Iterable[Hit]]
     scope: Scope = "plan"
-    doc: str = field(default="")
+    doc: str = ""
     passes: tuple[Example, ...] = ()
     fails: tuple[Example, ...] = ()
 
@@ -257,7 +254,7 @@ def collapse_runs(findings: Iterable[Finding]) -> list[Finding]:
         key = (finding.code, finding.severity, finding.message[match.end() :])
         index = open_runs.get(key)
         if index is not None and (kept[index].last_day or kept[index].day or 0) + 1 == finding.day:
-            kept[index] = kept[index].model_copy(update={"last_day": finding.day})
+            kept[index] = replace(kept[index], last_day=finding.day)
             continue
         open_runs[key] = len(kept)
         kept.append(finding)
@@ -275,7 +272,7 @@ def _run_message(finding: Finding) -> Finding:
         first = date.fromisoformat(match.group(2))
         last = first + timedelta(days=finding.last_day - finding.day)
         days += f" ({first.isoformat()} to {last.isoformat()})"
-    return finding.model_copy(update={"message": f"{days}: {finding.message[match.end() :]}"})
+    return replace(finding, message=f"{days}: {finding.message[match.end() :]}")
 
 
 def at_or_above(findings: Iterable[Finding], threshold: str) -> bool:
