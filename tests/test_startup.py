@@ -3,7 +3,6 @@ regimen data shipped beside the YAML."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -92,14 +91,14 @@ def test_shipped_compiled_regimens_are_current() -> None:
 
 def test_compiled_regimens_equal_the_yaml_and_keep_decimals_exact() -> None:
     data = catalog._data_file(BUILTIN_NAME).read_bytes()
-    compiled = catalog._read_compiled(hashlib.sha256(data).hexdigest())
+    compiled = catalog._read_compiled(catalog.fingerprint(data))
     parsed = tuple(parse_regimen_file(data.decode("utf-8"), BUILTIN_NAME))
     assert compiled is not None, COMPILE_HINT
     assert compiled == parsed == builtin_regimens()
     document = json.loads(catalog._data_file(COMPILED_NAME).read_text("utf-8"))
     baclofen = document["file"]["regimens"][0]
     assert baclofen["limits"]["max_daily_mg"]["value"] == "80"  # exact text, never 80.0
-    assert catalog._read_compiled("0" * 64) is None  # made from other YAML: not used
+    assert catalog._read_compiled("crc32:00000000 bytes:1") is None  # other YAML: not used
 
 
 @pytest.fixture
@@ -119,6 +118,15 @@ def test_edited_yaml_is_parsed_not_shadowed_by_the_compiled_copy(data_folder: Pa
     assert "name: Baclofen (oral)" in text
     yaml.write_text(text.replace("name: Baclofen (oral)", "name: Edited name", 1), "utf-8")
     assert builtin_regimens()[0].name == "Edited name"
+
+
+def test_an_edit_keeping_the_yaml_length_is_seen_too(data_folder: Path) -> None:
+    yaml = data_folder / BUILTIN_NAME
+    text = yaml.read_text("utf-8")
+    edited = text.replace("name: Baclofen (oral)", "name: Baclofen (orAl)", 1)
+    assert len(edited) == len(text) and edited != text
+    yaml.write_text(edited, "utf-8")
+    assert builtin_regimens()[0].name == "Baclofen (orAl)"
 
 
 def test_damaged_compiled_copy_falls_back_to_the_yaml(data_folder: Path) -> None:
