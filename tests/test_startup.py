@@ -3,6 +3,7 @@ regimen data shipped beside the YAML."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from titrate import catalog
 from titrate.catalog import BUILTIN_NAME, COMPILED_NAME, builtin_regimens, parse_regimen_file
+from titrate.rules import catalogue
 
 HEAVY = ("rich", "jinja2", "icalendar", "fpdf", "fhir")
 
@@ -190,8 +192,6 @@ def _outcome(runtime: Any, value: Any, param: Any, ctx: Any) -> tuple[str, Any]:
 def test_direct_coercion_gives_what_typer_gives_for_every_option() -> None:
     """Every parameter of every command: the same value, or the same message, as typer's
     own (pydantic) coercion, for ordinary and odd values alike."""
-    import importlib
-
     import typer.main
     from typer._coercion import build_runtime_param
 
@@ -346,3 +346,73 @@ def test_help_builds_no_pydantic_model() -> None:
     assert done.returncode == 0, done.stderr
     assert "plan" in done.stdout
     _no_model_machinery(modules)
+
+
+# ---------------------------------------------------------------------------------------
+# What the one-shot path does not import or build (issue 13, the fast follow-up)
+
+
+def test_plan_json_leaves_out_what_only_other_paths_need() -> None:
+    done, modules = run_cli("plan", "baclofen", "--start", "2026-12-01", "-f", "json")
+    assert done.returncode == 0, done.stderr
+    assert "titrate.render.json" in modules  # the right process was looked at
+    unneeded = {
+        "hashlib",  # the compiled regimens are keyed by a CRC-32 (zlib is loaded anyway)
+        "tempfile",  # only for writing a file (-o)
+        "random",
+        "csv",
+        "titrate.core.doselog",  # only to read a dose log or an instant given as text
+        "titrate.io.lines",
+        "titrate.rules.audit",  # log rules only for audits and the catalogue
+    }
+    assert sorted(unneeded & modules) == []
+    # and no dataclass of titrate's is made (~0.5 ms each): records are Structs
+    made = [
+        f"{name}.{value.__name__}"
+        for name in sorted(m for m in modules if m.startswith("titrate"))
+        for value in vars(importlib.import_module(name)).values()
+        if isinstance(value, type)
+        and value.__module__ == name
+        and "__dataclass_fields__" in vars(value)
+    ]
+    assert made == []
+
+
+def test_log_rules_are_registered_whenever_rules_are_listed_or_looked_up() -> None:
+    code = (
+        "import sys\n"
+        "import titrate.rules as rules\n"
+        "assert 'titrate.rules.audit' not in sys.modules\n"
+        "{probe}\n"
+        "assert 'titrate.rules.audit' in sys.modules\n"
+        "print(len(rules.catalogue()))\n"
+    )
+    counts = set()
+    for probe in ("rules.catalogue()", "from titrate.rules import REGISTRY", "rules.REGISTRY"):
+        done = subprocess.run(
+            [sys.executable, "-c", code.format(probe=probe)],
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": SOURCE_ROOT},
+        )
+        assert done.returncode == 0, done.stderr
+        counts.add(done.stdout)
+    assert len(counts) == 1
+    assert any(rule.scope == "log" for rule in catalogue())
+
+
+def test_printable_text_needs_no_pattern() -> None:
+    """text_problem skips its patterns for printable text: sound only while every
+    character they refuse is unprintable."""
+    import re
+
+    from titrate.io.text import CONTROL, CONTROL_MULTILINE, text_problem
+
+    refused = re.compile(CONTROL)
+    assert re.compile(CONTROL_MULTILINE).pattern != refused.pattern
+    for code in range(0x110000):
+        char = chr(code)
+        if refused.match(char):
+            assert not char.isprintable(), hex(code)
+            assert text_problem(f"a{char}b") is not None or char == "\n", hex(code)
+    assert text_problem("Zoë 5 mg ½ × ‎") is None
