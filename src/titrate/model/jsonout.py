@@ -178,24 +178,28 @@ def _value_converter(hint: Any) -> Convert | None:
     return _any_value
 
 
-# Records the planner shares between doses (one Amount per distinct dose of a plan, and
-# across plans of the same shape): converted once, while the very same object is in use.
-# A record is immutable, so the same object converts to the same value; the entry holds
-# the object, so its id cannot be reused while the entry lives.
-_SHARED = frozenset({"Amount"})
-_MEMO: dict[int, tuple[Any, Any]] = {}
+# Records the planner shares between plans (one Amount per distinct dose of a plan and
+# across plans of the same shape; a regimen's reference, product, sources, notices and
+# dispensing lines, made once per regimen and shape): encoded once, while the very same
+# object is in use, and written as those bytes (`msgspec.Raw`) into every plan holding
+# it. A record is immutable, so the same object encodes to the same bytes; the entry
+# holds the object, so its id cannot be reused while the entry lives.
+_SHARED = frozenset(
+    {"Amount", "RegimenRef", "ProductRef", "SourceRef", "NoticeRef", "DispenseLine"}
+)
+_MEMO: dict[int, tuple[Any, msgspec.Raw]] = {}
 _MEMO_LIMIT = 4096
 
 
-def _shared_record(value: Any) -> Any:
+def _shared_record(value: Any) -> msgspec.Raw:
     entry = _MEMO.get(id(value))
     if entry is not None and entry[0] is value:
         return entry[1]
     if len(_MEMO) >= _MEMO_LIMIT:
         _MEMO.clear()
-    converted = converter(type(value))(value)
-    _MEMO[id(value)] = (value, converted)
-    return converted
+    encoded = msgspec.Raw(_ENCODE(converter(type(value))(value)))
+    _MEMO[id(value)] = (value, encoded)
+    return encoded
 
 
 def _any_value(value: Any) -> Any:

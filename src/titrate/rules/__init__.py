@@ -71,13 +71,21 @@ def run(scope: Scope, context: Context | LogContext) -> list[Finding]:
     if scope != "plan":
         _register_log_rules()
     regimen = context.regimen
-    found = [
-        rule.finding(regimen, hit)
-        for code in sorted(_REGISTRY)
-        if (rule := _REGISTRY[code]).scope == scope
-        for hit in rule.check(context)
-    ]
+    found = [rule.finding(regimen, hit) for rule in _of_scope(scope) for hit in rule.check(context)]
     return sort_findings(collapse_runs(found))
+
+
+_SCOPED: dict[str, tuple[int, list[Rule]]] = {}
+
+
+def _of_scope(scope: Scope) -> list[Rule]:
+    """The rules of `scope` in code order (kept while no rule is registered: a batch
+    runs them for every row)."""
+    kept = _SCOPED.get(scope)
+    if kept is None or kept[0] != len(_REGISTRY):
+        rules = [_REGISTRY[code] for code in sorted(_REGISTRY) if _REGISTRY[code].scope == scope]
+        kept = _SCOPED[scope] = (len(_REGISTRY), rules)
+    return kept[1]
 
 
 def checked(plan: Plan, regimen: Regimen, starting: StartingDose | None = None) -> Plan:
