@@ -85,29 +85,57 @@ def converter(cls: type) -> Convert:
     return found
 
 
+# A record's converter starts as a loop over its fields; after this many records of its
+# type it is replaced by a function generated for the type. A one-shot plan converts a
+# few dozen records of a type (compiling ~20 functions would cost it ~1 ms); a batch
+# converts hundreds of thousands, each in half the time.
+GENERATE_AFTER = 500
+
+# (key written, field name, its converter or None, whether None is kept as it is)
+_Field = tuple[str, str, Convert | None, bool]
+
+
 def _struct_converter(cls: type) -> Convert:
-    """A function made for `cls` that builds the dict to encode in one expression, each
-    field read once, only the fields that need it converted (`{"number": value.number,
-    "at": convert_at(value.at), ...}`): a plan converts a few dozen records, a batch
-    hundreds of thousands, and a loop over the fields cost twice as much."""
     hints = typing.get_type_hints(cls)
     names: tuple[str, ...] = cls.__struct_fields__  # type: ignore[attr-defined]
     keys: tuple[str, ...] = cls.__struct_encode_fields__  # type: ignore[attr-defined]
+    fields: list[_Field] = []
+    for key, name in zip(keys, names, strict=True):
+        inner = _unwrapped(hints[name])
+        fields.append((key, name, inner or _value_converter(hints[name]), inner is not None))
+    if keys == names and all(convert is None for _, _, convert, _ in fields):
+        return msgspec.structs.asdict
+    uses = 0
+
+    def convert(value: Any) -> dict[str, Any]:
+        nonlocal uses
+        uses += 1
+        if uses == GENERATE_AFTER:
+            _CONVERTERS[cls] = _generated(fields)
+        out = {}
+        for key, name, each, optional in fields:
+            item = getattr(value, name)
+            out[key] = item if each is None or (optional and item is None) else each(item)
+        return out
+
+    return convert
+
+
+def _generated(fields: list[_Field]) -> Convert:
+    """The converter as one dict expression, each field read once and only the fields
+    that need it converted (`{"number": value.number, "at": convert_at(value.at), ...}`)."""
     scope: dict[str, Any] = {}
     items = []
-    for key, name in zip(keys, names, strict=True):
+    for key, name, convert, optional in fields:
         read = f"value.{name}"  # a field name is an identifier
-        convert = _value_converter(hints[name])
         if convert is not None:
-            scope[f"convert_{name}"] = _unwrapped(hints[name]) or convert
+            scope[f"convert_{name}"] = convert
             read = (
                 f"(None if {read} is None else convert_{name}({read}))"
-                if _unwrapped(hints[name])
+                if optional
                 else f"convert_{name}({read})"
             )
         items.append(f"{key!r}: {read}")
-    if not scope and keys == names:
-        return msgspec.structs.asdict
     exec(f"def convert(value):\n    return {{{', '.join(items)}}}\n", scope)
     made: Convert = scope["convert"]
     return made
