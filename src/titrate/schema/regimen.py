@@ -605,7 +605,8 @@ class Regimen(Strict):
                 raise ValueError(
                     f"ladders.{ladder.id}: a rule-based titration needs limits.escalation"
                 )
-        for indication in indications or ([None] if self.ladders else []):
+        wanted: list[str | None] = list(indications) or ([None] if self.ladders else [])
+        for indication in wanted:
             own = [item for item in self.ladders if item.indication == indication]
             if not own:
                 raise ValueError(f"indication {indication!r} has no ladder")
