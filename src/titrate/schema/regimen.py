@@ -45,9 +45,7 @@ class Step(Strict):
     per_day: int = Field(ge=1, le=24, strict=True)
     days: int = Field(ge=1, le=3660, strict=True)
     doses_mg: list[Mg] | None = None
-    weeks: int | None = Field(
-        default=None, ge=1, le=522, strict=True, description="the step's length in weeks"
-    )
+    weeks: int | None = Field(default=None, ge=1, le=522, strict=True)
     every_days: int = Field(
         default=1,
         ge=1,
@@ -59,15 +57,13 @@ class Step(Strict):
     @model_validator(mode="before")
     @classmethod
     def _weeks_to_days(cls, data: Any) -> Any:
-        """`weeks` or `days` (a step in weeks is 7 × weeks days; both may be given only
-        when they agree, as a compiled or exported step has them)."""
-        if isinstance(data, dict) and data.get("weeks") is not None:
-            weeks = data["weeks"]
-            if isinstance(weeks, int) and not isinstance(weeks, bool):
-                if data.get("days") is None:
-                    return {**data, "days": 7 * weeks}
-                if data["days"] != 7 * weeks:
-                    raise ValueError("give either `days` or `weeks`, not both")
+        """`days` or `weeks` (7 × weeks days); both only when they agree (compiled)."""
+        weeks = data.get("weeks") if isinstance(data, dict) else None
+        if isinstance(weeks, int) and not isinstance(weeks, bool):
+            if data.get("days") is None:
+                return {**data, "days": 7 * weeks}
+            if data["days"] != 7 * weeks:
+                raise ValueError("give either `days` or `weeks`, not both")
         return data
 
     @model_validator(mode="after")
@@ -460,16 +456,14 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 
 
 class Indication(Sourced):
-    """What the drug is given for; a regimen with several chooses its ladder by one
-    (`--indication`)."""
+    """What the drug is given for; a regimen with several chooses its ladder by one."""
 
     id: Slug
     name: str = Field(min_length=1)
 
 
 class CoMedicationGroup(Sourced):
-    """Co-medications that select a ladder (e.g. valproate); `aliases` are the names a
-    user may give (`--with`), matched without regard to case or spacing."""
+    """Co-medications that select a ladder; `aliases`: names a user may give."""
 
     id: Slug
     name: str = Field(min_length=1)
@@ -505,8 +499,7 @@ class Ladder(Sourced):
 
 
 def _default_ladder(data: dict[str, Any]) -> dict[str, Any] | None:
-    """The ladder a regimen with ladders reads as its own `titration` (and `limits`, when
-    it gives none): the default ladder of its first indication."""
+    """The default ladder of a regimen's first indication (None: no ladders)."""
     ladders = [item for item in data.get("ladders") or [] if isinstance(item, dict)]
     if not ladders:
         return None
@@ -518,11 +511,8 @@ def _default_ladder(data: dict[str, Any]) -> dict[str, Any] | None:
 
 
 class Regimen(Strict):
-    """One drug's titration regimen with its limits and their sources.
-
-    A regimen with `ladders` gives no `titration` of its own: it reads as the default
-    ladder of its first indication (so does `limits`, when not given), and a plan uses
-    the ladder chosen by indication and co-medication."""
+    """One drug's titration regimen with its limits and their sources (with `ladders`, its
+    `titration` and, if not given, `limits` are its first indication's default ladder's)."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     name: str
@@ -555,12 +545,8 @@ class Regimen(Strict):
     @model_validator(mode="before")
     @classmethod
     def _titration_from_ladders(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        default = _default_ladder(data)
-        if default is None:
-            return data
-        if data.get("titration") is not None:
+        default = _default_ladder(data) if isinstance(data, dict) else None
+        if default is None or data.get("titration") is not None:
             return data
         filled = {**data, "titration": default.get("titration")}
         if data.get("limits") is None and default.get("limits") is not None:
@@ -569,9 +555,8 @@ class Regimen(Strict):
 
     @model_validator(mode="after")
     def _ladders_resolve(self) -> Self:
-        """Ladder ids unique; every indication and co-medication group a ladder names
-        exists; each indication has ladders and its last one is the default (empty
-        `when`); with several indications every ladder names one."""
+        """Ids unique; the indications and groups ladders name exist; each indication's
+        last ladder is its default (empty `when`)."""
         indications = [item.id for item in self.indications]
         groups = [item.id for item in self.co_medication_groups]
         ladders = [item.id for item in self.ladders]

@@ -76,7 +76,6 @@ For a spreadsheet: titrate plan baclofen -o plan.csv --excel
 """
 
 
-@app.command(help=HELP)
 def plan(
     regimen: RegimenArg,
     start: StartOpt = None,
@@ -117,6 +116,11 @@ def plan(
     regimen_files: RegimenFiles = None,
 ) -> None:
     _run(dict(locals()))
+
+
+# Registered here rather than by a decorator: the signature (one line per option) is the
+# whole command; its body is the one line above.
+app.command(help=HELP)(plan)
 
 
 def _run(params: dict[str, Any]) -> None:
