@@ -220,3 +220,23 @@ def test_doses_are_measured_as_they_are_built_and_errors_keep_their_order() -> N
     assert field(start="9999-12-25", product="nope", co_medications=[" "]) == "start"
     assert field(product="nope", co_medications=[" "]) == "co_medications"
     assert field(product="nope", strengths="4") == "product"
+
+
+def test_the_api_refuses_options_a_script_built_wrong_as_the_command_line_does() -> None:
+    """Runtime records validate nothing when made; `titrate.plan` checks them."""
+    from datetime import date
+    from decimal import Decimal
+
+    import pytest
+
+    from titrate import InputError, Patient, PlanOptions, get_regimen, plan
+
+    baclofen = get_regimen("baclofen")
+    start = date(2026, 12, 1)
+    with pytest.raises(InputError) as dose:
+        plan(baclofen, PlanOptions(start=start, timezone="UTC", step_mg=Decimal("-5")))
+    assert dose.value.field == "step_mg"
+    with pytest.raises(InputError) as age:
+        plan(baclofen, PlanOptions(start=start, timezone="UTC", patient=Patient(age_years=-3)))
+    assert "greater than or equal to 0" in str(age.value)
+    assert len(plan(baclofen, PlanOptions(start=start, timezone="UTC")).doses) == 36

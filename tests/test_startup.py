@@ -323,10 +323,6 @@ def _no_model_machinery(modules: set[str]) -> None:
     assert sorted(m for m in modules if m.startswith("titrate.schema")) == []
     assert "titrate.core.check" not in modules  # defines the proposed-plan edge models
     assert "msgspec" in modules or "titrate.render.json" not in modules
-    if "typer._adapters" in modules:
-        # typer 0.29 builds a pydantic TypeAdapter per option; the CLI's own coercion
-        # (cli/, another change) removes it. Until then only titrate's side is checked.
-        pytest.xfail("typer's per-option adapters still import pydantic.main")
     assert [m for m in PYDANTIC_MODELS if m in modules] == []
 
 

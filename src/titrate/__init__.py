@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 _API = {
     "load_regimens": "titrate.catalog",
     "get_regimen": "titrate.catalog",
-    "plan": "titrate.core.pipeline",
+    "plan": "titrate.api",
     "check": "titrate.core.check",
     "taper": "titrate.core.taper",
     "advise": "titrate.core.missed",
@@ -64,6 +64,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from titrate.api import plan
     from titrate.catalog import get_regimen, load_regimens
     from titrate.core.audit import audit_log
     from titrate.core.audit import audit_log as audit
@@ -71,7 +72,6 @@ if TYPE_CHECKING:
     from titrate.core.doselog import read_log
     from titrate.core.missed import advise
     from titrate.core.missed import advise as advise_missed
-    from titrate.core.pipeline import plan
     from titrate.core.taper import taper
     from titrate.errors import InputError
     from titrate.model import Advice, AuditResult, Finding, Patient, Plan, PlanOptions, Regimen

@@ -15,8 +15,6 @@ from collections.abc import Iterable, Sequence
 from datetime import date, time
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +54,10 @@ COMPILED_FORMAT = 1
 COMPILE_COMMAND = "python -m titrate.catalog compile"
 
 
-def _data_file(name: str) -> Traversable:
-    return resources.files("titrate").joinpath("data", name)
+def _data_file(name: str) -> Path:
+    # Beside this module, as the wheel installs it (importlib.resources would find the
+    # same file, after importing its readers and zipfile: a few ms of every start-up).
+    return Path(__file__).parent / "data" / name
 
 
 @lru_cache(maxsize=1)

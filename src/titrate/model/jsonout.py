@@ -145,6 +145,8 @@ def _value_converter(hint: Any) -> Convert | None:
     if hint is datetime:
         return _datetime
     if isinstance(hint, type) and issubclass(hint, msgspec.Struct):
+        if hint.__name__ in _SHARED:
+            return _shared_record
         return lambda value: converter(type(value))(value)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
@@ -174,6 +176,26 @@ def _value_converter(hint: Any) -> Convert | None:
     if origin is typing.Literal or hint in (str, int, bool, date, time):
         return None
     return _any_value
+
+
+# Records the planner shares between doses (one Amount per distinct dose of a plan, and
+# across plans of the same shape): converted once, while the very same object is in use.
+# A record is immutable, so the same object converts to the same value; the entry holds
+# the object, so its id cannot be reused while the entry lives.
+_SHARED = frozenset({"Amount"})
+_MEMO: dict[int, tuple[Any, Any]] = {}
+_MEMO_LIMIT = 4096
+
+
+def _shared_record(value: Any) -> Any:
+    entry = _MEMO.get(id(value))
+    if entry is not None and entry[0] is value:
+        return entry[1]
+    if len(_MEMO) >= _MEMO_LIMIT:
+        _MEMO.clear()
+    converted = converter(type(value))(value)
+    _MEMO[id(value)] = (value, converted)
+    return converted
 
 
 def _any_value(value: Any) -> Any:
