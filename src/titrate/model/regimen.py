@@ -26,6 +26,13 @@ class Step(Record, frozen=True, kw_only=True):
     per_day: int
     days: int
     doses_mg: list[Decimal] | None = None
+    weeks: int | None = None
+    every_days: int = 1
+
+    def doses_on(self, day_of_step: int) -> bool:
+        """Whether day `day_of_step` (1, 2, …) of the step is a dose day: day 1, then
+        every `every_days` days."""
+        return (day_of_step - 1) % self.every_days == 0
 
     @property
     def amounts(self) -> list[Decimal]:
@@ -286,8 +293,58 @@ class Notice(Sourced, frozen=True, kw_only=True):
     boxed: bool = False
 
 
+class Indication(Sourced, frozen=True, kw_only=True):
+    """What the drug is given for; a regimen with several chooses its ladder by one."""
+
+    id: str
+    name: str
+
+
+class CoMedicationGroup(Sourced, frozen=True, kw_only=True):
+    """Co-medications that select a ladder; `aliases` are the names a user may give."""
+
+    id: str
+    name: str
+    aliases: list[str] = msgspec.field(default_factory=list)
+
+
+class When(Record, frozen=True, kw_only=True):
+    """When a ladder applies: co-medication groups named (`with_any`: at least one,
+    `with_all`: every one) and not named (`without`). Empty: always (the default)."""
+
+    with_any: list[str] = msgspec.field(default_factory=list)
+    with_all: list[str] = msgspec.field(default_factory=list)
+    without: list[str] = msgspec.field(default_factory=list)
+
+    @property
+    def groups(self) -> list[str]:
+        return [*self.with_any, *self.with_all, *self.without]
+
+    def holds(self, named: set[str]) -> bool:
+        return (
+            (not self.with_any or any(group in named for group in self.with_any))
+            and all(group in named for group in self.with_all)
+            and not any(group in named for group in self.without)
+        )
+
+
+class Ladder(Sourced, frozen=True, kw_only=True):
+    """One of a regimen's titrations, for an indication and co-medication, with its own
+    limits and dose times (the regimen's when not given)."""
+
+    id: str
+    name: str
+    indication: str | None = None
+    when: When = msgspec.field(default_factory=When)
+    titration: Titration
+    limits: Limits | None = None
+    dose_times: DoseTimes | None = None
+
+
 class Regimen(Record, frozen=True, kw_only=True):
-    """One drug's titration regimen with its limits and their sources."""
+    """One drug's titration regimen with its limits and their sources (a regimen with
+    `ladders` reads as the default ladder of its first indication; a plan uses the
+    ladder chosen by indication and co-medication, `core.ladders`)."""
 
     id: str
     name: str
@@ -311,6 +368,9 @@ class Regimen(Record, frozen=True, kw_only=True):
     products: list[Product] = msgspec.field(default_factory=list)
     default_product: str | None = None
     sources: list[Source]
+    indications: list[Indication] = msgspec.field(default_factory=list)
+    co_medication_groups: list[CoMedicationGroup] = msgspec.field(default_factory=list)
+    ladders: list[Ladder] = msgspec.field(default_factory=list)
 
     def product(self, product_id: str) -> Product | None:
         return next((p for p in self.products if p.id == product_id), None)

@@ -7,7 +7,7 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 from titrate.citation import BASIS_TEXT, citations, cite
-from titrate.model import Regimen, Sourced
+from titrate.model import Regimen, Sourced, Step
 from titrate.render.common import mg, number
 
 if TYPE_CHECKING:
@@ -18,9 +18,68 @@ def _fact_line(label: str, value: str, fact: Sourced) -> str:
     return f"  {label:<28} {value}  [{', '.join(fact.source)}; {fact.basis}]"
 
 
+def _step_lines(steps: list[Step]) -> list[str]:
+    lines, day = [], 1
+    for index, step in enumerate(steps, start=1):
+        last = day + step.days - 1
+        length = f"{step.weeks} weeks" if step.weeks else f"{step.days} days"
+        often = (
+            f"{step.per_day}x a day every {step.every_days} days"
+            if step.every_days > 1
+            else f"{step.per_day}x a day"
+        )
+        lines.append(
+            f"  {index}. {mg(step.dose_mg)} {often} for {length} (days {day}-{last}), "
+            f"{mg(step.total_mg)} a dose day"
+        )
+        day = last + 1
+    return lines
+
+
+def _ladder_lines(regimen: Regimen) -> list[str]:
+    """Each ladder of a regimen with several: when it applies, its steps, its limits."""
+    lines = ["", "Schedules (ladders), chosen by indication and co-medication:"]
+    for indication in regimen.indications:
+        lines.append(_fact_line(f"indication {indication.id}", indication.name, indication))
+    for group in regimen.co_medication_groups:
+        lines.append(_fact_line(f"co-medication {group.id}", group.name, group))
+    for ladder in regimen.ladders:
+        when = ladder.when
+        parts = [f"with any of {', '.join(when.with_any)}"] if when.with_any else []
+        parts += [f"with all of {', '.join(when.with_all)}"] if when.with_all else []
+        parts += [f"without {', '.join(when.without)}"] if when.without else []
+        lines += ["", f"  {ladder.id}: {ladder.name}"]
+        lines.append(
+            f"  indication {ladder.indication or '-'}; "
+            f"{'; '.join(parts) if parts else 'the default (no group named)'}"
+            f"  [{', '.join(ladder.source)}; {ladder.basis}]"
+        )
+        lines += _step_lines(ladder.titration.steps)
+        lines.append(f"  [{', '.join(ladder.titration.source)}; {ladder.titration.basis}]")
+        limits = ladder.limits or regimen.limits
+        lines.append(
+            _fact_line("daily maximum", mg(limits.max_daily_mg.value), limits.max_daily_mg)
+        )
+        if limits.max_single_mg:
+            lines.append(
+                _fact_line(
+                    "largest single dose", mg(limits.max_single_mg.value), limits.max_single_mg
+                )
+            )
+        if ladder.dose_times is not None:
+            times = "; ".join(
+                f"{per_day}x: {', '.join(clock.strftime('%H:%M') for clock in clocks)}"
+                for per_day, clocks in sorted(ladder.dose_times.by_frequency.items())
+            )
+            lines.append(_fact_line("dose times", times, ladder.dose_times))
+    return lines
+
+
 def regimen_text(regimen: Regimen) -> str:
     lines = [f"{regimen.name} ({regimen.id})", ""]
     lines += textwrap.wrap(regimen.summary, 88)
+    if regimen.ladders:
+        lines += _ladder_lines(regimen)
     rule = regimen.titration.rule
     if rule is not None:
         lines += [

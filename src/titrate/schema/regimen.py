@@ -45,9 +45,33 @@ class Step(Strict):
     per_day: int = Field(ge=1, le=24, strict=True)
     days: int = Field(ge=1, le=3660, strict=True)
     doses_mg: list[Mg] | None = None
+    weeks: int | None = Field(default=None, ge=1, le=522, strict=True)
+    every_days: int = Field(
+        default=1,
+        ge=1,
+        le=14,
+        strict=True,
+        description="2: a dose day every other day (days 1, 3, 5 … of the step)",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _weeks_to_days(cls, data: Any) -> Any:
+        """`days` or `weeks` (7 × weeks days); both only when they agree (compiled)."""
+        weeks = data.get("weeks") if isinstance(data, dict) else None
+        if isinstance(weeks, int) and not isinstance(weeks, bool):
+            if data.get("days") is None:
+                return {**data, "days": 7 * weeks}
+            if data["days"] != 7 * weeks:
+                raise ValueError("give either `days` or `weeks`, not both")
+        return data
 
     @model_validator(mode="after")
     def _doses_fit(self) -> Self:
+        if self.every_days > self.days:
+            raise ValueError(
+                f"every_days {self.every_days} is longer than the step ({self.days} days)"
+            )
         if self.doses_mg is not None:
             if len(self.doses_mg) != self.per_day:
                 raise ValueError(
@@ -428,8 +452,67 @@ class Notice(Sourced):
     boxed: bool = False
 
 
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+
+
+class Indication(Sourced):
+    """What the drug is given for; a regimen with several chooses its ladder by one."""
+
+    id: Slug
+    name: str = Field(min_length=1)
+
+
+class CoMedicationGroup(Sourced):
+    """Co-medications that select a ladder; `aliases`: names a user may give."""
+
+    id: Slug
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+
+
+class When(Strict):
+    """When a ladder applies: co-medication groups named (`with_any`: at least one,
+    `with_all`: every one) and not named (`without`). Empty: always (the default)."""
+
+    with_any: list[Slug] = Field(default_factory=list)
+    with_all: list[Slug] = Field(default_factory=list)
+    without: list[Slug] = Field(default_factory=list)
+
+    @property
+    def groups(self) -> list[str]:
+        return [*self.with_any, *self.with_all, *self.without]
+
+
+class Ladder(Sourced):
+    """One of a regimen's titrations, for an indication and co-medication, with its own
+    limits and dose times (the regimen's when not given). The first ladder of the
+    indication whose `when` holds is used; the last one of each indication has an empty
+    `when` (the default)."""
+
+    id: Slug
+    name: str = Field(min_length=1, description="stated in every output")
+    indication: Slug | None = None
+    when: When = Field(default_factory=When)
+    titration: Titration
+    limits: Limits | None = None
+    dose_times: DoseTimes | None = None
+
+
+def _default_ladder(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The default ladder of a regimen's first indication (None: no ladders)."""
+    ladders = [item for item in data.get("ladders") or [] if isinstance(item, dict)]
+    if not ladders:
+        return None
+    indications = data.get("indications") or []
+    first = indications[0].get("id") if indications and isinstance(indications[0], dict) else None
+    own = [item for item in ladders if item.get("indication") == first] or ladders
+    defaults = [item for item in own if not item.get("when")]
+    return (defaults or own)[-1]
+
+
 class Regimen(Strict):
-    """One drug's titration regimen with its limits and their sources."""
+    """One drug's titration regimen with its limits and their sources (with `ladders`, its
+    `titration` and, if not given, `limits` are its first indication's default ladder's)."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     name: str
@@ -455,6 +538,69 @@ class Regimen(Strict):
         default=None, description="product id used when none is chosen (None: plans in mg only)"
     )
     sources: list[Source] = Field(min_length=1)
+    indications: list[Indication] = Field(default_factory=list)
+    co_medication_groups: list[CoMedicationGroup] = Field(default_factory=list)
+    ladders: list[Ladder] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _titration_from_ladders(cls, data: Any) -> Any:
+        default = _default_ladder(data) if isinstance(data, dict) else None
+        if default is None or data.get("titration") is not None:
+            return data
+        filled = {**data, "titration": default.get("titration")}
+        if data.get("limits") is None and default.get("limits") is not None:
+            filled["limits"] = default["limits"]
+        return filled
+
+    @model_validator(mode="after")
+    def _ladders_resolve(self) -> Self:
+        """Ids unique; the indications and groups ladders name exist; each indication's
+        last ladder is its default (empty `when`)."""
+        indications = [item.id for item in self.indications]
+        groups = [item.id for item in self.co_medication_groups]
+        ladders = [item.id for item in self.ladders]
+        for what, ids in (("indication", indications), ("co_medication_groups", groups)):
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"{what} ids must be unique")
+        if len(set(ladders)) != len(ladders):
+            raise ValueError("ladder ids must be unique")
+        if (indications or groups) and not self.ladders:
+            raise ValueError("indications and co_medication_groups need `ladders`")
+        for ladder in self.ladders:
+            if ladder.indication is None and len(indications) > 1:
+                raise ValueError(
+                    f"ladders.{ladder.id}: name its indication ({', '.join(indications)})"
+                )
+            if ladder.indication is not None and ladder.indication not in indications:
+                raise ValueError(
+                    f"ladders.{ladder.id}: indication {ladder.indication!r} is not one of the "
+                    f"regimen's indications ({', '.join(indications) or 'none listed'})"
+                )
+            for group in ladder.when.groups:
+                if group not in groups:
+                    raise ValueError(
+                        f"ladders.{ladder.id}.when: {group!r} is not one of the regimen's "
+                        f"co_medication_groups ({', '.join(groups) or 'none listed'})"
+                    )
+            if (
+                ladder.titration.rule is not None
+                and (ladder.limits or self.limits).escalation is None
+            ):
+                raise ValueError(
+                    f"ladders.{ladder.id}: a rule-based titration needs limits.escalation"
+                )
+        wanted: list[str | None] = list(indications) or ([None] if self.ladders else [])
+        for indication in wanted:
+            own = [item for item in self.ladders if item.indication == indication]
+            if not own:
+                raise ValueError(f"indication {indication!r} has no ladder")
+            if own[-1].when.groups:
+                raise ValueError(
+                    f"ladders.{own[-1].id}: the last ladder of indication {indication!r} is its "
+                    "default and must have an empty `when`"
+                )
+        return self
 
     @model_validator(mode="after")
     def _products_resolve(self) -> Self:
