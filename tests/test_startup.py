@@ -236,7 +236,7 @@ if os.environ.get("BREAK_EMIT"):
         raise RuntimeError("emit broke")
     titrate.cli.output.emit = broken
 if os.environ.get("BUSY_THREAD"):
-    threading.Thread(target=time.sleep, args=(2.0,)).start()  # alive when entry() ends, even on a loaded machine
+    threading.Thread(target=time.sleep, args=(2.0,)).start()  # outlives entry(), even loaded
 from titrate.cli import entry
 entry()
 """
