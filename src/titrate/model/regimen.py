@@ -231,22 +231,22 @@ class RenalBand(Sourced, frozen=True, kw_only=True):
 
     @property
     def edges(self) -> str:
-        """The band's bounds in words ("above 30, below 60")."""
+        """The band's bounds in words ("above 30, below 60 mL/min", "60 or more mL/min")."""
         low = (
             f"above {self.crcl_over_ml_min}"
             if self.crcl_over_ml_min is not None
-            else f"from {self.crcl_from_ml_min}"
+            else f"{self.crcl_from_ml_min} or more"
             if self.crcl_from_ml_min is not None
-            else "from 0"
+            else None
         )
         high = (
             f"below {self.crcl_below_ml_min}"
             if self.crcl_below_ml_min is not None
             else f"up to {self.crcl_up_to_ml_min}"
             if self.crcl_up_to_ml_min is not None
-            else "with no upper bound"
+            else None
         )
-        return f"{low}, {high} mL/min"
+        return ", ".join(part for part in (low, high) if part is not None) + " mL/min"
 
 
 class Supplemental(Sourced, frozen=True, kw_only=True):
