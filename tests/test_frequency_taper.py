@@ -53,7 +53,11 @@ def test_three_times_a_day_drops_to_twice_for_4_days_then_once_for_3_then_stops(
 
 def test_from_twice_a_day_it_starts_at_the_once_a_day_step() -> None:
     plan = taper_json("--from-mg", "0.5", "--doses-per-day", "2")
-    assert day_counts(plan) == [("2026-12-29", 1, 0.5), ("2026-12-30", 1, 0.5), ("2026-12-31", 1, 0.5)]
+    assert day_counts(plan) == [
+        ("2026-12-29", 1, 0.5),
+        ("2026-12-30", 1, 0.5),
+        ("2026-12-31", 1, 0.5),
+    ]
     assert "this taper starts at its step of 1× a day" in plan["notes"][1]
     assert plan["findings"] == []
 
@@ -108,7 +112,9 @@ def test_a_step_in_mg_needs_its_interval_and_every_days_alone_is_refused() -> No
     assert "tapers by doses a day; a step in mg needs --every-days too" in result.stderr
     result = run(*TAPER, "--from-mg", "1", "--doses-per-day", "3", "--every-days", "2")
     assert result.exit_code == 2 and "--every-days applies only with --step-mg" in result.stderr
-    mg = taper_json("--from-mg", "1", "--doses-per-day", "3", "--step-mg", "0.5", "--every-days", "4")
+    mg = taper_json(
+        "--from-mg", "1", "--doses-per-day", "3", "--step-mg", "0.5", "--every-days", "4"
+    )
     assert [day["total_mg"] for day in mg["days"]][::4] == [1.5]
     assert "the regimen's pace keeps each dose and lowers the doses a day" in mg["notes"][0]
 
@@ -116,10 +122,17 @@ def test_a_step_in_mg_needs_its_interval_and_every_days_alone_is_refused() -> No
 def test_the_data_must_lower_the_count_and_be_the_only_pace() -> None:
     base = {"source": ["S"], "basis": "secondary"}
     with pytest.raises(ValidationError, match="lower the doses a day at every step"):
-        Taper.model_validate({**base, "frequency_steps": [{"per_day": 1, "days": 3}, {"per_day": 2, "days": 4}]})
+        Taper.model_validate(
+            {**base, "frequency_steps": [{"per_day": 1, "days": 3}, {"per_day": 2, "days": 4}]}
+        )
     with pytest.raises(ValidationError, match="exactly one of"):
         Taper.model_validate(
-            {**base, "step_mg_per_dose": 5, "every_days": 3, "frequency_steps": [{"per_day": 1, "days": 3}]}
+            {
+                **base,
+                "step_mg_per_dose": 5,
+                "every_days": 3,
+                "frequency_steps": [{"per_day": 1, "days": 3}],
+            }
         )
     with pytest.raises(ValidationError, match="every_days is required"):
         Taper.model_validate({**base, "step_mg_per_dose": 5})

@@ -121,7 +121,10 @@ def test_show_prints_our_edges_beside_the_labels() -> None:
         "  above 30, below 60 mL/min    >30 to 59 | 400 mg to 1400 mg a day, 2x a day  [S; label]"
         in lines
     )
-    assert "  60 or more mL/min            ≥ 60 | 900 mg to 3600 mg a day, 3x a day  [S; label]" in lines
+    assert (
+        "  60 or more mL/min            ≥ 60 | 900 mg to 3600 mg a day, 3x a day  [S; label]"
+        in lines
+    )
     assert "    a CrCl between 59 and 60 falls in no printed band and is put here" in lines
 
 

@@ -25,7 +25,9 @@ def missed_json(now: str) -> dict[str, Any]:
     return advice
 
 
-def test_after_more_than_the_gap_missed_says_ask_the_prescriber_the_titration_starts_again() -> None:
+def test_after_more_than_the_gap_missed_says_ask_the_prescriber_the_titration_starts_again() -> (
+    None
+):
     # The last dose taken is 2026-12-04 20:00 (the one before the missed 08:00 dose).
     advice = missed_json("2026-12-10T09:00")  # 133 hours later: more than 127
     assert advice["action"] == "contact-prescriber"

@@ -14,7 +14,6 @@ import pytest
 from titrate.core.audit import audit_log
 from titrate.core.doselog import open_log
 from titrate.model import Finding, Plan
-
 from titrate.requests import Catalog, PlanRequest, TaperRequest
 from titrate.rules import Rule, catalogue
 from titrate.rules.base import Example, LogExample

@@ -150,8 +150,7 @@ def _stopping_lines(regimen: Regimen) -> list[str]:
         lines += ["", "Kidney function (CrCl bands: our edges | as the label prints them):"]
         for band in renal.bands:
             regimen_words = (
-                f"{mg(band.daily_mg.min)} to {mg(band.daily_mg.max)} a day, "
-                f"{band.per_day}x a day"
+                f"{mg(band.daily_mg.min)} to {mg(band.daily_mg.max)} a day, {band.per_day}x a day"
                 if band.daily_mg is not None and band.per_day is not None
                 else f"each dose x {band.dose_factor}"
                 if band.dose_factor is not None

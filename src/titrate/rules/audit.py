@@ -451,9 +451,7 @@ _DEMO = "tests/rules/regimens/issue18.yaml"
 # demo-taper (three doses a day, 0.25 → 0.5 → 1 mg weekly; restart after 127 hours):
 # nothing logged from the 2026-12-05 08:00 dose to the 2026-12-10 20:00 dose (an
 # 18-dose, 6-day gap), so the log resumes on 2026-12-11 at the plan's 0.5 mg.
-_GAP = tuple(
-    f"2026-12-{day:02d}T{hour}:00" for day in range(5, 11) for hour in ("08", "14", "20")
-)
+_GAP = tuple(f"2026-12-{day:02d}T{hour}:00" for day in range(5, 11) for hour in ("08", "14", "20"))
 
 
 @rule(
