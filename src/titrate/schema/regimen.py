@@ -303,16 +303,11 @@ class BandDaily(Strict):
 
 
 class RenalBand(Sourced):
-    """A kidney-function band with the suggested factor for each dose (e.g. "1/2" = half
-    the dose), or a daily range (`daily_mg`) and doses a day (`per_day`) with the label's
-    example doses (`regimen_columns_mg`). A label band that says only "reduce the doses"
-    has no `dose_factor`: the rule reports the suggestion without a number.
-
-    Lower bound: `crcl_over_ml_min` (exclusive), `crcl_from_ml_min` (inclusive) or none
-    (from 0); upper bound: `crcl_up_to_ml_min` (inclusive), `crcl_below_ml_min`
-    (exclusive) or none (no upper bound). Where the label's printed edges leave a gap
-    (">30 to 59" and "≥ 60"), the band's bounds close it and `edges_as_printed` /
-    `edges_note` say how; `titrate show` prints both."""
+    """A kidney-function band: a factor for each dose ("1/2" = half; none: the rule reports
+    the suggestion without a number), or a daily range and doses a day with the label's
+    doses (`regimen_columns_mg`). Bounds: over (exclusive) or from (inclusive) or from 0;
+    up to (inclusive) or below (exclusive) or none. Where the label's printed edges leave
+    a gap, `edges_as_printed` / `edges_note` say how it was closed (`show` prints both)."""
 
     name: str = Field(min_length=1, description="e.g. 'moderate (CrCl 30–50 mL/min)'")
     crcl_over_ml_min: Number | None = Field(default=None, description="exclusive; None: from 0")
@@ -369,10 +364,8 @@ class RenalBand(Sourced):
 
 
 class Supplemental(Sourced):
-    """A dose after each haemodialysis session (per `after_each_session_hours` hours of
-    it), sized by the maintenance dose: the n-th of `by_regimen_column_mg` goes with the
-    n-th of the CrCl band's `regimen_columns_mg` (a maintenance dose that is no column is
-    reported, not interpolated)."""
+    """A dose after each `after_each_session_hours` of haemodialysis: the n-th of
+    `by_regimen_column_mg` for a maintenance dose equal to the band's n-th column."""
 
     after_each_session_hours: Number
     by_regimen_column_mg: list[Mg] = Field(min_length=1)
@@ -536,9 +529,7 @@ class MissedDose(Sourced):
 
 class Restart(Sourced):
     """After more than `after_days` days (or `after_hours` hours; exactly one) without a
-    dose, the titration starts again from its first step: `missed` advises asking the
-    prescriber instead of resuming, and `audit` flags a log that resumes above the first
-    step after such a gap."""
+    dose, the titration starts again from its first step (`missed`, `audit` say so)."""
 
     after_days: Number | None = Field(default=None, gt=0, le=3660)
     after_hours: Number | None = Field(default=None, gt=0, le=87840)
