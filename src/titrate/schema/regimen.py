@@ -336,7 +336,7 @@ class RenalBand(Sourced):
     @model_validator(mode="after")
     def _bounds(self) -> Self:
         if self.crcl_up_to_ml_min is not None and self.crcl_below_ml_min is not None:
-            raise ValueError("give at most one of crcl_up_to_ml_min or crcl_below_ml_min")
+            raise ValueError("give exactly one of crcl_up_to_ml_min or crcl_below_ml_min, or none")
         if self.crcl_over_ml_min is not None and self.crcl_from_ml_min is not None:
             raise ValueError("give at most one of crcl_over_ml_min or crcl_from_ml_min")
         ranged = self.daily_mg is not None or self.per_day is not None
