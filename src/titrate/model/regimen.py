@@ -158,14 +158,24 @@ class ProportionalPace(Sourced, frozen=True, kw_only=True):
     floor_mg: Decimal
 
 
+class FrequencyStep(Record, frozen=True, kw_only=True):
+    """One step of a taper that drops doses a day: each dose keeps its size, taken
+    `per_day` times a day for `days` days."""
+
+    per_day: int
+    days: int
+
+
 class Taper(Sourced, frozen=True, kw_only=True):
-    """Default pace for stopping, every `every_days` days: per dose or per day."""
+    """Default pace for stopping: every `every_days` days per dose or per day, or
+    `frequency_steps` (fewer doses a day, each the same size)."""
 
     step_mg_per_dose: Decimal | None = None
     step_mg_per_day: MgRange | None = None
-    every_days: int
+    every_days: int = 1
     min_duration: TaperDuration | None = None
     proportional: ProportionalPace | None = None
+    frequency_steps: list[FrequencyStep] | None = None
 
 
 FractionText = str
@@ -189,33 +199,80 @@ class StepPace(Sourced, frozen=True, kw_only=True):
     days_factor: str
 
 
+class BandDaily(Record, frozen=True, kw_only=True):
+    """A renal band's total daily dose range (the band's own source covers it)."""
+
+    min: Decimal
+    max: Decimal
+
+
 class RenalBand(Sourced, frozen=True, kw_only=True):
-    """A kidney-function band, `crcl_over_ml_min` < CrCl ≤ `crcl_up_to_ml_min` (or
-    < `crcl_below_ml_min`), with the suggested factor for each dose."""
+    """A kidney-function band, `crcl_over_ml_min` < CrCl (or `crcl_from_ml_min` ≤ CrCl)
+    and CrCl ≤ `crcl_up_to_ml_min` (or < `crcl_below_ml_min`; no upper bound: none), with
+    the suggested factor for each dose, or a daily range and doses a day."""
 
     name: str
     crcl_over_ml_min: Decimal | None = None
     crcl_up_to_ml_min: Decimal | None = None
     crcl_below_ml_min: Decimal | None = None
     dose_factor: str | None = None
-    suggestion: str
+    suggestion: str | None = None
     avoid: Avoid | None = None
     pace: StepPace | None = None
+    crcl_from_ml_min: Decimal | None = None
+    daily_mg: BandDaily | None = None
+    per_day: int | None = None
+    regimen_columns_mg: list[Decimal] | None = None
+    edges_as_printed: str | None = None
+    edges_note: str | None = None
 
     def contains(self, crcl: Decimal) -> bool:
         above = self.crcl_over_ml_min is None or crcl > self.crcl_over_ml_min
+        if self.crcl_from_ml_min is not None:
+            above = above and crcl >= self.crcl_from_ml_min
         if self.crcl_below_ml_min is not None:
             return above and crcl < self.crcl_below_ml_min
-        assert self.crcl_up_to_ml_min is not None
-        return above and crcl <= self.crcl_up_to_ml_min
+        if self.crcl_up_to_ml_min is not None:
+            return above and crcl <= self.crcl_up_to_ml_min
+        return above
+
+    @property
+    def edges(self) -> str:
+        """The band's bounds in words ("above 30, below 60 mL/min", "60 or more mL/min")."""
+        low = (
+            f"above {self.crcl_over_ml_min}"
+            if self.crcl_over_ml_min is not None
+            else f"{self.crcl_from_ml_min} or more"
+            if self.crcl_from_ml_min is not None
+            else None
+        )
+        high = (
+            f"below {self.crcl_below_ml_min}"
+            if self.crcl_below_ml_min is not None
+            else f"up to {self.crcl_up_to_ml_min}"
+            if self.crcl_up_to_ml_min is not None
+            else None
+        )
+        return ", ".join(part for part in (low, high) if part is not None) + " mL/min"
+
+
+class Supplemental(Sourced, frozen=True, kw_only=True):
+    """A dose after each haemodialysis session (per `after_each_session_hours` hours of
+    it), sized by the maintenance dose: the n-th of `by_regimen_column_mg` goes with the
+    n-th of the CrCl band's `regimen_columns_mg`."""
+
+    after_each_session_hours: Decimal
+    by_regimen_column_mg: list[Decimal]
 
 
 class DialysisDose(Sourced, frozen=True, kw_only=True):
-    """The suggested daily dose for dialysis-dependent patients (a total, not a factor)."""
+    """For dialysis-dependent patients: a suggested daily total (not a factor), or
+    maintenance by the CrCl band plus a supplemental dose after each session."""
 
-    daily_mg: Decimal
+    daily_mg: Decimal | None = None
     suggestion: str
     avoid: Avoid | None = None
+    supplemental: Supplemental | None = None
 
 
 class Renal(Sourced, frozen=True, kw_only=True):
@@ -275,6 +332,22 @@ class MissedDose(Sourced, frozen=True, kw_only=True):
     take_within_fraction: Limit | None = None
     take_within_hours: Limit | None = None
     contact_prescriber_after: Limit
+
+
+class Restart(Sourced, frozen=True, kw_only=True):
+    """After more than `after_days` days (or `after_hours` hours) without a dose, the
+    titration starts again from its first step: the last dose is not simply resumed."""
+
+    after_days: Decimal | None = None
+    after_hours: Decimal | None = None
+
+    @property
+    def hours(self) -> Decimal:
+        """The gap, in hours, after which the titration starts again."""
+        if self.after_hours is not None:
+            return self.after_hours
+        assert self.after_days is not None
+        return self.after_days * 24
 
 
 class LogAudit(Sourced, frozen=True, kw_only=True):
@@ -364,6 +437,7 @@ class Regimen(Record, frozen=True, kw_only=True):
     pregnancy: Pregnancy | None = None
     missed_dose: MissedDose | None = None
     audit: LogAudit | None = None
+    restart: Restart | None = None
     notices: list[Notice] = msgspec.field(default_factory=list)
     products: list[Product] = msgspec.field(default_factory=list)
     default_product: str | None = None

@@ -177,6 +177,7 @@ def regimen_text(regimen: Regimen) -> str:
                 regimen.population,
             )
         )
+    lines += _stopping_lines(regimen)
     lines += ["", "Default clock times:"]
     for per_day, clocks in sorted(regimen.dose_times.by_frequency.items()):
         lines.append(f"  {per_day}x a day: {', '.join(c.strftime('%H:%M') for c in clocks)}")
@@ -197,6 +198,57 @@ def regimen_text(regimen: Regimen) -> str:
         lines.append(f"  [{source.id}] {source.title}{section}")
         lines.append(f"       {source.url} (retrieved {source.retrieved}; {source.kind})")
     return "\n".join(lines) + "\n"
+
+
+def _stopping_lines(regimen: Regimen) -> list[str]:
+    """Renal bands (our edges and the label's), the dialysis supplement, a taper by doses
+    a day and the restart rule, where the regimen has them."""
+    lines: list[str] = []
+    renal = regimen.renal
+    if renal is not None and renal.bands:
+        lines += ["", "Kidney function (CrCl bands: our edges | as the label prints them):"]
+        for band in renal.bands:
+            regimen_words = (
+                f"{mg(band.daily_mg.min)} to {mg(band.daily_mg.max)} a day, {band.per_day}x a day"
+                if band.daily_mg is not None and band.per_day is not None
+                else f"each dose x {band.dose_factor}"
+                if band.dose_factor is not None
+                else band.suggestion or ""
+            )
+            printed = band.edges_as_printed or "(not given)"
+            lines.append(_fact_line(band.edges, f"{printed} | {regimen_words}", band))
+            if band.regimen_columns_mg:
+                columns = ", ".join(mg(column) for column in band.regimen_columns_mg)
+                lines.append(f"    doses by column: {columns}")
+            if band.edges_note:
+                lines += textwrap.wrap(
+                    band.edges_note, 88, initial_indent="    ", subsequent_indent="    "
+                )
+        extra = renal.dialysis.supplemental if renal.dialysis is not None else None
+        if extra is not None:
+            doses = ", ".join(mg(dose) for dose in extra.by_regimen_column_mg)
+            lines.append(
+                _fact_line(
+                    "after each dialysis session",
+                    f"{doses} by column (per {number(extra.after_each_session_hours)} h)",
+                    extra,
+                )
+            )
+    taper = regimen.taper
+    if taper is not None and taper.frequency_steps is not None:
+        steps = ", then ".join(f"{s.per_day}x a day {s.days} days" for s in taper.frequency_steps)
+        lines += ["", "Taper (each dose kept, doses a day fall):"]
+        lines.append(_fact_line("by doses a day", f"{steps}, then stop", taper))
+    restart = regimen.restart
+    if restart is not None:
+        gap = (
+            f"{number(restart.after_days)} days"
+            if restart.after_days is not None
+            else f"{number(restart.hours)} hours"
+        )
+        lines += ["", "Restart after a break:"]
+        lines.append(_fact_line("titrate again after", f"more than {gap} without a dose", restart))
+    return lines
 
 
 def _enforced(rule: Rule, regimen: Regimen | None) -> dict[str, Any] | None:

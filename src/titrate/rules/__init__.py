@@ -16,6 +16,7 @@ from titrate.rules import (  # noqa: F401  (registers rules)
     limits,
     patient,
     product,
+    renal,
     stopping,
 )
 from titrate.rules.base import (

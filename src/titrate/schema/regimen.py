@@ -251,22 +251,43 @@ class ProportionalPace(Sourced):
     floor_mg: Mg
 
 
+class FrequencyStep(Strict):
+    """One step of a taper that drops doses a day: each dose keeps its size, taken
+    `per_day` times a day for `days` days."""
+
+    per_day: int = Field(ge=1, le=24, strict=True)
+    days: int = Field(ge=1, le=365, strict=True)
+
+
 class Taper(Sourced):
     """Default pace for stopping, every `every_days` days: lower each dose by
     `step_mg_per_dose`, or lower the day's total by `step_mg_per_day` (a range: the taper
     planner uses its `min`, one dose at a time; `taper-too-fast` flags more than its
-    `max`). Exactly one of the two. The block's own source and basis are for the pace."""
+    `max`). Or `frequency_steps`: each dose keeps its size and the doses a day fall
+    (three times a day → twice a day for 4 days → once a day for 3 days → stop); their
+    days add up to the shortest taper. Exactly one of the three. The block's own source
+    and basis are for the pace."""
 
     step_mg_per_dose: Mg | None = None
     step_mg_per_day: MgRange | None = None
-    every_days: int = Field(ge=1, le=365)
+    every_days: int = Field(default=1, ge=1, le=365)
     min_duration: TaperDuration | None = None
     proportional: ProportionalPace | None = None
+    frequency_steps: list[FrequencyStep] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _one_pace(self) -> Self:
-        if (self.step_mg_per_dose is None) == (self.step_mg_per_day is None):
-            raise ValueError("give exactly one of step_mg_per_dose or step_mg_per_day")
+        paces = [self.step_mg_per_dose, self.step_mg_per_day, self.frequency_steps]
+        if sum(pace is not None for pace in paces) != 1:
+            raise ValueError(
+                "give exactly one of step_mg_per_dose, step_mg_per_day or frequency_steps"
+            )
+        if self.frequency_steps is None and "every_days" not in self.model_fields_set:
+            raise ValueError("every_days is required with step_mg_per_dose or step_mg_per_day")
+        if self.frequency_steps is not None:
+            counts = [step.per_day for step in self.frequency_steps]
+            if any(later >= earlier for earlier, later in pairwise(counts)):
+                raise ValueError("frequency_steps must lower the doses a day at every step")
         return self
 
 
@@ -292,20 +313,42 @@ class StepPace(Sourced):
     days_factor: Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}(/[1-9][0-9]{0,5})?$")]
 
 
+class BandDaily(Strict):
+    """A renal band's total daily dose range (the band's own source covers it)."""
+
+    min: Mg
+    max: Mg
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Self:
+        if self.min > self.max:
+            raise ValueError("min is above max")
+        return self
+
+
 class RenalBand(Sourced):
-    """A kidney-function band, `crcl_over_ml_min` < CrCl ≤ `crcl_up_to_ml_min` (or
-    < `crcl_below_ml_min`, for a label that writes "CrCl < 25"), with the suggested factor
-    for each dose (e.g. "1/2" = half the dose). A label band that says only "reduce the
-    doses" has no `dose_factor`: the rule reports the suggestion without a number."""
+    """A kidney-function band: a factor for each dose ("1/2" = half; none: the rule reports
+    the suggestion without a number), or a daily range and doses a day with the label's
+    doses (`regimen_columns_mg`). Bounds: over (exclusive) or from (inclusive) or from 0;
+    up to (inclusive) or below (exclusive) or none. Where the label's printed edges leave
+    a gap, `edges_as_printed` / `edges_note` say how it was closed (`show` prints both)."""
 
     name: str = Field(min_length=1, description="e.g. 'moderate (CrCl 30–50 mL/min)'")
     crcl_over_ml_min: Number | None = Field(default=None, description="exclusive; None: from 0")
     crcl_up_to_ml_min: Number | None = Field(default=None, description="inclusive upper bound")
     crcl_below_ml_min: Number | None = Field(default=None, description="exclusive upper bound")
     dose_factor: FractionText | None = None
-    suggestion: str = Field(min_length=1, description="in words, e.g. 'about half the dose'")
+    suggestion: str | None = Field(
+        default=None, min_length=1, description="in words, e.g. 'about half the dose'"
+    )
     avoid: Avoid | None = None
     pace: StepPace | None = None
+    crcl_from_ml_min: Number | None = Field(default=None, description="inclusive lower bound")
+    daily_mg: BandDaily | None = None
+    per_day: int | None = Field(default=None, ge=1, le=24, strict=True)
+    regimen_columns_mg: list[Mg] | None = Field(default=None, min_length=1)
+    edges_as_printed: str | None = Field(default=None, min_length=1)
+    edges_note: str | None = Field(default=None, min_length=1)
 
     @field_validator("dose_factor")
     @classmethod
@@ -315,25 +358,58 @@ class RenalBand(Sourced):
         return value
 
     @model_validator(mode="after")
-    def _one_upper_bound(self) -> Self:
-        if (self.crcl_up_to_ml_min is None) == (self.crcl_below_ml_min is None):
+    def _bounds(self) -> Self:
+        if self.crcl_up_to_ml_min is not None and self.crcl_below_ml_min is not None:
+            raise ValueError("give exactly one of crcl_up_to_ml_min or crcl_below_ml_min, or none")
+        if self.crcl_over_ml_min is not None and self.crcl_from_ml_min is not None:
+            raise ValueError("give at most one of crcl_over_ml_min or crcl_from_ml_min")
+        ranged = self.daily_mg is not None or self.per_day is not None
+        if self.crcl_up_to_ml_min is None and self.crcl_below_ml_min is None and not ranged:
             raise ValueError("give exactly one of crcl_up_to_ml_min or crcl_below_ml_min")
+        if self.suggestion is None and not ranged:
+            raise ValueError("give a suggestion (or the band's daily_mg and per_day)")
+        columns = self.regimen_columns_mg
+        if columns is not None:
+            if self.per_day is None or self.daily_mg is None:
+                raise ValueError("regimen_columns_mg needs the band's per_day and daily_mg")
+            if sorted(columns) != columns or len(set(columns)) != len(columns):
+                raise ValueError("regimen_columns_mg must be distinct and in increasing order")
         return self
 
     def contains(self, crcl: Decimal) -> bool:
         above = self.crcl_over_ml_min is None or crcl > self.crcl_over_ml_min
+        if self.crcl_from_ml_min is not None:
+            above = above and crcl >= self.crcl_from_ml_min
         if self.crcl_below_ml_min is not None:
             return above and crcl < self.crcl_below_ml_min
-        assert self.crcl_up_to_ml_min is not None
-        return above and crcl <= self.crcl_up_to_ml_min
+        if self.crcl_up_to_ml_min is not None:
+            return above and crcl <= self.crcl_up_to_ml_min
+        return above
+
+
+class Supplemental(Sourced):
+    """A dose after each `after_each_session_hours` of haemodialysis: the n-th of
+    `by_regimen_column_mg` for a maintenance dose equal to the band's n-th column."""
+
+    after_each_session_hours: Number
+    by_regimen_column_mg: list[Mg] = Field(min_length=1)
 
 
 class DialysisDose(Sourced):
-    """The suggested daily dose for dialysis-dependent patients (a total, not a factor)."""
+    """For dialysis-dependent patients: a suggested daily total (`daily_mg`, not a
+    factor), or maintenance by the CrCl band plus a `supplemental` dose after each
+    session."""
 
-    daily_mg: Mg
+    daily_mg: Mg | None = None
     suggestion: str = Field(min_length=1)
     avoid: Avoid | None = None
+    supplemental: Supplemental | None = None
+
+    @model_validator(mode="after")
+    def _a_dose(self) -> Self:
+        if self.daily_mg is None and self.supplemental is None:
+            raise ValueError("give daily_mg or supplemental")
+        return self
 
 
 class Renal(Sourced):
@@ -343,6 +419,54 @@ class Renal(Sourced):
     caution: str = Field(min_length=1)
     bands: list[RenalBand] = Field(default_factory=list)
     dialysis: DialysisDose | None = None
+
+    @model_validator(mode="after")
+    def _bands_do_not_overlap(self) -> Self:
+        """Ranged bands (a daily range and a frequency) must cover every CrCl once: a
+        value in two bands, or in none, names itself."""
+        if not any(band.daily_mg is not None for band in self.bands):
+            return self
+        edges = sorted(
+            {
+                value
+                for band in self.bands
+                for value in (
+                    band.crcl_over_ml_min,
+                    band.crcl_from_ml_min,
+                    band.crcl_up_to_ml_min,
+                    band.crcl_below_ml_min,
+                )
+                if value is not None
+            }
+        )
+        probes = {Decimal(0), *edges}
+        probes |= {(low + high) / 2 for low, high in pairwise(edges)}
+        if edges:
+            probes.add(edges[-1] + 1)
+        for crcl in sorted(probes):
+            holding = [band.name for band in self.bands if band.contains(crcl)]
+            if len(holding) > 1:
+                raise ValueError(f"CrCl {crcl} mL/min is in more than one band: {holding}")
+            if not holding:
+                raise ValueError(f"CrCl {crcl} mL/min is in no band: close the gap")
+        return self
+
+    @model_validator(mode="after")
+    def _supplemental_fits_columns(self) -> Self:
+        supplemental = self.dialysis.supplemental if self.dialysis is not None else None
+        if supplemental is None:
+            return self
+        wanted = len(supplemental.by_regimen_column_mg)
+        for band in self.bands:
+            columns = band.regimen_columns_mg
+            if columns is not None and len(columns) != wanted:
+                raise ValueError(
+                    f"dialysis.supplemental lists {wanted} doses; band {band.name!r} has "
+                    f"{len(columns)} regimen columns"
+                )
+        if not any(band.regimen_columns_mg for band in self.bands):
+            raise ValueError("dialysis.supplemental needs bands with regimen_columns_mg")
+        return self
 
     def band_for(self, crcl: Decimal) -> RenalBand | None:
         return next((band for band in self.bands if band.contains(crcl)), None)
@@ -425,6 +549,28 @@ class MissedDose(Sourced):
         if count < 1 or count != count.to_integral_value():
             raise ValueError("contact_prescriber_after must be a whole number of doses, 1 or more")
         return self
+
+
+class Restart(Sourced):
+    """After more than `after_days` days (or `after_hours` hours; exactly one) without a
+    dose, the titration starts again from its first step (`missed`, `audit` say so)."""
+
+    after_days: Number | None = Field(default=None, gt=0, le=3660)
+    after_hours: Number | None = Field(default=None, gt=0, le=87840)
+
+    @model_validator(mode="after")
+    def _one_gap(self) -> Self:
+        if (self.after_days is None) == (self.after_hours is None):
+            raise ValueError("give exactly one of after_days or after_hours")
+        return self
+
+    @property
+    def hours(self) -> Decimal:
+        """The gap, in hours, after which the titration starts again."""
+        if self.after_hours is not None:
+            return self.after_hours
+        assert self.after_days is not None
+        return self.after_days * 24
 
 
 class LogAudit(Sourced):
@@ -532,6 +678,7 @@ class Regimen(Strict):
     pregnancy: Pregnancy | None = None
     missed_dose: MissedDose | None = None
     audit: LogAudit | None = None
+    restart: Restart | None = None
     notices: list[Notice] = Field(default_factory=list)
     products: list[Product] = Field(default_factory=list)
     default_product: str | None = Field(
