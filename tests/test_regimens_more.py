@@ -22,13 +22,8 @@ from titrate.api import plan as build_plan
 from titrate.catalog import get_regimen, load_regimens
 from titrate.core.schedule import parse_steps
 from titrate.model import PlanOptions
-from titrate.schema.regimen import (  # the edge models: they validate regimen files
-    Escalation,
-    RenalBand,
-    Step,
-    Taper,
-    Titration,
-)
+from titrate.schema.cautions import RenalBand
+from titrate.schema.regimen import Escalation, Step, Taper, Titration  # the edge models
 
 DANTROLENE = ("plan", "dantrolene", "--start", "2026-12-01", "--tz", "UTC")
 TIZANIDINE = ("plan", "tizanidine", "--start", "2026-12-01", "--tz", "UTC")

@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from conftest import run
-from titrate.schema.regimen import Renal
+from titrate.schema.cautions import Renal
 
 DEMO = Path(__file__).parent / "rules" / "regimens" / "issue18.yaml"
 PLAN = ("plan", "demo-renal", "--regimens", str(DEMO), "--start", "2026-12-01", "--tz", "UTC")

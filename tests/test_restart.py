@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from conftest import run
-from titrate.schema.regimen import Restart
+from titrate.schema.cautions import Restart
 
 DEMO = str(Path(__file__).parent / "rules" / "regimens" / "issue18.yaml")
 PLAN = ("demo-taper", "--regimens", DEMO, "--start", "2026-12-01", "--tz", "UTC")

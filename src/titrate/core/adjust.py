@@ -36,7 +36,7 @@ from titrate.model import (
     Step,
     fraction_of,
 )
-from titrate.model.regimen import CoMedication
+from titrate.model.cautions import CoMedication
 
 _MICROGRAM = Decimal(1).scaleb(-MG_DECIMAL_PLACES)
 

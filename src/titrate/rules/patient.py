@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from titrate.citation import BASIS_TEXT, cite
 from titrate.core.adjust import interaction_class, plain, renal_band
 from titrate.model import InteractionClass
-from titrate.model.regimen import Avoid
+from titrate.model.cautions import Avoid
 from titrate.rules.base import Context, Example, Hit, rule
 from titrate.rules.renal import band_words
 
