@@ -204,3 +204,13 @@ def test_pdf_check_missed_and_taper(drug: str, tmp_path: Path) -> None:
     )
     assert from_plan.exit_code in (0, 1, 2), from_plan.stderr
     assert "Traceback" not in from_plan.stdout + from_plan.stderr
+
+
+def test_a_day_off_in_an_every_other_day_step_is_said_in_the_table() -> None:
+    """The patient must see that day 2 has no dose, not a gap that looks like a misprint."""
+    result = run(
+        "plan", "lamotrigine", "--indication", "epilepsy", "--with", "valproate",
+        "--start", "2026-12-01", "--tz", "UTC",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "  2   2026-12-02   —       no dose                           0 mg" in result.stdout
