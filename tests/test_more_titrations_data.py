@@ -25,7 +25,10 @@ def test_gabapentin_at_crcl_40_flags_three_doses_a_day_and_days_over_1400_mg() -
         "--steps", "300x2:1,400x2:1,600x2:1,600x3:1", "-f", "json",
     )  # fmt: skip
     assert result.exit_code == 1, result.stderr
-    band = "band CrCl above 30, below 60 mL/min (above 30, below 60 mL/min; the label prints '>30 to 59')"
+    band = (
+        "band CrCl above 30, below 60 mL/min "
+        "(above 30, below 60 mL/min; the label prints '>30 to 59')"
+    )
     got = [f for f in findings(result.stdout) if f[0] in ("TT211", "TT215")]
     assert got == [
         ("TT215", "error",
