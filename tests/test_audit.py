@@ -154,6 +154,7 @@ def test_rules_list_log_rules_and_plans_do_not_run_them(regimen: Regimen) -> Non
         ("TT504", "dose-differs"),
         ("TT505", "over-daily-max"),
         ("TT506", "abrupt-stop"),
+        ("TT507", "restart-without-retitration"),
     }
     listing = run("rules").stdout
     assert "TT505  over-daily-max  [error]  (log)" in listing

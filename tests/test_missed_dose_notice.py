@@ -15,6 +15,12 @@ PLANS = {
     "tizanidine": ("plan", "tizanidine", "--start", "2026-12-01", "--tz", "UTC", "--step-mg",
                    "2", "--every-days", "3", "--target-mg", "8"),
     "dantrolene": ("plan", "dantrolene", "--start", "2026-12-01", "--tz", "UTC"),
+    "lamotrigine": ("plan", "lamotrigine", "--indication", "epilepsy", "--start",
+                    "2026-12-01", "--tz", "UTC"),
+    "gabapentin": ("plan", "gabapentin", "--indication", "postherpetic-neuralgia", "--start",
+                   "2026-12-01", "--tz", "UTC"),
+    "ropinirole": ("plan", "ropinirole", "--indication", "parkinsons", "--start", "2026-12-01",
+                   "--tz", "UTC"),
 }  # fmt: skip
 
 

@@ -22,13 +22,8 @@ from titrate.api import plan as build_plan
 from titrate.catalog import get_regimen, load_regimens
 from titrate.core.schedule import parse_steps
 from titrate.model import PlanOptions
-from titrate.schema.regimen import (  # the edge models: they validate regimen files
-    Escalation,
-    RenalBand,
-    Step,
-    Taper,
-    Titration,
-)
+from titrate.schema.cautions import RenalBand
+from titrate.schema.regimen import Escalation, Step, Taper, Titration  # the edge models
 
 DANTROLENE = ("plan", "dantrolene", "--start", "2026-12-01", "--tz", "UTC")
 TIZANIDINE = ("plan", "tizanidine", "--start", "2026-12-01", "--tz", "UTC")
@@ -57,15 +52,18 @@ def plan_validator() -> Draft202012Validator:
 # The catalogue
 
 
-def test_regimens_lists_all_three_and_not_gabapentin() -> None:
+def test_regimens_lists_every_regimen() -> None:
     result = run("regimens")
     assert result.exit_code == 0
     assert [line.split()[0] for line in result.stdout.splitlines()] == [
         "baclofen",
         "dantrolene",
         "tizanidine",
+        "lamotrigine",
+        "gabapentin",
+        "ropinirole",
     ]
-    assert "gabapentin" not in load_regimens()
+    assert set(load_regimens()) >= {"gabapentin", "lamotrigine", "ropinirole"}
 
 
 @pytest.mark.parametrize("regimen", ["dantrolene", "tizanidine"])

@@ -28,7 +28,17 @@ import titrate.schema
 from titrate.model import Record
 from titrate.requests import PlanRequest, TaperRequest
 
-MODULES = ["units", "sourced", "products", "regimen", "options", "plan", "advice", "audit"]
+MODULES = [
+    "units",
+    "sourced",
+    "products",
+    "cautions",
+    "regimen",
+    "options",
+    "plan",
+    "advice",
+    "audit",
+]
 
 
 def classes(package: str, base: type) -> dict[str, type]:

@@ -45,6 +45,7 @@ Catalog = dict[str, "Regimen"]
 # The fields that shape a plan, in the order the command line lists them: a plan file
 # fixes them all, so a request that reads one may not set them.
 _SHAPING_FIELDS = (
+    "indication",
     "start",
     "times",
     "timezone",
@@ -273,6 +274,7 @@ class PlanRequest(PatientFields, frozen=True, kw_only=True):
     renal_adjust: bool = False
     then: str | None = None
     first_dose: str | time | None = None
+    indication: str | None = None
 
     def given(self) -> list[str]:
         """The plan-shaping fields set (not the patient's): for requests that may not
@@ -337,6 +339,7 @@ class PlanRequest(PatientFields, frozen=True, kw_only=True):
                 then=plan_action(self.then),
                 first_dose=first_dose,
                 now=made if first_dose is None else None,
+                indication=self.indication.strip() if self.indication else None,
             )
         )
 
@@ -374,6 +377,13 @@ def plan_file_and_regimen(path: Path, catalog: Catalog | None) -> tuple[Plan, Re
         chosen = get_regimen(loaded.regimen.id, catalog)
     except InputError as exc:
         raise InputError(f"{exc.template} (the plan's regimen)", str(path)) from None
+    if loaded.ladder is not None:
+        from titrate.core.ladders import by_id
+
+        try:
+            chosen = by_id(chosen, loaded.ladder.id)
+        except InputError as exc:
+            raise InputError(exc.template, str(path)) from None
     mismatch = regimen_mismatch(loaded, chosen)
     if mismatch is not None:
         raise InputError(mismatch, str(path))
@@ -402,6 +412,7 @@ class TaperRequest(PatientFields, frozen=True, kw_only=True):
     strengths: str | Sequence[Decimal] | None = None
     renal_adjust: bool = False
     first_dose: str | time | None = None
+    indication: str | None = None
 
     def _plan_request(self, start: str | date | None, default_zone: str | None) -> PlanRequest:
         patient = {name: getattr(self, name) for name in PatientFields.__struct_fields__}
@@ -414,6 +425,7 @@ class TaperRequest(PatientFields, frozen=True, kw_only=True):
             strengths=self.strengths,
             renal_adjust=self.renal_adjust,
             first_dose=self.first_dose,
+            indication=self.indication,
             **patient,
         )
 
@@ -437,6 +449,10 @@ class TaperRequest(PatientFields, frozen=True, kw_only=True):
                 "the plan gives the doses a day; drop <doses_per_day>", field="doses_per_day"
             )
         regimen = get_regimen(self.regimen, catalog)
+        if regimen.ladders:
+            from titrate.core.ladders import choose
+
+            regimen = choose(regimen, self.indication, list(self.co_medications or ())).regimen
         step = parse_mg(self.step_mg, "step_mg") if self.step_mg not in (None, "") else None
         every = whole_number(self.every_days, "every_days")
         percent = (
@@ -537,6 +553,10 @@ class MissedRequest(msgspec.Struct, frozen=True, kw_only=True):
 
             regimen = self.plan_request.regimen_from(catalog)
             plan = build_plan(regimen, self.plan_request.options(default_zone))
+            if plan.ladder is not None:
+                from titrate.core.ladders import by_id
+
+                regimen = by_id(regimen, plan.ladder.id)
         tz = zone(plan.timezone)
         if self.dose is not None:
             number = dose_at(plan, instant(self.dose, tz.key, "dose")).number

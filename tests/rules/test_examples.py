@@ -14,7 +14,7 @@ import pytest
 from titrate.core.audit import audit_log
 from titrate.core.doselog import open_log
 from titrate.model import Finding, Plan
-from titrate.requests import PlanRequest, TaperRequest
+from titrate.requests import Catalog, PlanRequest, TaperRequest
 from titrate.rules import Rule, catalogue
 from titrate.rules.base import Example, LogExample
 
@@ -29,11 +29,27 @@ def cases(outcome: str) -> list[Any]:
     ]
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def example_catalog(example: Example) -> Catalog | None:
+    """The catalogue an example runs against: the built-in regimens, plus a regimens file
+    (relative to the repository) when the example names one (`regimens`)."""
+    extra = example.request.get("regimens")
+    if extra is None:
+        return None
+    from titrate.catalog import load_regimens
+
+    return load_regimens([ROOT / str(extra)])
+
+
 def example_plan(example: Example) -> Plan:
     fields: dict[str, Any] = {**DEFAULTS, **example.request}
+    fields.pop("regimens", None)
+    catalog = example_catalog(example)
     if example.taper:
-        return TaperRequest(**fields).plan()
-    return PlanRequest(**fields).plan()
+        return TaperRequest(**fields).plan(catalog)
+    return PlanRequest(**fields).plan(catalog)
 
 
 def instant(text: str) -> datetime:
@@ -63,7 +79,7 @@ def findings_of(example: Example, tmp_path: Path) -> list[Finding]:
     from titrate.catalog import get_regimen
     from titrate.clock import zone
 
-    regimen = get_regimen(plan.regimen.id)
+    regimen = get_regimen(plan.regimen.id, example_catalog(example))
     log = open_log(path, zone(plan.timezone))
     return audit_log(plan, regimen, log, instant(example.log.now)).findings
 

@@ -249,6 +249,17 @@ WithOpt = Annotated[
         "does not list is reported as not checked. Repeatable.",
     ),
 ]
+IndicationOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--indication",
+        metavar="NAME",
+        help="What the drug is given for, for a regimen with a schedule per indication "
+        "(`titrate show REGIMEN` lists them; needed when it has several). With --with, "
+        "it chooses the regimen's schedule (e.g. lamotrigine --indication epilepsy --with "
+        "valproate); every output says which.",
+    ),
+]
 PregnantOpt = Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant.")]
 HepaticOpt = Annotated[
     bool, typer.Option("--hepatic", help="The patient has active liver disease.")

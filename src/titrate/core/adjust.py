@@ -33,9 +33,10 @@ from titrate.model import (
     Regimen,
     RenalAdjustment,
     RenalBand,
+    Step,
     fraction_of,
 )
-from titrate.model.regimen import CoMedication
+from titrate.model.cautions import CoMedication
 
 _MICROGRAM = Decimal(1).scaleb(-MG_DECIMAL_PLACES)
 
@@ -117,11 +118,16 @@ def renal_paced(regimen: Regimen, options: PlanOptions) -> Regimen:
     if (
         not options.renal_adjust
         or options.steps is not None
-        or patient.dialysis
+        or (patient.dialysis and not by_band_on_dialysis(regimen))
         or regimen.titration.rule is not None
     ):
         return regimen
     band = renal_band(regimen, patient)
+    if band is not None and band.per_day is not None and band.regimen_columns_mg:
+        # The band's labeled regimen: its first dose, its doses a day, for the ladder's days.
+        days = sum(step.days for step in regimen.titration.steps)
+        first = Step(dose_mg=band.regimen_columns_mg[0], per_day=band.per_day, days=days)
+        return replace(regimen, titration=replace(regimen.titration, steps=[first]))
     if band is None or band.dose_factor is None or band.pace is None:
         return regimen
     factor = fraction_of(band.pace.days_factor)
@@ -140,6 +146,9 @@ def adjust_plan(plan: Plan, regimen: Regimen, options: PlanOptions) -> Plan:
         notes.append(f"Liver disease is not checked: regimen {regimen.id!r} has no hepatic data.")
     if (patient.crcl_ml_min is not None or patient.dialysis) and regimen.renal is None:
         notes.append(f"Kidney function is not checked: regimen {regimen.id!r} has no renal data.")
+    supplemental = supplemental_note(plan, regimen)
+    if supplemental is not None:
+        notes.append(supplemental)
     if not options.renal_adjust:
         return replace(plan, notes=notes) if notes != plan.notes else plan
     return _reduce_for_kidneys(replace(plan, notes=notes), regimen, options)
@@ -152,6 +161,12 @@ def _reduce_for_kidneys(plan: Plan, regimen: Regimen, options: PlanOptions) -> P
         raise InputError(
             f"regimen {regimen.id!r} has no renal data to adjust by", field="renal_adjust"
         )
+    band = renal.band_for(patient.crcl_ml_min) if patient.crcl_ml_min is not None else None
+    if band is not None and band.per_day is not None and (band.dose_factor is None):
+        if patient.dialysis and not by_band_on_dialysis(regimen):
+            band = None
+        else:
+            return _band_regimen(plan, regimen, band, options)
     if patient.dialysis:
         dialysis = renal.dialysis
         hint = f" ({dialysis.suggestion}; {BASIS_TEXT[dialysis.basis]})" if dialysis else ""
@@ -222,6 +237,83 @@ def _reduce_for_kidneys(plan: Plan, regimen: Regimen, options: PlanOptions) -> P
     return replace(
         plan, doses=doses, days=days, renal_adjustment=adjustment, notes=[note, *plan.notes]
     )
+
+
+def supplemental_note(plan: Plan, regimen: Regimen) -> str | None:
+    """For a patient on dialysis and a regimen with a supplemental dose after each
+    session: that dose, sized by the plan's maintenance dose (its last day's largest
+    dose) in the CrCl band's columns; not scheduled, stated. None otherwise."""
+    dialysis = regimen.renal.dialysis if regimen.renal is not None else None
+    rule = dialysis.supplemental if dialysis is not None else None
+    if rule is None or not plan.patient.dialysis:
+        return None
+    hours = plain(rule.after_each_session_hours)
+    cited = f"{BASIS_TEXT[rule.basis]} [{', '.join(rule.source)}]"
+    head = f"On haemodialysis: a supplemental dose after each {hours} hours of dialysis ({cited})"
+    band = renal_band(regimen, plan.patient)
+    last_day = max((dose.day for dose in plan.doses), default=None)
+    if band is None or not band.regimen_columns_mg or last_day is None:
+        table = ", ".join(f"{plain(mg)} mg" for mg in rule.by_regimen_column_mg)
+        return (
+            f"{head}: {table} by the maintenance dose's column in the CrCl band's table; "
+            "give the patient's CrCl to size it. It is not scheduled in this plan."
+        )
+    maintenance = max(dose.dose_mg for dose in plan.doses if dose.day == last_day)
+    columns = band.regimen_columns_mg
+    if maintenance not in columns:
+        listed = ", ".join(f"{plain(mg)}" for mg in columns)
+        return (
+            f"{head}: the maintenance dose of {plain(maintenance)} mg is not one of the "
+            f"{band.name} band's doses ({listed} mg), so the supplemental dose is not mapped "
+            "(never interpolated): ask the prescriber. It is not scheduled in this plan."
+        )
+    extra = rule.by_regimen_column_mg[columns.index(maintenance)]
+    return (
+        f"{head}: {plain(extra)} mg after each session, the table's supplemental dose for a "
+        f"maintenance dose of {plain(maintenance)} mg ({band.name}). It is not scheduled in "
+        "this plan: give it after each session, on top of the daily doses."
+    )
+
+
+def by_band_on_dialysis(regimen: Regimen) -> bool:
+    """Dialysis maintenance follows the CrCl band (with a supplemental dose after each
+    session), rather than a daily total of its own."""
+    dialysis = regimen.renal.dialysis if regimen.renal is not None else None
+    return dialysis is not None and dialysis.supplemental is not None
+
+
+def _band_regimen(plan: Plan, regimen: Regimen, band: RenalBand, options: PlanOptions) -> Plan:
+    """A band with a daily range and doses a day: the plan is the band's labeled regimen
+    (`renal_paced` built it), said in a note; custom steps are kept and checked."""
+    crcl = plan.patient.crcl_ml_min
+    printed = f"; the label prints {band.edges_as_printed!r}" if band.edges_as_printed else ""
+    where = f"CrCl {crcl} mL/min, {band.name} ({band.edges}{printed})"
+    daily = band.daily_mg
+    assert daily is not None and band.per_day is not None
+    cite_text = f"{BASIS_TEXT[band.basis]} [{', '.join(band.source)}]"
+    if options.steps is not None or not band.regimen_columns_mg:
+        note = (
+            f"Renal adjustment asked for: {where}: the band gives {plain(daily.min)}–"
+            f"{plain(daily.max)} mg a day in {band.per_day} dose(s) ({cite_text}). "
+            + (
+                "The steps given are kept as written and checked against the band."
+                if options.steps is not None
+                else "The band lists no doses to plan with: the titration is kept and checked "
+                "against the band; write the reduced schedule with <steps>."
+            )
+        )
+        return replace(plan, notes=[note, *plan.notes])
+    columns = ", ".join(f"{plain(column)}" for column in band.regimen_columns_mg)
+    first = band.regimen_columns_mg[0]
+    note = (
+        f"Renal adjustment asked for: {where}. The titration is replaced by the band's "
+        f"labeled regimen: {plain(first)} mg {band.per_day}× a day "
+        f"({plain(first * band.per_day)} mg a day; the band's range is {plain(daily.min)}–"
+        f"{plain(daily.max)} mg a day), for the titration's length ({cite_text}). No source "
+        f"gives a titration pace within the band; the prescriber may raise the dose through "
+        f"the band's doses ({columns} mg, {band.per_day}× a day). Confirm with the prescriber."
+    )
+    return replace(plan, notes=[note, *plan.notes])
 
 
 def plain(value: Decimal) -> Decimal:

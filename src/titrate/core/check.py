@@ -258,6 +258,13 @@ def _check_saved(
     name: str,
 ) -> Plan:
     regimen = _reference(regimens, regimen_id or saved.regimen.id, name)
+    if saved.ladder is not None and regimen.ladders:
+        from titrate.core.ladders import by_id
+
+        try:
+            regimen = by_id(regimen, saved.ladder.id)
+        except InputError as exc:
+            raise InputError(exc.template, name) from None
     if regimen_id is None:
         # judged by its own regimen: a file whose regimen copy was edited to another drug
         # must not pass under that drug's limits (another regimen, asked for, is a choice)

@@ -14,8 +14,17 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from titrate.citation import cite
-from titrate.clock import add_fraction, add_hours, fixed, fixed_plan, next_time, wall, zone
+from titrate.citation import BASIS_TEXT, cite
+from titrate.clock import (
+    add_fraction,
+    add_hours,
+    fixed,
+    fixed_plan,
+    hours_delta,
+    next_time,
+    wall,
+    zone,
+)
 from titrate.core.ending import maintenance_doses
 from titrate.errors import InputError
 from titrate.model import (
@@ -181,7 +190,12 @@ def advise(plan: Plan, regimen: Regimen, missed_number: int, now: datetime) -> A
     fact: Sourced = window
     cutoff: datetime | None
     action: AdviceAction
-    if len(passed) >= contact_after:
+    restart = _restart_gap(regimen, doses[start - 1] if start > 0 else None, now)
+    if restart is not None:
+        action, cutoff = "contact-prescriber", None
+        fact, field_name = restart
+        words, message = _restart_words(regimen, doses[start - 1], now, tz)
+    elif len(passed) >= contact_after:
         action = "contact-prescriber"
         cutoff = None
         fact, field_name = rule.contact_prescriber_after, "missed_dose.contact_prescriber_after"
@@ -240,6 +254,48 @@ def advise(plan: Plan, regimen: Regimen, missed_number: int, now: datetime) -> A
         timezone=plan.timezone,
         sources=list(plan.sources),
     )
+
+
+def _restart_gap(
+    regimen: Regimen, last_taken: Dose | None, now: datetime
+) -> tuple[Sourced, str] | None:
+    """The regimen's restart rule and its field when the time since the last dose taken
+    (the one before the missed run) is more than the rule's gap; else None."""
+    rule = regimen.restart
+    if rule is None or last_taken is None:
+        return None
+    if now - last_taken.at <= hours_delta(rule.hours):
+        return None
+    return rule, "restart.after_hours" if rule.after_hours is not None else "restart.after_days"
+
+
+def _restart_words(
+    regimen: Regimen, last_taken: Dose, now: datetime, tz: ZoneInfo
+) -> tuple[str, str]:
+    """(the restart rule in words, the instruction) for a gap longer than the rule's."""
+    rule = regimen.restart
+    assert rule is not None
+    gap = rule.after_days if rule.after_days is not None else rule.hours
+    unit = "day(s)" if rule.after_days is not None else "hour(s)"
+    titration = regimen.titration
+    first = (
+        f"{_mg(titration.rule.start_mg)} mg {titration.rule.per_day.value}× a day"
+        if titration.rule is not None
+        else f"{_mg(titration.steps[0].dose_mg)} mg {titration.steps[0].per_day}× a day"
+    )
+    hours = (now - last_taken.at) // timedelta(hours=1)
+    words = (
+        f"After more than {_mg(gap)} {unit} without a dose, the titration starts again from "
+        f"its first step ({first}); the last dose is not simply resumed "
+        f"({BASIS_TEXT[rule.basis]})."
+    )
+    message = (
+        f"The last dose taken was {wall(last_taken.at, tz)} ({_amount(last_taken)}), "
+        f"{hours} hours ago: more than {_mg(gap)} {unit} without {regimen.drug}. Do not "
+        "restart at your last dose and do not take the missed doses; ask your prescriber: "
+        f"the titration starts again from its first step ({first}). " + NEVER_DOUBLE
+    )
+    return words, message
 
 
 def _step_change(latest: Dose, next_dose: Dose | None) -> str:

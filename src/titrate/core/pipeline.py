@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from msgspec.structs import replace
+
 from titrate.core.adjust import adjust_plan, check_patient, renal_paced
+from titrate.core.ladders import choose, ladder_sentence
 from titrate.core.measure import ladder_amounts, measure_plan
 from titrate.core.schedule import build_schedule
 from titrate.model import Amount, Plan, PlanOptions, Regimen, Step
@@ -21,6 +24,10 @@ def plan(regimen: Regimen, options: PlanOptions) -> Plan:
     >>> len(p.doses), [str(d.total_mg) for d in p.days][:4], p.findings
     (36, ['15', '15', '15', '30'], [])
     """
+    # A regimen with several ladders is planned on the one chosen by indication and
+    # co-medication (its titration, limits and dose times); the plan says which.
+    chosen = choose(regimen, options.indication, options.patient.co_medications)
+    regimen = chosen.regimen
     # Patient context and any renal reduction come before measuring in a product.
     # Without a renal reduction the schedule's doses are final, so they are measured as
     # the schedule is built and each Dose is made once (measure_plan keeps them); the
@@ -37,4 +44,10 @@ def plan(regimen: Regimen, options: PlanOptions) -> Plan:
     built = build_schedule(schedule_regimen, options, amounts_for)
     adjusted = adjust_plan(built, regimen, options)
     schedule = measure_plan(adjusted, regimen, options)
+    if chosen.ladder is not None:
+        schedule = replace(
+            schedule,
+            ladder=chosen.ladder,
+            notes=[ladder_sentence(regimen, chosen.ladder), *schedule.notes],
+        )
     return checked(schedule, regimen)

@@ -345,6 +345,13 @@ def build_schedule(
     shared = regimen_parts(regimen)
     ladder = ladder_for(regimen, options)
     notes = list(ladder.notes)
+    for number, step in enumerate(ladder.steps, start=1):
+        if step.every_days > 1:
+            notes.append(
+                f"Step {number} ({step.dose_mg} mg): a dose day every {step.every_days} days "
+                f"(days 1, {1 + step.every_days}, {1 + 2 * step.every_days} … of the step); "
+                "no dose on the days between."
+            )
     clock_times = times_by_frequency(regimen, options, ladder.steps, notes)
     amounts: Mapping[Decimal, Amount | None] = {}
     deferred: InputError | None = None
@@ -370,12 +377,14 @@ def build_schedule(
             # the instants are aware datetimes, and numbers count from 1.
             slots = list(zip(clock_times[step.per_day], step.amounts, strict=True))
             total_mg = step.total_mg
-            for _ in range(step.days):
+            for day_of_step in range(1, step.days + 1):
                 day_number += 1
                 on = dates.take()
                 while dates.skipped:
                     notes.append(skipped_date_note(dates.skipped.pop(0), tz, day_number, on))
                 today, day_mg = slots, total_mg
+                if not step.doses_on(day_of_step):  # every other day: no dose today
+                    today, day_mg = [], Decimal(0)
                 if day_number == 1 and first.skip:  # a plan that starts later in day 1
                     today = slots[first.skip :]
                     day_mg = sum((dose_mg for _, dose_mg in today), Decimal(0))

@@ -71,10 +71,26 @@ def taper_ladder(
     pace = regimen.taper
     if pace_percent is not None:
         return _proportional_ladder(regimen, from_mg, doses_per_day, pace_percent, every_days)
+    if pace is not None and pace.frequency_steps is not None and step_mg is None:
+        if every_days is not None:
+            raise InputError(
+                f"regimen {regimen.id!r} tapers by doses a day (its own days per step); "
+                "<every_days> applies only with <step_mg>",
+                field="every_days",
+            )
+        return frequency_ladder(regimen, from_mg, doses_per_day)
     if pace is not None and pace.step_mg_per_day is not None:
         return _per_day_ladder(regimen, from_mg, doses_per_day, step_mg, every_days)
     step = step_mg if step_mg is not None else (pace.step_mg_per_dose if pace else None)
+    by_count = pace is not None and pace.frequency_steps is not None
     every = every_days if every_days is not None else (pace.every_days if pace else None)
+    if by_count and every_days is None:
+        every = None  # a pace by doses a day has no interval to lend a step in mg
+    if by_count and every is None:
+        raise InputError(
+            f"regimen {regimen.id!r} tapers by doses a day; a step in mg needs <every_days> too",
+            field="every_days",
+        )
     if step is None or every is None:
         raise InputError(
             f"regimen {regimen.id!r} has no taper pace; give both <step_mg> and <every_days>",
@@ -203,6 +219,48 @@ def _per_day_ladder(
             f"stopping threshold of {threshold} mg a day ({BASIS_TEXT[stopping.basis]})."
         )
     steps = _held_to_minimum(regimen, steps, step, every, notes, total)
+    return TaperLadder(steps, notes)
+
+
+def frequency_ladder(regimen: Regimen, from_mg: Decimal, doses_per_day: int) -> TaperLadder:
+    """A taper that keeps each dose at `from_mg` and lowers the doses a day by the
+    regimen's `taper.frequency_steps`, from the first step with fewer doses a day than
+    taken now (the patient already on that count or fewer: its last step), then stop."""
+    pace = regimen.taper
+    assert pace is not None and pace.frequency_steps is not None
+    _check_inputs(from_mg, from_mg, 1, doses_per_day)
+    chosen = [step for step in pace.frequency_steps if step.per_day < doses_per_day]
+    if not chosen:
+        chosen = [pace.frequency_steps[-1]]
+    steps = [Step(dose_mg=from_mg, per_day=step.per_day, days=step.days) for step in chosen]
+    plan_words = ", then ".join(
+        f"{from_mg} mg {step.per_day}× a day for {step.days} day(s)" for step in steps
+    )
+    notes = [
+        f"Taper pace: each dose stays {from_mg} mg and the doses a day fall: {plan_words}, "
+        f"then stop, from the regimen's taper data ({BASIS_TEXT[pace.basis]}) "
+        f"[{', '.join(pace.source)}]."
+    ]
+    first = pace.frequency_steps[0]
+    if chosen[0] is not first:
+        notes.append(
+            f"The regimen's frequency taper starts from more than {first.per_day}× a day; "
+            f"at {doses_per_day}× a day now, this taper starts at its step of "
+            f"{chosen[0].per_day}× a day."
+        )
+    elif doses_per_day > first.per_day + 1:
+        notes.append(
+            f"At {doses_per_day}× a day now, the first step ({first.per_day}× a day) drops "
+            f"{doses_per_day - first.per_day} doses a day at once; the regimen's steps start "
+            f"from {first.per_day + 1}× a day: ask the prescriber about a slower start."
+        )
+    if chosen[0].per_day >= doses_per_day:
+        notes.append(
+            f"Already at {doses_per_day}× a day: the taper holds the current dose for the "
+            f"regimen's last step ({chosen[0].days} day(s)), then stops."
+        )
+    else:
+        notes.append(_FIRST_CUT_NOTE)
     return TaperLadder(steps, notes)
 
 
@@ -335,6 +393,14 @@ def _pace_note(regimen: Regimen, step: Decimal, every: int, overridden: bool) ->
         return (
             f"{text}, from the regimen's taper data ({BASIS_TEXT[pace.basis]}) "
             f"[{', '.join(pace.source)}]{chosen}."
+        )
+    if pace is not None and pace.frequency_steps is not None:
+        counts = ", then ".join(
+            f"{step.per_day}× a day for {step.days} day(s)" for step in pace.frequency_steps
+        )
+        return (
+            f"{text}, as the prescriber chose; the regimen's pace keeps each dose and lowers "
+            f"the doses a day: {counts}, then stop ({BASIS_TEXT[pace.basis]})."
         )
     if pace is not None:
         regimen_pace = (

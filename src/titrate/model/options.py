@@ -43,3 +43,4 @@ class PlanOptions(Record, frozen=True, kw_only=True):
     renal_adjust: bool = False
     product: str | None = None
     strengths: list[Decimal] | None = None
+    indication: str | None = None

@@ -51,6 +51,8 @@ def _is_step(step: object) -> bool:
         _is_mg(step.dose_mg)
         and _is_count(step.per_day, 1, 24)
         and _is_count(step.days, 1, 3660)
+        and _is_count(step.every_days, 1, min(14, step.days))
+        and (step.weeks is None or step.days == 7 * step.weeks)
         and (
             doses is None
             or (
@@ -108,4 +110,5 @@ def plain_options(values: dict[str, object]) -> bool:
         and (values.get("first_dose") is None or type(values["first_dose"]) is time)
         and (values.get("now") is None or _is_aware(values["now"]))
         and (strengths is None or (type(strengths) is list and all(_is_mg(mg) for mg in strengths)))
+        and (values.get("indication") is None or type(values["indication"]) is str)
     )

@@ -120,6 +120,19 @@ class RegimenRef(Record, frozen=True, kw_only=True):
     source: str = ""
 
 
+class LadderRef(Record, frozen=True, kw_only=True):
+    """The ladder a plan follows, of a regimen with several (by indication and
+    co-medication), and why it was chosen."""
+
+    id: str
+    name: str
+    indication: str | None = None
+    indication_name: str | None = None
+    default: bool = True
+    matched: list[str] = msgspec.field(default_factory=list)
+    source: str = ""
+
+
 class NoticeRef(Record, frozen=True, kw_only=True):
     """A sourced sentence every output repeats (e.g. never stop suddenly)."""
 
@@ -209,6 +222,7 @@ class Plan(Record, frozen=True, kw_only=True):
     dispense: list[DispenseLine] = msgspec.field(default_factory=list)
     renal_adjustment: RenalAdjustment | None = None
     review_by: ReviewBy | None = None
+    ladder: LadderRef | None = None
     disclaimer: str
 
     @property

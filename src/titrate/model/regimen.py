@@ -3,11 +3,20 @@ basis (validated by `titrate.schema.regimen` where it enters)."""
 
 from datetime import time
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any, Literal
 
 import msgspec
 
+from titrate.model.cautions import (
+    Hepatic,
+    Interactions,
+    Limit,
+    LogAudit,
+    MissedDose,
+    Pregnancy,
+    Renal,
+    Restart,
+)
 from titrate.model.products import Product
 from titrate.model.sourced import Source, Sourced
 from titrate.model.units import Record
@@ -24,6 +33,13 @@ class Step(Record, frozen=True, kw_only=True):
     per_day: int
     days: int
     doses_mg: list[Decimal] | None = None
+    weeks: int | None = None
+    every_days: int = 1
+
+    def doses_on(self, day_of_step: int) -> bool:
+        """Whether day `day_of_step` (1, 2, …) of the step is a dose day: day 1, then
+        every `every_days` days."""
+        return (day_of_step - 1) % self.every_days == 0
 
     @property
     def amounts(self) -> list[Decimal]:
@@ -69,10 +85,6 @@ class Titration(Sourced, frozen=True, kw_only=True):
     def per_day(self) -> int:
         """Doses a day at the end of the titration (the maintenance frequency)."""
         return self.rule.per_day.value if self.rule is not None else self.steps[-1].per_day
-
-
-class Limit(Sourced, frozen=True, kw_only=True):
-    value: Decimal
 
 
 class Escalation(Sourced, frozen=True, kw_only=True):
@@ -149,131 +161,24 @@ class ProportionalPace(Sourced, frozen=True, kw_only=True):
     floor_mg: Decimal
 
 
+class FrequencyStep(Record, frozen=True, kw_only=True):
+    """One step of a taper that drops doses a day: each dose keeps its size, taken
+    `per_day` times a day for `days` days."""
+
+    per_day: int
+    days: int
+
+
 class Taper(Sourced, frozen=True, kw_only=True):
-    """Default pace for stopping, every `every_days` days: per dose or per day."""
+    """Default pace for stopping: every `every_days` days per dose or per day, or
+    `frequency_steps` (fewer doses a day, each the same size)."""
 
     step_mg_per_dose: Decimal | None = None
     step_mg_per_day: MgRange | None = None
-    every_days: int
+    every_days: int = 1
     min_duration: TaperDuration | None = None
     proportional: ProportionalPace | None = None
-
-
-FractionText = str
-"""An exact fraction written as text, e.g. "2/3" (kept exact: 2/3 has no exact decimal)."""
-
-
-def fraction_of(text: str) -> Fraction:
-    return Fraction(text)
-
-
-class Avoid(Sourced, frozen=True, kw_only=True):
-    """Advice to avoid the drug if possible, with its own sources."""
-
-    text: str
-
-
-class StepPace(Sourced, frozen=True, kw_only=True):
-    """How much longer each titration step lasts when doses are reduced for kidney
-    function: days × `days_factor`, rounded up to whole days."""
-
-    days_factor: str
-
-
-class RenalBand(Sourced, frozen=True, kw_only=True):
-    """A kidney-function band, `crcl_over_ml_min` < CrCl ≤ `crcl_up_to_ml_min` (or
-    < `crcl_below_ml_min`), with the suggested factor for each dose."""
-
-    name: str
-    crcl_over_ml_min: Decimal | None = None
-    crcl_up_to_ml_min: Decimal | None = None
-    crcl_below_ml_min: Decimal | None = None
-    dose_factor: str | None = None
-    suggestion: str
-    avoid: Avoid | None = None
-    pace: StepPace | None = None
-
-    def contains(self, crcl: Decimal) -> bool:
-        above = self.crcl_over_ml_min is None or crcl > self.crcl_over_ml_min
-        if self.crcl_below_ml_min is not None:
-            return above and crcl < self.crcl_below_ml_min
-        assert self.crcl_up_to_ml_min is not None
-        return above and crcl <= self.crcl_up_to_ml_min
-
-
-class DialysisDose(Sourced, frozen=True, kw_only=True):
-    """The suggested daily dose for dialysis-dependent patients (a total, not a factor)."""
-
-    daily_mg: Decimal
-    suggestion: str
-    avoid: Avoid | None = None
-
-
-class Renal(Sourced, frozen=True, kw_only=True):
-    """Kidney function: the label's caution and suggested reductions."""
-
-    caution: str
-    bands: list[RenalBand] = msgspec.field(default_factory=list)
-    dialysis: DialysisDose | None = None
-
-    def band_for(self, crcl: Decimal) -> RenalBand | None:
-        return next((band for band in self.bands if band.contains(crcl)), None)
-
-
-class InteractionClass(Sourced, frozen=True, kw_only=True):
-    """A class of co-medication (or alcohol) that adds to the drug's CNS depression."""
-
-    id: str
-    name: str
-    aliases: list[str] = msgspec.field(default_factory=list)
-    effect: str
-
-
-class CoMedication(Sourced, frozen=True, kw_only=True):
-    """A co-medication the label forbids (`contraindicated`) or warns about (`major`)."""
-
-    id: str
-    name: str
-    severity: Literal["contraindicated", "major"]
-    aliases: list[str] = msgspec.field(default_factory=list)
-    mechanism: str
-    advice: str
-
-
-class Interactions(Sourced, frozen=True, kw_only=True):
-    """Co-medications: classes that add CNS depression and drugs the label forbids or
-    warns about."""
-
-    cns_depressants: list[InteractionClass] = msgspec.field(default_factory=list)
-    comedications: list[CoMedication] = msgspec.field(default_factory=list)
-
-
-class Hepatic(Sourced, frozen=True, kw_only=True):
-    """Active liver disease: `contraindicated` (an error) or `avoid` (a warning)."""
-
-    severity: Literal["contraindicated", "avoid"]
-    text: str
-
-
-class Pregnancy(Sourced, frozen=True, kw_only=True):
-    text: str
-
-
-class MissedDose(Sourced, frozen=True, kw_only=True):
-    """What to do about a missed dose: exactly one of `take_within_fraction` or
-    `take_within_hours`, and when to contact the prescriber."""
-
-    take_within_fraction: Limit | None = None
-    take_within_hours: Limit | None = None
-    contact_prescriber_after: Limit
-
-
-class LogAudit(Sourced, frozen=True, kw_only=True):
-    """Thresholds for auditing a dose log (each a sourced number)."""
-
-    min_interval_hours: Limit | None = None
-    late_after_hours: Limit | None = None
-    abrupt_stop_after_hours: Limit | None = None
+    frequency_steps: list[FrequencyStep] | None = None
 
 
 class Notice(Sourced, frozen=True, kw_only=True):
@@ -284,8 +189,58 @@ class Notice(Sourced, frozen=True, kw_only=True):
     boxed: bool = False
 
 
+class Indication(Sourced, frozen=True, kw_only=True):
+    """What the drug is given for; a regimen with several chooses its ladder by one."""
+
+    id: str
+    name: str
+
+
+class CoMedicationGroup(Sourced, frozen=True, kw_only=True):
+    """Co-medications that select a ladder; `aliases` are the names a user may give."""
+
+    id: str
+    name: str
+    aliases: list[str] = msgspec.field(default_factory=list)
+
+
+class When(Record, frozen=True, kw_only=True):
+    """When a ladder applies: co-medication groups named (`with_any`: at least one,
+    `with_all`: every one) and not named (`without`). Empty: always (the default)."""
+
+    with_any: list[str] = msgspec.field(default_factory=list)
+    with_all: list[str] = msgspec.field(default_factory=list)
+    without: list[str] = msgspec.field(default_factory=list)
+
+    @property
+    def groups(self) -> list[str]:
+        return [*self.with_any, *self.with_all, *self.without]
+
+    def holds(self, named: set[str]) -> bool:
+        return (
+            (not self.with_any or any(group in named for group in self.with_any))
+            and all(group in named for group in self.with_all)
+            and not any(group in named for group in self.without)
+        )
+
+
+class Ladder(Sourced, frozen=True, kw_only=True):
+    """One of a regimen's titrations, for an indication and co-medication, with its own
+    limits and dose times (the regimen's when not given)."""
+
+    id: str
+    name: str
+    indication: str | None = None
+    when: When = msgspec.field(default_factory=When)
+    titration: Titration
+    limits: Limits | None = None
+    dose_times: DoseTimes | None = None
+
+
 class Regimen(Record, frozen=True, kw_only=True):
-    """One drug's titration regimen with its limits and their sources."""
+    """One drug's titration regimen with its limits and their sources (a regimen with
+    `ladders` reads as the default ladder of its first indication; a plan uses the
+    ladder chosen by indication and co-medication, `core.ladders`)."""
 
     id: str
     name: str
@@ -305,10 +260,14 @@ class Regimen(Record, frozen=True, kw_only=True):
     pregnancy: Pregnancy | None = None
     missed_dose: MissedDose | None = None
     audit: LogAudit | None = None
+    restart: Restart | None = None
     notices: list[Notice] = msgspec.field(default_factory=list)
     products: list[Product] = msgspec.field(default_factory=list)
     default_product: str | None = None
     sources: list[Source]
+    indications: list[Indication] = msgspec.field(default_factory=list)
+    co_medication_groups: list[CoMedicationGroup] = msgspec.field(default_factory=list)
+    ladders: list[Ladder] = msgspec.field(default_factory=list)
 
     def product(self, product_id: str) -> Product | None:
         return next((p for p in self.products if p.id == product_id), None)

@@ -7,7 +7,7 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 from titrate.citation import BASIS_TEXT, citations, cite
-from titrate.model import Regimen, Sourced
+from titrate.model import Regimen, Sourced, Step
 from titrate.render.common import mg, number
 
 if TYPE_CHECKING:
@@ -18,9 +18,68 @@ def _fact_line(label: str, value: str, fact: Sourced) -> str:
     return f"  {label:<28} {value}  [{', '.join(fact.source)}; {fact.basis}]"
 
 
+def _step_lines(steps: list[Step]) -> list[str]:
+    lines, day = [], 1
+    for index, step in enumerate(steps, start=1):
+        last = day + step.days - 1
+        length = f"{step.weeks} weeks" if step.weeks else f"{step.days} days"
+        often = (
+            f"{step.per_day}x a day every {step.every_days} days"
+            if step.every_days > 1
+            else f"{step.per_day}x a day"
+        )
+        lines.append(
+            f"  {index}. {mg(step.dose_mg)} {often} for {length} (days {day}-{last}), "
+            f"{mg(step.total_mg)} a dose day"
+        )
+        day = last + 1
+    return lines
+
+
+def _ladder_lines(regimen: Regimen) -> list[str]:
+    """Each ladder of a regimen with several: when it applies, its steps, its limits."""
+    lines = ["", "Schedules (ladders), chosen by indication and co-medication:"]
+    for indication in regimen.indications:
+        lines.append(_fact_line(f"indication {indication.id}", indication.name, indication))
+    for group in regimen.co_medication_groups:
+        lines.append(_fact_line(f"co-medication {group.id}", group.name, group))
+    for ladder in regimen.ladders:
+        when = ladder.when
+        parts = [f"with any of {', '.join(when.with_any)}"] if when.with_any else []
+        parts += [f"with all of {', '.join(when.with_all)}"] if when.with_all else []
+        parts += [f"without {', '.join(when.without)}"] if when.without else []
+        lines += ["", f"  {ladder.id}: {ladder.name}"]
+        lines.append(
+            f"  indication {ladder.indication or '-'}; "
+            f"{'; '.join(parts) if parts else 'the default (no group named)'}"
+            f"  [{', '.join(ladder.source)}; {ladder.basis}]"
+        )
+        lines += _step_lines(ladder.titration.steps)
+        lines.append(f"  [{', '.join(ladder.titration.source)}; {ladder.titration.basis}]")
+        limits = ladder.limits or regimen.limits
+        lines.append(
+            _fact_line("daily maximum", mg(limits.max_daily_mg.value), limits.max_daily_mg)
+        )
+        if limits.max_single_mg:
+            lines.append(
+                _fact_line(
+                    "largest single dose", mg(limits.max_single_mg.value), limits.max_single_mg
+                )
+            )
+        if ladder.dose_times is not None:
+            times = "; ".join(
+                f"{per_day}x: {', '.join(clock.strftime('%H:%M') for clock in clocks)}"
+                for per_day, clocks in sorted(ladder.dose_times.by_frequency.items())
+            )
+            lines.append(_fact_line("dose times", times, ladder.dose_times))
+    return lines
+
+
 def regimen_text(regimen: Regimen) -> str:
     lines = [f"{regimen.name} ({regimen.id})", ""]
     lines += textwrap.wrap(regimen.summary, 88)
+    if regimen.ladders:
+        lines += _ladder_lines(regimen)
     rule = regimen.titration.rule
     if rule is not None:
         lines += [
@@ -118,6 +177,7 @@ def regimen_text(regimen: Regimen) -> str:
                 regimen.population,
             )
         )
+    lines += _stopping_lines(regimen)
     lines += ["", "Default clock times:"]
     for per_day, clocks in sorted(regimen.dose_times.by_frequency.items()):
         lines.append(f"  {per_day}x a day: {', '.join(c.strftime('%H:%M') for c in clocks)}")
@@ -138,6 +198,57 @@ def regimen_text(regimen: Regimen) -> str:
         lines.append(f"  [{source.id}] {source.title}{section}")
         lines.append(f"       {source.url} (retrieved {source.retrieved}; {source.kind})")
     return "\n".join(lines) + "\n"
+
+
+def _stopping_lines(regimen: Regimen) -> list[str]:
+    """Renal bands (our edges and the label's), the dialysis supplement, a taper by doses
+    a day and the restart rule, where the regimen has them."""
+    lines: list[str] = []
+    renal = regimen.renal
+    if renal is not None and renal.bands:
+        lines += ["", "Kidney function (CrCl bands: our edges | as the label prints them):"]
+        for band in renal.bands:
+            regimen_words = (
+                f"{mg(band.daily_mg.min)} to {mg(band.daily_mg.max)} a day, {band.per_day}x a day"
+                if band.daily_mg is not None and band.per_day is not None
+                else f"each dose x {band.dose_factor}"
+                if band.dose_factor is not None
+                else band.suggestion or ""
+            )
+            printed = band.edges_as_printed or "(not given)"
+            lines.append(_fact_line(band.edges, f"{printed} | {regimen_words}", band))
+            if band.regimen_columns_mg:
+                columns = ", ".join(mg(column) for column in band.regimen_columns_mg)
+                lines.append(f"    doses by column: {columns}")
+            if band.edges_note:
+                lines += textwrap.wrap(
+                    band.edges_note, 88, initial_indent="    ", subsequent_indent="    "
+                )
+        extra = renal.dialysis.supplemental if renal.dialysis is not None else None
+        if extra is not None:
+            doses = ", ".join(mg(dose) for dose in extra.by_regimen_column_mg)
+            lines.append(
+                _fact_line(
+                    "after each dialysis session",
+                    f"{doses} by column (per {number(extra.after_each_session_hours)} h)",
+                    extra,
+                )
+            )
+    taper = regimen.taper
+    if taper is not None and taper.frequency_steps is not None:
+        steps = ", then ".join(f"{s.per_day}x a day {s.days} days" for s in taper.frequency_steps)
+        lines += ["", "Taper (each dose kept, doses a day fall):"]
+        lines.append(_fact_line("by doses a day", f"{steps}, then stop", taper))
+    restart = regimen.restart
+    if restart is not None:
+        gap = (
+            f"{number(restart.after_days)} days"
+            if restart.after_days is not None
+            else f"{number(restart.hours)} hours"
+        )
+        lines += ["", "Restart after a break:"]
+        lines.append(_fact_line("titrate again after", f"more than {gap} without a dose", restart))
+    return lines
 
 
 def _enforced(rule: Rule, regimen: Regimen | None) -> dict[str, Any] | None:

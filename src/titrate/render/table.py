@@ -84,6 +84,13 @@ def _days(plan: Plan, compact: bool) -> list[Block]:
                 )
             cells.append(Text(mg(day.total_mg) if first else ""))
             lines.append(cells)
+        if not lines:  # a day off (a dose every other day): said, never a silent gap
+            width = 5 if plan.product is not None else 4
+            lines.append(
+                [Text(str(day.day)), Text(day.date.isoformat()), Text("—"), Text("no dose")]
+                + [Text("")] * (width - 4)
+                + [Text(mg(day.total_mg))]
+            )
         days.append(Block(lines, notes))
         previous_step = day.step
     return days

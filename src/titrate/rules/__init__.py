@@ -19,6 +19,7 @@ from titrate.rules import (  # noqa: F401  (registers the plan rules)
     limits,
     patient,
     product,
+    renal,
     stopping,
 )
 from titrate.rules.base import REGISTRY as _REGISTRY

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 from titrate.clock import between, hours_delta, wall
 from titrate.model import DoseStatus, Sourced
@@ -444,3 +445,75 @@ def abrupt_stop_logged(ctx: LogContext) -> Iterator[Hit]:
         dose=first.dose,
         at=last.taken_at,
     )
+
+
+_DEMO = "tests/rules/regimens/issue18.yaml"
+# demo-taper (three doses a day, 0.25 → 0.5 → 1 mg weekly; restart after 127 hours):
+# nothing logged from the 2026-12-05 08:00 dose to the 2026-12-10 20:00 dose (an
+# 18-dose, 6-day gap), so the log resumes on 2026-12-11 at the plan's 0.5 mg.
+_GAP = tuple(f"2026-12-{day:02d}T{hour}:00" for day in range(5, 11) for hour in ("08", "14", "20"))
+
+
+@rule(
+    "TT507",
+    "restart-without-retitration",
+    "error",
+    "restart",
+    scope="log",
+    passes=[
+        Example(
+            "a test regimen (demo-taper, restart after 127 hours): a log with every dose "
+            "taken on time.",
+            {"regimen": "demo-taper", "regimens": _DEMO},
+            log=LogExample(now="2026-12-14T09:00"),
+        ),
+        Example(
+            "the same regimen: a 4-day gap (2026-12-05 to 2026-12-08), resumed at the "
+            "plan's dose (96 hours, not more than 127).",
+            {"regimen": "demo-taper", "regimens": _DEMO},
+            log=LogExample(now="2026-12-14T09:00", skip=_GAP[:12]),
+        ),
+    ],
+    fails=[
+        Example(
+            "the same regimen: nothing logged from 2026-12-05 to 2026-12-10 (148 hours), "
+            "then 0.5 mg, above the 0.25 mg first step.",
+            {"regimen": "demo-taper", "regimens": _DEMO},
+            log=LogExample(now="2026-12-14T09:00", skip=_GAP),
+        )
+    ],
+)
+def restart_without_retitration(ctx: LogContext) -> Iterator[Hit]:
+    """A log that resumes above the first step after a break longer than the restart gap.
+
+    What it does: for a regimen with a `restart` rule (after more than so many hours or
+    days without a dose, the titration starts again from its first step), finds each gap
+    between logged doses longer than the rule's and reports the entry that ends it when
+    its dose is larger than the titration's first dose.
+    Why it matters: after a long enough break the body has lost its tolerance to the drug
+    (for lamotrigine, the serious-rash risk of starting fast comes back); going straight
+    back to the last dose is the fast start the titration exists to prevent.
+    """
+    restart = ctx.regimen.restart
+    if restart is None:
+        return
+    limit = hours_delta(restart.hours)
+    first_mg = ctx.regimen.titration.start_mg
+    gap_words = (
+        f"{format(restart.after_days.normalize(), 'f')} day(s)"
+        if restart.after_days is not None
+        else f"{format(restart.hours.normalize(), 'f')} hours"
+    )
+    for before, after in pairwise(ctx.entries):
+        gap = after.taken_at - before.taken_at
+        if gap <= limit or after.dose_mg <= first_mg:
+            continue
+        yield Hit(
+            f"{_mg(after.dose_mg)} logged at {wall(after.taken_at, ctx.tz)} after "
+            f"{_duration(gap)} with no dose logged (since {wall(before.taken_at, ctx.tz)}), "
+            f"more than {gap_words}: after such a break the titration starts again from its "
+            f"first step ({_mg(first_mg)}), not at the last dose. Contact the prescriber.",
+            restart,
+            day=ctx.day_of(after.taken_at),
+            at=after.taken_at,
+        )

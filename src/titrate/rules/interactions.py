@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from titrate.core.adjust import comedication, unchecked_names
-from titrate.model.regimen import CoMedication, Hepatic
+from titrate.model.cautions import CoMedication, Hepatic
 from titrate.rules.base import Context, Example, Hit, rule
 
 _RULE_BASED = {"regimen": "tizanidine", "target_mg": "8", "step_mg": "2", "every_days": 3}

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from titrate.citation import BASIS_TEXT, cite
 from titrate.core.adjust import interaction_class, plain, renal_band
 from titrate.model import InteractionClass
-from titrate.model.regimen import Avoid
+from titrate.model.cautions import Avoid
 from titrate.rules.base import Context, Example, Hit, rule
+from titrate.rules.renal import band_words
 
 
 @rule(
@@ -127,11 +128,12 @@ def renal_impairment(ctx: Context) -> Iterator[Hit]:
             yield Hit(f"Patient on dialysis: {renal.caution}", renal)
             return
         largest = max((day.total_mg for day in ctx.plan.days), default=None)
-        over = [day for day in ctx.plan.days if day.total_mg > dialysis.daily_mg]
+        limit = dialysis.daily_mg
+        over = [day for day in ctx.plan.days if limit is not None and day.total_mg > limit]
         plan_part = (
-            f" {len(over)} of {len(ctx.plan.days)} plan days exceed {plain(dialysis.daily_mg)} mg "
+            f" {len(over)} of {len(ctx.plan.days)} plan days exceed {plain(limit)} mg "
             f"a day (largest {plain(largest)} mg)."
-            if over and largest is not None
+            if over and largest is not None and limit is not None
             else ""
         )
         yield Hit(
@@ -145,6 +147,14 @@ def renal_impairment(ctx: Context) -> Iterator[Hit]:
     if band is None:
         return
     adjustment = ctx.plan.renal_adjustment
+    if band.dose_factor is None and band.daily_mg is not None and band.per_day is not None:
+        yield Hit(
+            f"CrCl {patient.crcl_ml_min} mL/min, {band_words(band)}: {renal.caution} The "
+            f"band's regimen: {plain(band.daily_mg.min)}–{plain(band.daily_mg.max)} mg a day "
+            f"in {band.per_day} dose(s) a day ({BASIS_TEXT[band.basis]}).",
+            band,
+        )
+        return
     if band.dose_factor is None:
         yield Hit(
             f"CrCl {patient.crcl_ml_min} mL/min, {band.name}: {renal.caution} Suggested: "

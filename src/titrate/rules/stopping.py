@@ -16,7 +16,7 @@ from decimal import Decimal
 import msgspec
 
 from titrate.citation import BASIS_TEXT
-from titrate.model import Plan
+from titrate.model import Plan, Sourced
 from titrate.rules.base import Context, Example, Hit, rule
 
 
@@ -186,6 +186,9 @@ def taper_too_fast(ctx: Context) -> Iterator[Hit]:
     if pace is None:
         return
     levels = _with_starting_level(ctx, day_levels(ctx.plan, ctx.largest_mg_by_day))
+    if pace.frequency_steps is not None:
+        yield from _frequency_too_fast(ctx, levels)
+        return
     pace_basis = BASIS_TEXT[pace.basis]
     # The starting dose has been taken for an unknown time before day 1: its cut is
     # judged by size only.
@@ -246,11 +249,67 @@ def _with_starting_level(ctx: Context, levels: list[Level]) -> list[Level]:
     return [Level(0, starting.dose_mg, total, starting.per_day), *levels]
 
 
+def _frequency_too_fast(ctx: Context, levels: list[Level]) -> Iterator[Hit]:
+    """A taper paced by doses a day (`taper.frequency_steps`): each fall in the doses a
+    day goes to the next step's count at most, after the current count's days; the last
+    count is held for its days before the stop; the whole taper lasts the steps' days."""
+    pace = ctx.regimen.taper
+    assert pace is not None and pace.frequency_steps is not None
+    days_at = {step.per_day: step.days for step in pace.frequency_steps}
+    basis = BASIS_TEXT[pace.basis]
+    since: int | None = None if ctx.starting else (levels[0].day if levels else 0)
+    final_run_start: int | None = None
+    for index in range(1, len(levels)):
+        before, now = levels[index - 1], levels[index]
+        if now.total_mg == before.total_mg and now.largest_mg == before.largest_mg:
+            continue
+        if now.total_mg > before.total_mg:
+            final_run_start = None
+        elif now.total_mg < before.total_mg:
+            if final_run_start is None:
+                final_run_start = index
+            reasons = []
+            lower = [count for count in days_at if count < before.doses]
+            if lower and now.doses < max(lower):
+                reasons.append(
+                    f"goes from {before.doses} to {now.doses} doses a day (guidance: "
+                    f"{max(lower)}× a day next)"
+                )
+            held = None if since is None else now.day - since
+            wanted = days_at.get(before.doses)
+            if held is not None and wanted is not None and held < wanted:
+                reasons.append(f"after {held} day(s) at {before.doses}× a day (guidance: {wanted})")
+            if reasons:
+                start = " from the starting dose" if before.day == 0 else ""
+                yield Hit(
+                    f"Day {now.day}: {before.total_mg} → {now.total_mg} mg a day{start} "
+                    + " and ".join(reasons)
+                    + f" (taper pace: {basis}).",
+                    pace,
+                    day=now.day,
+                )
+        since = now.day
+    if ctx.plan.ends == "stop" and levels and since is not None:
+        last = levels[-1]
+        wanted = days_at.get(last.doses)
+        held = last.day - since + 1
+        if wanted is not None and held < wanted and last.day > 0:
+            yield Hit(
+                f"Day {last.day}: the taper stops after {held} day(s) at {last.doses}× a day "
+                f"(guidance: {wanted} days before stopping; taper pace: {basis}).",
+                pace,
+                day=last.day,
+            )
+    yield from _too_short(ctx, levels, final_run_start)
+
+
 def _too_short(ctx: Context, levels: list[Level], final_run_start: int | None) -> Iterator[Hit]:
     pace = ctx.regimen.taper
-    if pace is None or pace.min_duration is None or ctx.plan.ends != "stop" or not levels:
+    if pace is None or ctx.plan.ends != "stop" or not levels:
         return
-    minimum = pace.min_duration
+    if pace.min_duration is None and pace.frequency_steps is None:
+        return
+    minimum: Sourced = pace.min_duration if pace.min_duration is not None else pace
     stopping = ctx.regimen.stopping
     last = levels[-1]
     if ctx.plan.kind == "taper":
@@ -271,10 +330,15 @@ def _too_short(ctx: Context, levels: list[Level], final_run_start: int | None) -
         length = min(held, pace.every_days) + last.day - levels[final_run_start].day + 1
     if stopping is not None and top.total_mg <= stopping.max_daily_mg_to_stop_from:
         return  # stopping from this daily dose needs no taper at all
-    if length < minimum.min_days:
+    if pace.min_duration is not None:
+        min_days = pace.min_duration.min_days
+    else:  # a frequency taper lasts its steps below the count it starts from
+        assert pace.frequency_steps is not None
+        min_days = sum(step.days for step in pace.frequency_steps if step.per_day < top.doses)
+    if length < min_days:
         yield Hit(
             f"The taper from {top.total_mg} mg a day lasts {length} day(s); the guidance is "
-            f"at least {minimum.min_days} days ({BASIS_TEXT[minimum.basis]}).",
+            f"at least {min_days} days ({BASIS_TEXT[minimum.basis]}).",
             minimum,
             day=last.day,
         )

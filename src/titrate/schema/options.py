@@ -93,3 +93,7 @@ class PlanOptions(Strict):
     strengths: list[Mg] | None = Field(
         default=None, description="restrict a solid product to these strengths (mg)"
     )
+    indication: str | None = Field(
+        default=None,
+        description="the indication whose ladder to follow (a regimen with several needs one)",
+    )

@@ -165,6 +165,25 @@ class RegimenRef(BaseModel):
     source: str = Field(default="", description="citation of the dose ladder and the daily maximum")
 
 
+class LadderRef(BaseModel):
+    """The ladder a plan follows, of a regimen with several (by indication and
+    co-medication), and why it was chosen."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    name: str
+    indication: str | None = None
+    indication_name: str | None = None
+    default: bool = Field(
+        default=True, description="true: the indication's default ladder (no group matched)"
+    )
+    matched: list[str] = Field(
+        default_factory=list, description="the co-medications given that chose this ladder"
+    )
+    source: str = ""
+
+
 class NoticeRef(BaseModel):
     """A sourced sentence every output repeats (e.g. never stop suddenly)."""
 
@@ -277,6 +296,11 @@ class Plan(BaseModel):
     )
     review_by: ReviewBy | None = Field(
         default=None, description="review the treatment by this date (regimen `review`)"
+    )
+    ladder: LadderRef | None = Field(
+        default=None,
+        description="the ladder chosen, for a regimen with several (by indication and "
+        "co-medication); the plan's notes say it in words",
     )
     disclaimer: str
 

@@ -6,7 +6,6 @@ basis."""
 
 from datetime import time
 from decimal import Decimal
-from fractions import Fraction
 from itertools import pairwise
 from typing import Annotated, Any, Literal, Self
 
@@ -17,6 +16,16 @@ from pydantic import (
     model_validator,
 )
 
+from titrate.schema.cautions import (
+    Hepatic,
+    Interactions,
+    Limit,
+    LogAudit,
+    MissedDose,
+    Pregnancy,
+    Renal,
+    Restart,
+)
 from titrate.schema.products import (
     Product,
 )
@@ -45,9 +54,33 @@ class Step(Strict):
     per_day: int = Field(ge=1, le=24, strict=True)
     days: int = Field(ge=1, le=3660, strict=True)
     doses_mg: list[Mg] | None = None
+    weeks: int | None = Field(default=None, ge=1, le=522, strict=True)
+    every_days: int = Field(
+        default=1,
+        ge=1,
+        le=14,
+        strict=True,
+        description="2: a dose day every other day (days 1, 3, 5 … of the step)",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _weeks_to_days(cls, data: Any) -> Any:
+        """`days` or `weeks` (7 × weeks days); both only when they agree (compiled)."""
+        weeks = data.get("weeks") if isinstance(data, dict) else None
+        if isinstance(weeks, int) and not isinstance(weeks, bool):
+            if data.get("days") is None:
+                return {**data, "days": 7 * weeks}
+            if data["days"] != 7 * weeks:
+                raise ValueError("give either `days` or `weeks`, not both")
+        return data
 
     @model_validator(mode="after")
     def _doses_fit(self) -> Self:
+        if self.every_days > self.days:
+            raise ValueError(
+                f"every_days {self.every_days} is longer than the step ({self.days} days)"
+            )
         if self.doses_mg is not None:
             if len(self.doses_mg) != self.per_day:
                 raise ValueError(
@@ -110,10 +143,6 @@ class Titration(Sourced):
     def per_day(self) -> int:
         """Doses a day at the end of the titration (the maintenance frequency)."""
         return self.rule.per_day.value if self.rule is not None else self.steps[-1].per_day
-
-
-class Limit(Sourced):
-    value: Number
 
 
 class Escalation(Sourced):
@@ -227,196 +256,44 @@ class ProportionalPace(Sourced):
     floor_mg: Mg
 
 
+class FrequencyStep(Strict):
+    """One step of a taper that drops doses a day: each dose keeps its size, taken
+    `per_day` times a day for `days` days."""
+
+    per_day: int = Field(ge=1, le=24, strict=True)
+    days: int = Field(ge=1, le=365, strict=True)
+
+
 class Taper(Sourced):
     """Default pace for stopping, every `every_days` days: lower each dose by
     `step_mg_per_dose`, or lower the day's total by `step_mg_per_day` (a range: the taper
     planner uses its `min`, one dose at a time; `taper-too-fast` flags more than its
-    `max`). Exactly one of the two. The block's own source and basis are for the pace."""
+    `max`). Or `frequency_steps`: each dose keeps its size and the doses a day fall
+    (three times a day → twice a day for 4 days → once a day for 3 days → stop); their
+    days add up to the shortest taper. Exactly one of the three. The block's own source
+    and basis are for the pace."""
 
     step_mg_per_dose: Mg | None = None
     step_mg_per_day: MgRange | None = None
-    every_days: int = Field(ge=1, le=365)
+    every_days: int = Field(default=1, ge=1, le=365)
     min_duration: TaperDuration | None = None
     proportional: ProportionalPace | None = None
+    frequency_steps: list[FrequencyStep] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _one_pace(self) -> Self:
-        if (self.step_mg_per_dose is None) == (self.step_mg_per_day is None):
-            raise ValueError("give exactly one of step_mg_per_dose or step_mg_per_day")
+        paces = [self.step_mg_per_dose, self.step_mg_per_day, self.frequency_steps]
+        if sum(pace is not None for pace in paces) != 1:
+            raise ValueError(
+                "give exactly one of step_mg_per_dose, step_mg_per_day or frequency_steps"
+            )
+        if self.frequency_steps is None and "every_days" not in self.model_fields_set:
+            raise ValueError("every_days is required with step_mg_per_dose or step_mg_per_day")
+        if self.frequency_steps is not None:
+            counts = [step.per_day for step in self.frequency_steps]
+            if any(later >= earlier for earlier, later in pairwise(counts)):
+                raise ValueError("frequency_steps must lower the doses a day at every step")
         return self
-
-
-FractionText = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}(/[1-9][0-9]{0,5})?$")]
-"""An exact fraction written as text, e.g. "2/3" (kept exact: 2/3 has no exact decimal)."""
-
-
-def fraction_of(text: str) -> Fraction:
-    return Fraction(text)
-
-
-class Avoid(Sourced):
-    """Advice to avoid the drug if possible (e.g. severe kidney disease), with its own
-    sources: shown with the band's suggestion, which then applies only if it is used."""
-
-    text: str = Field(min_length=1)
-
-
-class StepPace(Sourced):
-    """How much longer each titration step lasts when doses are reduced for kidney
-    function: days × `days_factor`, rounded up to whole days."""
-
-    days_factor: Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}(/[1-9][0-9]{0,5})?$")]
-
-
-class RenalBand(Sourced):
-    """A kidney-function band, `crcl_over_ml_min` < CrCl ≤ `crcl_up_to_ml_min` (or
-    < `crcl_below_ml_min`, for a label that writes "CrCl < 25"), with the suggested factor
-    for each dose (e.g. "1/2" = half the dose). A label band that says only "reduce the
-    doses" has no `dose_factor`: the rule reports the suggestion without a number."""
-
-    name: str = Field(min_length=1, description="e.g. 'moderate (CrCl 30–50 mL/min)'")
-    crcl_over_ml_min: Number | None = Field(default=None, description="exclusive; None: from 0")
-    crcl_up_to_ml_min: Number | None = Field(default=None, description="inclusive upper bound")
-    crcl_below_ml_min: Number | None = Field(default=None, description="exclusive upper bound")
-    dose_factor: FractionText | None = None
-    suggestion: str = Field(min_length=1, description="in words, e.g. 'about half the dose'")
-    avoid: Avoid | None = None
-    pace: StepPace | None = None
-
-    @field_validator("dose_factor")
-    @classmethod
-    def _factor_at_most_one(cls, value: str | None) -> str | None:
-        if value is not None and not Fraction(0) < Fraction(value) <= Fraction(1):
-            raise ValueError("dose_factor must be more than 0 and at most 1")
-        return value
-
-    @model_validator(mode="after")
-    def _one_upper_bound(self) -> Self:
-        if (self.crcl_up_to_ml_min is None) == (self.crcl_below_ml_min is None):
-            raise ValueError("give exactly one of crcl_up_to_ml_min or crcl_below_ml_min")
-        return self
-
-    def contains(self, crcl: Decimal) -> bool:
-        above = self.crcl_over_ml_min is None or crcl > self.crcl_over_ml_min
-        if self.crcl_below_ml_min is not None:
-            return above and crcl < self.crcl_below_ml_min
-        assert self.crcl_up_to_ml_min is not None
-        return above and crcl <= self.crcl_up_to_ml_min
-
-
-class DialysisDose(Sourced):
-    """The suggested daily dose for dialysis-dependent patients (a total, not a factor)."""
-
-    daily_mg: Mg
-    suggestion: str = Field(min_length=1)
-    avoid: Avoid | None = None
-
-
-class Renal(Sourced):
-    """Kidney function: the label's caution (this block's own source) and suggested
-    reductions by creatinine clearance and for dialysis, each with its own basis."""
-
-    caution: str = Field(min_length=1)
-    bands: list[RenalBand] = Field(default_factory=list)
-    dialysis: DialysisDose | None = None
-
-    def band_for(self, crcl: Decimal) -> RenalBand | None:
-        return next((band for band in self.bands if band.contains(crcl)), None)
-
-
-class InteractionClass(Sourced):
-    """A class of co-medication (or alcohol) that adds to the drug's CNS depression;
-    `aliases` are the drug names users may type for it (matching aid, not exhaustive)."""
-
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    name: str = Field(min_length=1)
-    aliases: list[str] = Field(default_factory=list)
-    effect: str = Field(min_length=1)
-
-
-class CoMedication(Sourced):
-    """A co-medication (a drug, brand or class) the label forbids (`contraindicated`:
-    an error) or warns about (`major`: a warning), with its mechanism and what to do."""
-
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    name: str = Field(min_length=1)
-    severity: Literal["contraindicated", "major"]
-    aliases: list[str] = Field(default_factory=list)
-    mechanism: str = Field(min_length=1)
-    advice: str = Field(min_length=1)
-
-
-class Interactions(Sourced):
-    """Co-medications: classes that add CNS depression (`cns_depressants`) and drugs the
-    label forbids or warns about (`comedications`); the block's own source states the
-    general rule."""
-
-    cns_depressants: list[InteractionClass] = Field(default_factory=list)
-    comedications: list[CoMedication] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _lists_something(self) -> Self:
-        if not self.cns_depressants and not self.comedications:
-            raise ValueError("list cns_depressants or comedications")
-        return self
-
-
-class Hepatic(Sourced):
-    """Active liver disease: `contraindicated` (an error) or `avoid` (a warning)."""
-
-    severity: Literal["contraindicated", "avoid"]
-    text: str = Field(min_length=1)
-
-
-class Pregnancy(Sourced):
-    text: str = Field(min_length=1)
-
-
-class MissedDose(Sourced):
-    """What to do about a missed dose. The block's own source and basis are for the
-    wording (take it when remembered, skip it near the next dose, never double); each
-    number carries its own basis, because "almost time" is a convention, not a fact.
-
-    Exactly one of `take_within_fraction` (take it if no more than this fraction of the
-    time to the next dose has passed; 0.5 = halfway) or `take_within_hours` (take it
-    within this many hours of its scheduled time) is given.
-    """
-
-    take_within_fraction: Limit | None = None
-    take_within_hours: Limit | None = None
-    contact_prescriber_after: Limit = Field(
-        description="this many consecutive missed doses: contact the prescriber first"
-    )
-
-    @model_validator(mode="after")
-    def _one_window(self) -> Self:
-        fraction, hours = self.take_within_fraction, self.take_within_hours
-        if (fraction is None) == (hours is None):
-            raise ValueError("give exactly one of take_within_fraction or take_within_hours")
-        if fraction is not None and not Decimal(0) < fraction.value <= Decimal(1):
-            raise ValueError("take_within_fraction must be more than 0 and at most 1")
-        if hours is not None and hours.value <= 0:
-            raise ValueError("take_within_hours must be more than 0")
-        count = self.contact_prescriber_after.value
-        if count < 1 or count != count.to_integral_value():
-            raise ValueError("contact_prescriber_after must be a whole number of doses, 1 or more")
-        return self
-
-
-class LogAudit(Sourced):
-    """Thresholds for auditing a dose log (each a sourced number, most of them conventions).
-    The block's own source and basis cover why a log is audited at all."""
-
-    min_interval_hours: Limit | None = Field(
-        default=None, description="two logged doses closer than this are flagged"
-    )
-    late_after_hours: Limit | None = Field(
-        default=None, description="a dose logged more than this after its time is late"
-    )
-    abrupt_stop_after_hours: Limit | None = Field(
-        default=None,
-        description="a log that ends mid-plan with nothing for longer than this has stopped",
-    )
 
 
 class Notice(Sourced):
@@ -428,8 +305,67 @@ class Notice(Sourced):
     boxed: bool = False
 
 
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+
+
+class Indication(Sourced):
+    """What the drug is given for; a regimen with several chooses its ladder by one."""
+
+    id: Slug
+    name: str = Field(min_length=1)
+
+
+class CoMedicationGroup(Sourced):
+    """Co-medications that select a ladder; `aliases`: names a user may give."""
+
+    id: Slug
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+
+
+class When(Strict):
+    """When a ladder applies: co-medication groups named (`with_any`: at least one,
+    `with_all`: every one) and not named (`without`). Empty: always (the default)."""
+
+    with_any: list[Slug] = Field(default_factory=list)
+    with_all: list[Slug] = Field(default_factory=list)
+    without: list[Slug] = Field(default_factory=list)
+
+    @property
+    def groups(self) -> list[str]:
+        return [*self.with_any, *self.with_all, *self.without]
+
+
+class Ladder(Sourced):
+    """One of a regimen's titrations, for an indication and co-medication, with its own
+    limits and dose times (the regimen's when not given). The first ladder of the
+    indication whose `when` holds is used; the last one of each indication has an empty
+    `when` (the default)."""
+
+    id: Slug
+    name: str = Field(min_length=1, description="stated in every output")
+    indication: Slug | None = None
+    when: When = Field(default_factory=When)
+    titration: Titration
+    limits: Limits | None = None
+    dose_times: DoseTimes | None = None
+
+
+def _default_ladder(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The default ladder of a regimen's first indication (None: no ladders)."""
+    ladders = [item for item in data.get("ladders") or [] if isinstance(item, dict)]
+    if not ladders:
+        return None
+    indications = data.get("indications") or []
+    first = indications[0].get("id") if indications and isinstance(indications[0], dict) else None
+    own = [item for item in ladders if item.get("indication") == first] or ladders
+    defaults = [item for item in own if not item.get("when")]
+    return (defaults or own)[-1]
+
+
 class Regimen(Strict):
-    """One drug's titration regimen with its limits and their sources."""
+    """One drug's titration regimen with its limits and their sources (with `ladders`, its
+    `titration` and, if not given, `limits` are its first indication's default ladder's)."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     name: str
@@ -449,12 +385,76 @@ class Regimen(Strict):
     pregnancy: Pregnancy | None = None
     missed_dose: MissedDose | None = None
     audit: LogAudit | None = None
+    restart: Restart | None = None
     notices: list[Notice] = Field(default_factory=list)
     products: list[Product] = Field(default_factory=list)
     default_product: str | None = Field(
         default=None, description="product id used when none is chosen (None: plans in mg only)"
     )
     sources: list[Source] = Field(min_length=1)
+    indications: list[Indication] = Field(default_factory=list)
+    co_medication_groups: list[CoMedicationGroup] = Field(default_factory=list)
+    ladders: list[Ladder] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _titration_from_ladders(cls, data: Any) -> Any:
+        default = _default_ladder(data) if isinstance(data, dict) else None
+        if default is None or data.get("titration") is not None:
+            return data
+        filled = {**data, "titration": default.get("titration")}
+        if data.get("limits") is None and default.get("limits") is not None:
+            filled["limits"] = default["limits"]
+        return filled
+
+    @model_validator(mode="after")
+    def _ladders_resolve(self) -> Self:
+        """Ids unique; the indications and groups ladders name exist; each indication's
+        last ladder is its default (empty `when`)."""
+        indications = [item.id for item in self.indications]
+        groups = [item.id for item in self.co_medication_groups]
+        ladders = [item.id for item in self.ladders]
+        for what, ids in (("indication", indications), ("co_medication_groups", groups)):
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"{what} ids must be unique")
+        if len(set(ladders)) != len(ladders):
+            raise ValueError("ladder ids must be unique")
+        if (indications or groups) and not self.ladders:
+            raise ValueError("indications and co_medication_groups need `ladders`")
+        for ladder in self.ladders:
+            if ladder.indication is None and len(indications) > 1:
+                raise ValueError(
+                    f"ladders.{ladder.id}: name its indication ({', '.join(indications)})"
+                )
+            if ladder.indication is not None and ladder.indication not in indications:
+                raise ValueError(
+                    f"ladders.{ladder.id}: indication {ladder.indication!r} is not one of the "
+                    f"regimen's indications ({', '.join(indications) or 'none listed'})"
+                )
+            for group in ladder.when.groups:
+                if group not in groups:
+                    raise ValueError(
+                        f"ladders.{ladder.id}.when: {group!r} is not one of the regimen's "
+                        f"co_medication_groups ({', '.join(groups) or 'none listed'})"
+                    )
+            if (
+                ladder.titration.rule is not None
+                and (ladder.limits or self.limits).escalation is None
+            ):
+                raise ValueError(
+                    f"ladders.{ladder.id}: a rule-based titration needs limits.escalation"
+                )
+        wanted: list[str | None] = list(indications) or ([None] if self.ladders else [])
+        for indication in wanted:
+            own = [item for item in self.ladders if item.indication == indication]
+            if not own:
+                raise ValueError(f"indication {indication!r} has no ladder")
+            if own[-1].when.groups:
+                raise ValueError(
+                    f"ladders.{own[-1].id}: the last ladder of indication {indication!r} is its "
+                    "default and must have an empty `when`"
+                )
+        return self
 
     @model_validator(mode="after")
     def _products_resolve(self) -> Self:

@@ -15,6 +15,7 @@ from titrate.cli.options import (
     FailOnOpt,
     FormatOpt,
     HoldOpt,
+    IndicationOpt,
     NowOpt,
     OutputOpt,
     PatientOpt,
@@ -28,6 +29,7 @@ from titrate.cli.options import (
     ThenOpt,
     TimesOpt,
     TzOpt,
+    WithOpt,
     build,
 )
 from titrate.cli.output import emit, load_catalog, table_or_json, text_width
@@ -81,6 +83,8 @@ def missed(
     hold_days: HoldOpt = 0,
     steps: StepsOpt = None,
     then: ThenOpt = None,
+    indication: IndicationOpt = None,
+    with_: WithOpt = None,
     age: AgeOpt = None,
     patient: PatientOpt = None,
     product: ProductOpt = None,

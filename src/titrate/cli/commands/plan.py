@@ -20,6 +20,7 @@ from titrate.cli.options import (
     FirstDoseOpt,
     HepaticOpt,
     HoldOpt,
+    IndicationOpt,
     MadeAtOpt,
     OutputOpt,
     PaperOpt,
@@ -75,7 +76,6 @@ For a spreadsheet: titrate plan baclofen -o plan.csv --excel
 """
 
 
-@app.command(help=HELP)
 def plan(
     regimen: RegimenArg,
     start: StartOpt = None,
@@ -89,6 +89,7 @@ def plan(
     hold_days: HoldOpt = 0,
     steps: StepsOpt = None,
     then: ThenOpt = None,
+    indication: IndicationOpt = None,
     age: AgeOpt = None,
     patient: PatientOpt = None,
     product: ProductOpt = None,
@@ -115,6 +116,11 @@ def plan(
     regimen_files: RegimenFiles = None,
 ) -> None:
     _run(dict(locals()))
+
+
+# Registered here rather than by a decorator: the signature (one line per option) is the
+# whole command; its body is the one line above.
+app.command(help=HELP)(plan)
 
 
 def _run(params: dict[str, Any]) -> None:
