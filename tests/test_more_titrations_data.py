@@ -105,9 +105,10 @@ def test_ropinirole_parkinsons_taper_drops_doses_a_day_over_7_days() -> None:
 LAMOTRIGINE = ("lamotrigine", "--indication", "epilepsy", "--start", "2026-12-01", "--tz", "UTC")
 
 
-def test_lamotrigine_missed_after_more_than_67_5_hours_says_restart_the_titration() -> None:
+def test_lamotrigine_missed_after_more_than_127_hours_says_restart_the_titration() -> None:
+    """Without an inducer the ladder's own rule: 5 × 25.4 h (an inducer ladder: 67.5 h)."""
     result = run(
-        "missed", *LAMOTRIGINE, "--dose", "2026-12-05T08:00", "--now", "2026-12-07T09:00",
+        "missed", *LAMOTRIGINE, "--dose", "2026-12-05T08:00", "--now", "2026-12-09T16:00",
         "-f", "json",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
@@ -116,10 +117,10 @@ def test_lamotrigine_missed_after_more_than_67_5_hours_says_restart_the_titratio
         "contact-prescriber", "restart.after_hours", "secondary",
     )  # fmt: skip
     assert advice["source"].startswith("[LT7] PDR drug summary, Lamictal")
-    assert "[LT18] Dr.Oracle" in advice["source"]
+    assert "[LT10] Drugster" in advice["source"]
     assert advice["message"] == (
-        "The last dose taken was 2026-12-04 08:00 (25 mg (1 × 25 mg tablet)), 73 hours ago: "
-        "more than 67.5 hour(s) without lamotrigine. Do not restart at your last dose and do "
+        "The last dose taken was 2026-12-04 08:00 (25 mg (1 × 25 mg tablet)), 128 hours ago: "
+        "more than 127 hour(s) without lamotrigine. Do not restart at your last dose and do "
         "not take the missed doses; ask your prescriber: the titration starts again from its "
         "first step (25 mg 1× a day). Never take two doses at once, and never take extra to "
         "make up for a missed dose."
@@ -139,20 +140,32 @@ def test_lamotrigine_missed_within_the_gap_gets_the_usual_advice() -> None:
 def test_lamotrigine_audit_flags_resuming_the_full_dose_after_the_gap(tmp_path: Path) -> None:
     plan = run("plan", *LAMOTRIGINE, "-f", "json")
     (tmp_path / "plan.json").write_text(plan.stdout)
-    days = [*range(1, 16), *range(19, 23)]
+    days = [*range(1, 16), *range(22, 25)]
     mg = {d: "25" if d <= 14 else "50" for d in days}
     log = tmp_path / "log.csv"
     log.write_text(
         "taken_at,dose_mg\n" + "".join(f"2026-12-{d:02d}T08:00:00Z,{mg[d]}\n" for d in days)
     )
     result = run(
-        "audit", str(tmp_path / "plan.json"), str(log), "--now", "2026-12-22T21:00", "-f", "json"
+        "audit", str(tmp_path / "plan.json"), str(log), "--now", "2026-12-24T21:00", "-f", "json"
     )
     assert result.exit_code == 1, result.stderr
     found = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "TT507"]
     assert [(f["rule"], f["severity"], f["day"], f["message"]) for f in found] == [
-        ("restart-without-retitration", "error", 19,
-         "50 mg logged at 2026-12-19 08:00 after 96h00 with no dose logged (since 2026-12-15 "
-         "08:00), more than 67.5 hours: after such a break the titration starts again from its "
+        ("restart-without-retitration", "error", 22,
+         "50 mg logged at 2026-12-22 08:00 after 168h00 with no dose logged (since 2026-12-15 "
+         "08:00), more than 127 hours: after such a break the titration starts again from its "
          "first step (25 mg), not at the last dose. Contact the prescriber."),
     ]  # fmt: skip
+
+
+def test_an_inducer_ladder_keeps_the_regimens_shorter_restart_gap() -> None:
+    """With carbamazepine the half-life is shortest: the regimen's 67.5 h rule applies."""
+    result = run(
+        "missed", *LAMOTRIGINE, "--with", "carbamazepine", "--dose", "2026-12-05T08:00",
+        "--now", "2026-12-07T09:00", "-f", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    advice = json.loads(result.stdout)
+    assert (advice["action"], advice["rule_field"]) == ("contact-prescriber", "restart.after_hours")
+    assert "73 hours ago: more than 67.5 hour(s) without lamotrigine" in advice["message"]

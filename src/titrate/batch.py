@@ -58,6 +58,7 @@ OPTION_COLUMNS = (
     "renal_adjust",
     "hepatic",
     "then",
+    "indication",
 )
 # A row with `from_mg` is a taper (`titrate taper`): these columns are its own.
 TAPER_COLUMNS = ("from_mg", "doses_per_day", "pace_percent")
@@ -458,6 +459,7 @@ class Planner:
                 product=fields.get("product"),
                 strengths=fields.get("strengths"),
                 renal_adjust=_flag(fields.get("renal_adjust"), "renal_adjust"),
+                indication=fields.get("indication"),
                 **patient,
             ).plan(self.catalog)
             return dump_json_bytes(taper), self._at_or_above(taper.findings, self.fail_on)
@@ -478,6 +480,7 @@ class Planner:
             strengths=fields.get("strengths"),
             renal_adjust=_flag(fields.get("renal_adjust"), "renal_adjust"),
             then=fields.get("then"),
+            indication=fields.get("indication"),
             **patient,
         )
         options = request.options()

@@ -70,8 +70,8 @@ _EFFECTIVE: dict[tuple[int, str], Regimen] = {}
 
 
 def effective(regimen: Regimen, ladder: Ladder) -> Regimen:
-    """The regimen as the ladder sets it: its titration, limits and dose times (kept by
-    identity, so a regimen's per-regimen caches see one object per ladder)."""
+    """The regimen as the ladder sets it: its titration, limits, dose times and restart
+    rule (kept by identity, so a regimen's per-regimen caches see one object per ladder)."""
     key = (id(regimen), ladder.id)
     found = _EFFECTIVE.get(key)
     if found is None or found.ladders is not regimen.ladders:
@@ -82,6 +82,7 @@ def effective(regimen: Regimen, ladder: Ladder) -> Regimen:
             titration=ladder.titration,
             limits=ladder.limits or regimen.limits,
             dose_times=ladder.dose_times or regimen.dose_times,
+            restart=ladder.restart or regimen.restart,
         )
     return found
 

@@ -235,6 +235,7 @@ class Ladder(Sourced, frozen=True, kw_only=True):
     titration: Titration
     limits: Limits | None = None
     dose_times: DoseTimes | None = None
+    restart: Restart | None = None
 
 
 class Regimen(Record, frozen=True, kw_only=True):

@@ -349,6 +349,9 @@ class Ladder(Sourced):
     titration: Titration
     limits: Limits | None = None
     dose_times: DoseTimes | None = None
+    restart: Restart | None = Field(
+        default=None, description="the ladder's own restart rule (the regimen's when not given)"
+    )
 
 
 def _default_ladder(data: dict[str, Any]) -> dict[str, Any] | None:
