@@ -5,6 +5,7 @@
     python bench/run.py --markdown       # also print the README's figures table
     python bench/run.py --readme         # and write it into README.md (between markers)
     python bench/run.py --profile 2000   # and where a single-process batch spends its time
+    python bench/run.py --only startup   # one part: startup, throughput, memory or growth
 
 What is measured is an installed titrate, not this checkout: a wheel is built and
 installed into a temporary venv and byte-compiled there (`installed.py`), because an
@@ -310,12 +311,15 @@ def report(args: argparse.Namespace) -> None:
         titrate = [str(installed.script(python))]
         print(f"installed {python.parent.parent} (wheel, bytecode compiled)\n")
         figures: list[Figure] = []
-        for step in (
-            lambda: startup(python, titrate, args.runs),
-            lambda: throughput(python, titrate, args.rows, args.rounds, folder),
-            lambda: memory(titrate, args.rows, folder),
-            lambda: [growth(python, args.seconds)],
-        ):
+        steps = {
+            "startup": lambda: startup(python, titrate, args.runs),
+            "throughput": lambda: throughput(python, titrate, args.rows, args.rounds, folder),
+            "memory": lambda: memory(titrate, args.rows, folder),
+            "growth": lambda: [growth(python, args.seconds)],
+        }
+        for name, step in steps.items():
+            if args.only and name not in args.only:
+                continue
             for figure in step():
                 figures.append(figure)
                 verdict = "met" if figure.met else "NOT met"
@@ -350,6 +354,9 @@ def profile(python: Path, rows: int, folder: Path) -> None:
     subprocess.run([str(python), "-c", code], env=CHILD_ENV, check=False)
 
 
+PARTS = ("startup", "throughput", "memory", "growth")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5 runs, 1 round, 2,000 rows")
@@ -360,7 +367,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--markdown", action="store_true", help="print the README table")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
     parser.add_argument("--profile", type=int, default=0, metavar="ROWS", help="profile a batch")
+    parser.add_argument(
+        "--only", action="append", choices=PARTS, help="measure only this part (repeatable)"
+    )
     args = parser.parse_args(argv)
+    if args.readme and args.only:
+        parser.error("--readme writes every figure: leave out --only")
     if args.quick:
         args.runs, args.rows, args.rounds, args.seconds = 5, 2_000, 1, 1.0
     report(args)

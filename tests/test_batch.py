@@ -551,3 +551,42 @@ def test_a_row_with_from_mg_is_a_taper_and_takes_pace_percent(tmp_path: Path) ->
     assert both["error"] == "pace_percent: give either step_mg or pace_percent, not both"
     assert steps["error"] == "steps: a taper row (from_mg) makes its own steps and stops"
     assert plan_row["error"] == "pace_percent: only a taper row (with from_mg) takes it"
+
+
+def test_generated_json_converters_write_what_the_field_loop_writes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A record type's converter is replaced by a generated one after GENERATE_AFTER
+    records (a batch); both write the same bytes, for plans that fill the optional
+    fields (findings, a renal adjustment, a review date, a taper) and ones that leave
+    them empty."""
+    from titrate.model import jsonout
+
+    rows = (
+        "id,regimen,start,tz,steps,crcl,renal_adjust,then,from_mg\n"
+        "a,baclofen,2026-12-01,Europe/London,,,,,\n"
+        "b,baclofen,2026-12-01,UTC,,40,true,,\n"
+        "c,baclofen,2026-12-01,UTC,30x3:3,,,,\n"
+        "d,dantrolene,2026-03-29,Europe/London,,,,,\n"
+        "e,baclofen,2026-12-01,UTC,,,,,60\n"
+    )
+
+    def written(after: int) -> bytes:
+        monkeypatch.setattr(jsonout, "GENERATE_AFTER", after)
+        monkeypatch.setattr(jsonout, "_CONVERTERS", {})
+        planner = batch.Planner(load_regimens(), default_zone="UTC")
+        requests = list(batch.read_requests(io.BytesIO(rows.encode()), "rows.csv")) * 2
+        return b"".join(batch.encoded_lines(requests, planner, batch.Summary()))
+
+    by_loop = written(10**9)
+    by_generated = written(1)  # from the first record of each type on
+    assert by_generated == by_loop
+    assert sum(convert.__name__ == "convert" for convert in jsonout._CONVERTERS.values()) > 5
+    plans = [json.loads(line)["plan"] for line in by_loop.splitlines()]
+    assert all(plan["doses"] for plan in plans)
+    assert any(plan["findings"] for plan in plans) and any(
+        plan["renal_adjustment"] for plan in plans
+    )
+    assert any(plan["review_by"] for plan in plans) and any(
+        plan["kind"] == "taper" for plan in plans
+    )

@@ -158,16 +158,16 @@ class Broken(Exception):
 def test_an_internal_error_in_a_worker_is_raised_after_the_rows_before_it(
     monkeypatch: pytest.MonkeyPatch, small_chunks: None
 ) -> None:
-    line = batch.Planner.line
+    encoded = batch.Planner.encoded
 
     def breaks_on_row_45(
         self: batch.Planner, request: batch.Request, summary: batch.Summary
-    ) -> str:
+    ) -> bytes:
         if request.row == 45:
             raise Broken("row 45 broke the planner")
-        return line(self, request, summary)
+        return encoded(self, request, summary)
 
-    monkeypatch.setattr(batch.Planner, "line", breaks_on_row_45)
+    monkeypatch.setattr(batch.Planner, "encoded", breaks_on_row_45)
     outcomes = []
     for jobs in (1, 2):
         written: list[bytes] = []
@@ -183,14 +183,16 @@ def test_an_internal_error_in_a_worker_is_raised_after_the_rows_before_it(
 def test_a_worker_that_dies_is_an_error_not_a_hang(
     monkeypatch: pytest.MonkeyPatch, small_chunks: None
 ) -> None:
-    line = batch.Planner.line
+    encoded = batch.Planner.encoded
 
-    def dies_on_row_30(self: batch.Planner, request: batch.Request, summary: batch.Summary) -> str:
+    def dies_on_row_30(
+        self: batch.Planner, request: batch.Request, summary: batch.Summary
+    ) -> bytes:
         if request.row == 30:
             os._exit(9)
-        return line(self, request, summary)
+        return encoded(self, request, summary)
 
-    monkeypatch.setattr(batch.Planner, "line", dies_on_row_30)
+    monkeypatch.setattr(batch.Planner, "encoded", dies_on_row_30)
     requests = batch.read_requests(io.BytesIO(mixed_rows(100).encode()), "rows.csv")
     with pytest.raises(RuntimeError, match=r"stopped unexpectedly \(exit status 9\)"):
         for _ in batchpool.writer(2)(requests, planner(), batch.Summary()):

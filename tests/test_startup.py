@@ -3,7 +3,7 @@ regimen data shipped beside the YAML."""
 
 from __future__ import annotations
 
-import hashlib
+import importlib
 import json
 import subprocess
 import sys
@@ -15,6 +15,7 @@ import pytest
 
 from titrate import catalog
 from titrate.catalog import BUILTIN_NAME, COMPILED_NAME, builtin_regimens, parse_regimen_file
+from titrate.rules import catalogue
 
 HEAVY = ("rich", "jinja2", "icalendar", "fpdf", "fhir")
 
@@ -92,14 +93,14 @@ def test_shipped_compiled_regimens_are_current() -> None:
 
 def test_compiled_regimens_equal_the_yaml_and_keep_decimals_exact() -> None:
     data = catalog._data_file(BUILTIN_NAME).read_bytes()
-    compiled = catalog._read_compiled(hashlib.sha256(data).hexdigest())
+    compiled = catalog._read_compiled(catalog.fingerprint(data))
     parsed = tuple(parse_regimen_file(data.decode("utf-8"), BUILTIN_NAME))
     assert compiled is not None, COMPILE_HINT
     assert compiled == parsed == builtin_regimens()
     document = json.loads(catalog._data_file(COMPILED_NAME).read_text("utf-8"))
     baclofen = document["file"]["regimens"][0]
     assert baclofen["limits"]["max_daily_mg"]["value"] == "80"  # exact text, never 80.0
-    assert catalog._read_compiled("0" * 64) is None  # made from other YAML: not used
+    assert catalog._read_compiled("crc32:00000000 bytes:1") is None  # other YAML: not used
 
 
 @pytest.fixture
@@ -119,6 +120,15 @@ def test_edited_yaml_is_parsed_not_shadowed_by_the_compiled_copy(data_folder: Pa
     assert "name: Baclofen (oral)" in text
     yaml.write_text(text.replace("name: Baclofen (oral)", "name: Edited name", 1), "utf-8")
     assert builtin_regimens()[0].name == "Edited name"
+
+
+def test_an_edit_keeping_the_yaml_length_is_seen_too(data_folder: Path) -> None:
+    yaml = data_folder / BUILTIN_NAME
+    text = yaml.read_text("utf-8")
+    edited = text.replace("name: Baclofen (oral)", "name: Baclofen (orAl)", 1)
+    assert len(edited) == len(text) and edited != text
+    yaml.write_text(edited, "utf-8")
+    assert builtin_regimens()[0].name == "Baclofen (orAl)"
 
 
 def test_damaged_compiled_copy_falls_back_to_the_yaml(data_folder: Path) -> None:
@@ -182,8 +192,6 @@ def _outcome(runtime: Any, value: Any, param: Any, ctx: Any) -> tuple[str, Any]:
 def test_direct_coercion_gives_what_typer_gives_for_every_option() -> None:
     """Every parameter of every command: the same value, or the same message, as typer's
     own (pydantic) coercion, for ordinary and odd values alike."""
-    import importlib
-
     import typer.main
     from typer._coercion import build_runtime_param
 
@@ -338,3 +346,94 @@ def test_help_builds_no_pydantic_model() -> None:
     assert done.returncode == 0, done.stderr
     assert "plan" in done.stdout
     _no_model_machinery(modules)
+
+
+# ---------------------------------------------------------------------------------------
+# What the one-shot path does not import or build (issue 13, the fast follow-up)
+
+
+def test_plan_json_leaves_out_what_only_other_paths_need() -> None:
+    done, modules = run_cli("plan", "baclofen", "--start", "2026-12-01", "-f", "json")
+    assert done.returncode == 0, done.stderr
+    assert "titrate.render.json" in modules  # the right process was looked at
+    unneeded = {
+        "hashlib",  # the compiled regimens are keyed by a CRC-32 (zlib is loaded anyway)
+        "tempfile",  # only for writing a file (-o)
+        "random",
+        "csv",
+        "titrate.core.doselog",  # only to read a dose log or an instant given as text
+        "titrate.io.lines",
+        "titrate.rules.audit",  # log rules only for audits and the catalogue
+    }
+    assert sorted(unneeded & modules) == []
+    # and no dataclass of titrate's is made (~0.5 ms each): records are Structs
+    made = [
+        f"{name}.{value.__name__}"
+        for name in sorted(m for m in modules if m.startswith("titrate"))
+        for value in vars(importlib.import_module(name)).values()
+        if isinstance(value, type)
+        and value.__module__ == name
+        and "__dataclass_fields__" in vars(value)
+    ]
+    assert made == []
+
+
+def test_log_rules_are_registered_whenever_rules_are_listed_or_looked_up() -> None:
+    code = (
+        "import sys\n"
+        "import titrate.rules as rules\n"
+        "assert 'titrate.rules.audit' not in sys.modules\n"
+        "{probe}\n"
+        "assert 'titrate.rules.audit' in sys.modules\n"
+        "print(len(rules.catalogue()))\n"
+    )
+    counts = set()
+    for probe in ("rules.catalogue()", "from titrate.rules import REGISTRY", "rules.REGISTRY"):
+        done = subprocess.run(
+            [sys.executable, "-c", code.format(probe=probe)],
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": SOURCE_ROOT},
+        )
+        assert done.returncode == 0, done.stderr
+        counts.add(done.stdout)
+    assert len(counts) == 1
+    assert any(rule.scope == "log" for rule in catalogue())
+
+
+def test_printable_text_needs_no_pattern() -> None:
+    """text_problem skips its patterns for printable text: sound only while every
+    character they refuse is unprintable."""
+    import re
+
+    from titrate.io.text import CONTROL, CONTROL_MULTILINE, text_problem
+
+    refused = re.compile(CONTROL)
+    assert re.compile(CONTROL_MULTILINE).pattern != refused.pattern
+    for code in range(0x110000):
+        char = chr(code)
+        if refused.match(char):
+            assert not char.isprintable(), hex(code)
+            assert text_problem(f"a{char}b") is not None or char == "\n", hex(code)
+    assert text_problem("Zoë 5 mg ½ × ‎") is None
+
+
+def test_record_modules_keep_real_annotations() -> None:
+    """msgspec and jsonout read each record's field types once per process; from
+    postponed (string) annotations that cost ~4 ms of every one-shot plan."""
+    import msgspec
+
+    import titrate.model as model
+
+    postponing = []
+    for path in sorted(Path(model.__file__).parent.glob("*.py")):
+        module = importlib.import_module(f"titrate.model.{path.stem}".removesuffix(".__init__"))
+        defines_records = any(
+            isinstance(value, type)
+            and issubclass(value, msgspec.Struct)
+            and value.__module__ == module.__name__
+            for value in vars(module).values()
+        )
+        if defines_records and "from __future__ import annotations" in path.read_text("utf-8"):
+            postponing.append(path.name)
+    assert postponing == []

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from titrate.errors import InputError
 from titrate.io.jsontext import JSONTextError, loads
 from titrate.io.lines import Line
-from titrate.model.jsonout import dump_json
+from titrate.model.jsonout import dump_json_bytes
 from titrate.requests import PlanRequest, TaperRequest
 
 if TYPE_CHECKING:
@@ -390,8 +390,14 @@ class Planner:
 
     def line(self, request: Request, summary: Summary) -> str:
         """The output line for one request (without the newline); counts it in `summary`."""
+        return self.encoded(request, summary)[:-1].decode("utf-8")
+
+    def encoded(self, request: Request, summary: Summary) -> bytes:
+        """The output line for one request as the UTF-8 bytes written, with its newline
+        (the plan's JSON is made as bytes and spliced in, never decoded); counts it in
+        `summary`."""
         summary.rows += 1
-        id_json = json.dumps(request.id, ensure_ascii=False)
+        id_json = json.dumps(request.id, ensure_ascii=False).encode("utf-8")
         if request.error is None:
             try:
                 plan_json, failing = self._plan_json(request.fields)
@@ -410,14 +416,14 @@ class Planner:
                 message = f"{column_for_field(field)}: {reason}"
             else:
                 summary.failing += failing
-                return f'{{"row":{request.row},"id":{id_json},"plan":{plan_json}}}'
+                return b'{"row":%d,"id":%b,"plan":%b}\n' % (request.row, id_json, plan_json)
         else:
             message = request.error
         summary.record_error(request.row, message)
-        error_json = json.dumps(message, ensure_ascii=False)
-        return f'{{"row":{request.row},"id":{id_json},"error":{error_json}}}'
+        error_json = json.dumps(message, ensure_ascii=False).encode("utf-8")
+        return b'{"row":%d,"id":%b,"error":%b}\n' % (request.row, id_json, error_json)
 
-    def _plan_json(self, fields: Fields) -> tuple[str, bool]:
+    def _plan_json(self, fields: Fields) -> tuple[bytes, bool]:
         regimen_id = fields.get("regimen")
         if not regimen_id:
             raise InputError("missing: every request needs a regimen id", field="regimen")
@@ -456,7 +462,7 @@ class Planner:
                 indication=fields.get("indication"),
                 **patient,
             ).plan(self.catalog)
-            return dump_json(taper), self._at_or_above(taper.findings, self.fail_on)
+            return dump_json_bytes(taper), self._at_or_above(taper.findings, self.fail_on)
         for column in TAPER_COLUMNS:
             if fields.get(column) is not None:
                 raise InputError("only a taper row (with from_mg) takes it", field=column)
@@ -479,7 +485,7 @@ class Planner:
         )
         options = request.options()
         result = self._build_plan(regimen, options)
-        return dump_json(result), self._at_or_above(result.findings, self.fail_on)
+        return dump_json_bytes(result), self._at_or_above(result.findings, self.fail_on)
 
 
 class _PatientColumns(TypedDict):
@@ -537,8 +543,9 @@ def encoded_lines(
     requests: Iterable[Request], planner: Planner, summary: Summary
 ) -> Iterator[bytes]:
     """`plan_lines` as the UTF-8 bytes written, each line with its newline."""
-    for line in plan_lines(requests, planner, summary):
-        yield line.encode("utf-8") + b"\n"
+    encoded = planner.encoded
+    for request in requests:
+        yield encoded(request, summary)
 
 
 # ---------------------------------------------------------------------------------------

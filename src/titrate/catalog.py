@@ -8,9 +8,9 @@ string and rejects duplicate keys.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import sys
+import zlib
 from collections.abc import Iterable, Sequence
 from datetime import date, time
 from decimal import Decimal
@@ -45,12 +45,15 @@ def parse_regimen_file(text: str, name: str) -> list[Regimen]:
 
 # The built-in data is also shipped pre-validated as JSON (`regimens.compiled.json`),
 # because parsing the YAML with ruamel's round-trip loader (kept for its line numbers)
-# costs more than the rest of `titrate plan -f json` together. The JSON records the
-# sha256 of the YAML bytes it was made from and is used only while they match, so an
-# edited YAML is never shadowed by a stale copy: it is parsed instead (correct, slower),
-# and a test tells the developer to regenerate the copy with COMPILE_COMMAND.
+# costs more than the rest of `titrate plan -f json` together. The JSON records a
+# fingerprint of the YAML bytes it was made from and is used only while they match, so
+# an edited YAML is never shadowed by a stale copy: it is parsed instead (correct,
+# slower), and a test tells the developer to regenerate the copy with COMPILE_COMMAND.
+# The fingerprint is a CRC-32 and the length, not a cryptographic hash: it tells an
+# edited file from the one compiled (no one forges regimen data against it), and zlib is
+# loaded anyway, where hashlib's OpenSSL import alone cost ~3 ms of every start-up.
 COMPILED_NAME = "regimens.compiled.json"
-COMPILED_FORMAT = 1
+COMPILED_FORMAT = 2
 COMPILE_COMMAND = "python -m titrate.catalog compile"
 
 
@@ -65,21 +68,26 @@ def builtin_regimens() -> tuple[Regimen, ...]:
     """The shipped regimens, read once per process: from the compiled copy when it was
     made from the YAML as it is now, else by parsing the YAML."""
     data = _data_file(BUILTIN_NAME).read_bytes()
-    compiled = _read_compiled(hashlib.sha256(data).hexdigest())
+    compiled = _read_compiled(fingerprint(data))
     if compiled is not None:
         return compiled
     return tuple(parse_regimen_file(data.decode("utf-8"), BUILTIN_NAME))
 
 
+def fingerprint(data: bytes) -> str:
+    """What the compiled copy records of the YAML bytes it was made from."""
+    return f"crc32:{zlib.crc32(data):08x} bytes:{len(data)}"
+
+
 class _Compiled(msgspec.Struct, frozen=True):
     generated: str
     format: int
-    sha256: str
+    yaml: str  # fingerprint() of the YAML
     file: msgspec.Raw
 
 
-def _read_compiled(sha256: str) -> tuple[Regimen, ...] | None:
-    """The compiled regimens if the copy was made from YAML with this hash.
+def _read_compiled(yaml: str) -> tuple[Regimen, ...] | None:
+    """The compiled regimens if the copy was made from YAML with this fingerprint.
 
     The copy was validated by the edge models when it was compiled (and `compile`
     refuses to write one that reads back different), so it is trusted: decoded straight
@@ -87,7 +95,7 @@ def _read_compiled(sha256: str) -> tuple[Regimen, ...] | None:
     (missing, damaged, made by other code) means None, and the caller parses the YAML."""
     try:
         document = msgspec.json.decode(_data_file(COMPILED_NAME).read_bytes(), type=_Compiled)
-        if document.format != COMPILED_FORMAT or document.sha256 != sha256:
+        if document.format != COMPILED_FORMAT or document.yaml != yaml:
             return None
         return tuple(msgspec.json.decode(document.file, type=RegimenFile).regimens)
     except (OSError, msgspec.ValidationError, msgspec.DecodeError):
@@ -123,7 +131,7 @@ def compile_builtin() -> str:
     document = {
         "generated": f"from {BUILTIN_NAME} by `{COMPILE_COMMAND}`; do not edit",
         "format": COMPILED_FORMAT,
-        "sha256": hashlib.sha256(data).hexdigest(),
+        "yaml": fingerprint(data),
         "file": dumped,
     }
     text = json.dumps(document, default=_exact, ensure_ascii=False, indent=1) + "\n"

@@ -568,11 +568,11 @@ class MissedRequest(msgspec.Struct, frozen=True, kw_only=True):
 
 def instant(value: str | datetime, zone_name: str, field: str) -> datetime:
     """An ISO 8601 date-time; without a UTC offset, in `zone_name`."""
+    if isinstance(value, datetime):
+        return value
     from titrate.clock import zone
     from titrate.core.doselog import parse_instant
 
-    if isinstance(value, datetime):
-        return value
     return parse_instant(value, zone(zone_name), field)
 
 

@@ -233,14 +233,14 @@ def test_batch_failing_halfway_leaves_the_previous_file(
     before = out.read_bytes()
     import titrate.batch
 
-    real = titrate.batch.plan_lines
+    real = titrate.batch.Planner.encoded
 
-    def crash_after_one(*args: Any, **kwargs: Any) -> Any:
-        lines = real(*args, **kwargs)
-        yield next(lines)
-        raise RuntimeError("crashed after the first line")
+    def crash_after_one(self: Any, request: Any, summary: Any) -> bytes:
+        if request.row > 1:
+            raise RuntimeError("crashed after the first line")
+        return real(self, request, summary)
 
-    monkeypatch.setattr(titrate.batch, "plan_lines", crash_after_one)
+    monkeypatch.setattr(titrate.batch.Planner, "encoded", crash_after_one)
     result = run("batch", str(requests), "-o", str(out))
     assert isinstance(result.exception, RuntimeError)
     assert out.read_bytes() == before

@@ -71,10 +71,10 @@ def refuse_unchosen_utc(fmt: str | None, output: Path | None, tz: str | None, zo
 
 
 def _terminal_options(options: RenderOptions) -> RenderOptions:
-    import dataclasses
+    from msgspec.structs import replace
 
     width, color = text_width(None)
-    return dataclasses.replace(options, color=color, width=width)
+    return replace(options, color=color, width=width)
 
 
 def text_width(output: Path | None) -> tuple[int, bool]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -116,7 +115,7 @@ def expected(plan: Plan, as_of: datetime | None) -> Expected:
     doses = [dose for dose in extended.doses if dose.number in kept]
     on_days = {dose.day for dose in doses}
     days = [day for day in extended.days if day.day in on_days or day.day <= plan.days[-1].day]
-    added = dataclasses.replace(added, doses=doses[len(plan.doses) :], days=days[len(plan.days) :])
+    added = replace(added, doses=doses[len(plan.doses) :], days=days[len(plan.days) :])
     return Expected(replace(plan, doses=doses, days=days), windows, added)
 
 
@@ -230,7 +229,7 @@ def _match(
         statuses=statuses,
         days=[],
     )
-    return dataclasses.replace(context, days=_day_totals(context))
+    return replace(context, days=_day_totals(context))
 
 
 def _extra(entry: LogEntry, dose: Dose | None) -> DoseStatus:

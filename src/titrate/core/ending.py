@@ -8,9 +8,10 @@ on the day the sheet ends, the abrupt stop the sheet warns about.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+
+import msgspec
 
 from titrate.clock import PlanDates, local_instant, zone
 from titrate.model import Day, Dose, Plan, PlanAction, PlanEnd, ReviewBy
@@ -54,8 +55,7 @@ MAINTENANCE_DAYS = 2
 MAX_MAINTENANCE_DAYS = 3660
 
 
-@dataclass(frozen=True)
-class Maintenance:
+class Maintenance(msgspec.Struct, frozen=True):
     """The scheduled doses after a plan that continues (or is reviewed): the last day's
     doses at the same wall-clock times on each date after it, numbered on from the plan's
     doses and days; `until` is the review date that ends them, if one does."""

@@ -12,8 +12,8 @@ works on it unchanged; the plan records the choice (`Plan.ladder`) and says it i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+import msgspec
 from msgspec.structs import replace
 
 from titrate.citation import cite
@@ -21,8 +21,7 @@ from titrate.errors import InputError
 from titrate.model import Ladder, LadderRef, Regimen
 
 
-@dataclass(frozen=True)
-class Chosen:
+class Chosen(msgspec.Struct, frozen=True):
     """The regimen to plan on (the ladder's effective regimen) and the choice made."""
 
     regimen: Regimen

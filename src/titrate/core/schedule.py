@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+import msgspec
 from msgspec.structs import replace
 
 from titrate.citation import BASIS_TEXT, citations, cite
@@ -128,8 +128,7 @@ def parse_date(text: str, field: str = "start", where: str | None = None) -> dat
         ) from None
 
 
-@dataclass(frozen=True)
-class Ladder:
+class Ladder(msgspec.Struct, frozen=True):
     """The steps a plan follows, and what the planner had to decide to get them."""
 
     steps: list[Step]
@@ -449,8 +448,7 @@ def build_schedule(
     )
 
 
-@dataclass(frozen=True)
-class DayOne:
+class DayOne(msgspec.Struct, frozen=True):
     """Where a plan starts: its first date, how many of day 1's clock times it leaves out,
     and what it says about them (None when the caller chose the first dose)."""
 
@@ -555,8 +553,7 @@ def review_by(regimen: Regimen, start: date, kind: str) -> ReviewBy | None:
     )
 
 
-@dataclass(frozen=True)
-class RegimenParts:
+class RegimenParts(msgspec.Struct, frozen=True):
     """What every plan of a regimen repeats: built once per regimen, not once per plan."""
 
     regimen: Regimen

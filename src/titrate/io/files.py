@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
@@ -179,6 +178,8 @@ def atomic_output(path: Path) -> Iterator[_Guarded]:
             guarded.flush()
         return
     folder = target.parent if str(target.parent) else Path(".")
+    import tempfile  # (and random): only when a file is written
+
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:

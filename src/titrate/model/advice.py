@@ -1,7 +1,5 @@
 """Missed-dose advice (`titrate.schema.advice` publishes its schema)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 

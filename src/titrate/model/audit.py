@@ -1,8 +1,6 @@
 """Dose-log audits: each scheduled dose's status and the findings
 (`titrate.schema.audit` publishes their schema)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal

@@ -2,8 +2,6 @@
 liver, pregnancy, missed doses, restarts and dose-log audits, each fact with its source
 and basis (split from regimen.py, which holds the ladder, limits and stopping)."""
 
-from __future__ import annotations
-
 from decimal import Decimal
 from fractions import Fraction
 from typing import Literal

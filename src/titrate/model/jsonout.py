@@ -10,6 +10,7 @@ pydantic's `indent=2` did."""
 
 from __future__ import annotations
 
+import operator
 import types
 import typing
 from collections.abc import Callable
@@ -84,44 +85,71 @@ def converter(cls: type) -> Convert:
     return found
 
 
+# A record's converter starts as a loop over its fields; after this many records of its
+# type it is replaced by a function generated for the type. A one-shot plan converts a
+# few dozen records of a type (compiling ~20 functions would cost it ~1 ms); a batch
+# converts hundreds of thousands, each in half the time.
+GENERATE_AFTER = 500
+
+# (key written, field name, its converter or None, whether None is kept as it is)
+_Field = tuple[str, str, Convert | None, bool]
+
+
 def _struct_converter(cls: type) -> Convert:
-    asdict = msgspec.structs.asdict
     hints = typing.get_type_hints(cls)
-    fields = [(name, _value_converter(hints[name])) for name in cls.__struct_fields__]  # type: ignore[attr-defined]
-    changed = [(name, convert) for name, convert in fields if convert is not None]
-    renamed = cls.__struct_encode_fields__ != cls.__struct_fields__  # type: ignore[attr-defined]
-    if renamed:
-        keys = list(zip(cls.__struct_encode_fields__, cls.__struct_fields__, strict=True))  # type: ignore[attr-defined]
-        converters = dict(fields)
+    names: tuple[str, ...] = cls.__struct_fields__  # type: ignore[attr-defined]
+    keys: tuple[str, ...] = cls.__struct_encode_fields__  # type: ignore[attr-defined]
+    fields: list[_Field] = []
+    for key, name in zip(keys, names, strict=True):
+        inner = _unwrapped(hints[name])
+        fields.append((key, name, inner or _value_converter(hints[name]), inner is not None))
+    if keys == names and all(convert is None for _, _, convert, _ in fields):
+        return msgspec.structs.asdict
+    uses = 0
 
-        def convert_renamed(value: Any) -> dict[str, Any]:
-            out = {}
-            for key, name in keys:
-                item = getattr(value, name)
-                convert = converters[name]
-                out[key] = item if convert is None else convert(item)
-            return out
-
-        return convert_renamed
-    if not changed:
-        return asdict
-    if len(changed) == 1:
-        ((only, convert_one),) = changed
-
-        def convert_single(value: Any) -> dict[str, Any]:
-            out = asdict(value)
-            out[only] = convert_one(out[only])
-            return out
-
-        return convert_single
-
-    def convert_struct(value: Any) -> dict[str, Any]:
-        out = asdict(value)
-        for name, convert in changed:
-            out[name] = convert(out[name])
+    def convert(value: Any) -> dict[str, Any]:
+        nonlocal uses
+        uses += 1
+        if uses == GENERATE_AFTER:
+            _CONVERTERS[cls] = _generated(fields)
+        out = {}
+        for key, name, each, optional in fields:
+            item = getattr(value, name)
+            out[key] = item if each is None or (optional and item is None) else each(item)
         return out
 
-    return convert_struct
+    return convert
+
+
+def _generated(fields: list[_Field]) -> Convert:
+    """The converter as one dict expression, each field read once and only the fields
+    that need it converted (`{"number": value.number, "at": convert_at(value.at), ...}`)."""
+    scope: dict[str, Any] = {}
+    items = []
+    for key, name, convert, optional in fields:
+        read = f"value.{name}"  # a field name is an identifier
+        if convert is not None:
+            scope[f"convert_{name}"] = convert
+            read = (
+                f"(None if {read} is None else convert_{name}({read}))"
+                if optional
+                else f"convert_{name}({read})"
+            )
+        items.append(f"{key!r}: {read}")
+    exec(f"def convert(value):\n    return {{{', '.join(items)}}}\n", scope)
+    made: Convert = scope["convert"]
+    return made
+
+
+def _unwrapped(hint: Any) -> Convert | None:
+    """For `T | None` whose T needs converting: T's converter (the None test is written
+    into the record's function instead of another call)."""
+    if typing.get_origin(hint) not in (typing.Union, types.UnionType):
+        return None
+    options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    if len(options) != 1 or len(options) == len(typing.get_args(hint)):
+        return None
+    return _value_converter(options[0])
 
 
 def _datetime(value: datetime) -> datetime | str:
@@ -147,7 +175,7 @@ def _value_converter(hint: Any) -> Convert | None:
     if isinstance(hint, type) and issubclass(hint, msgspec.Struct):
         if hint.__name__ in _SHARED:
             return _shared_record
-        return lambda value: converter(type(value))(value)
+        return _record
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
@@ -165,6 +193,10 @@ def _value_converter(hint: Any) -> Convert | None:
             return None
         if found is _NUMBER:
             return lambda values: [_NUMBER(value) for value in values]
+        if found is _record:
+            return lambda values: [converter(type(value))(value) for value in values]
+        if found is _shared_record:
+            return _shared_records
         each: Convert = found
         return lambda values: [each(value) for value in values]
     if origin is dict:
@@ -178,24 +210,52 @@ def _value_converter(hint: Any) -> Convert | None:
     return _any_value
 
 
-# Records the planner shares between doses (one Amount per distinct dose of a plan, and
-# across plans of the same shape): converted once, while the very same object is in use.
-# A record is immutable, so the same object converts to the same value; the entry holds
-# the object, so its id cannot be reused while the entry lives.
-_SHARED = frozenset({"Amount"})
-_MEMO: dict[int, tuple[Any, Any]] = {}
+# Records the planner shares between plans (one Amount per distinct dose of a plan and
+# across plans of the same shape; a regimen's reference, product, sources, notices and
+# dispensing lines, made once per regimen and shape): encoded once, while the very same
+# object is in use, and written as those bytes (`msgspec.Raw`) into every plan holding
+# it. A record is immutable, so the same object encodes to the same bytes; the entry
+# holds the object, so its id cannot be reused while the entry lives.
+_SHARED = frozenset(
+    {"Amount", "RegimenRef", "ProductRef", "SourceRef", "NoticeRef", "DispenseLine"}
+)
+_MEMO: dict[int, tuple[Any, msgspec.Raw]] = {}
 _MEMO_LIMIT = 4096
 
 
-def _shared_record(value: Any) -> Any:
+def _shared_record(value: Any) -> msgspec.Raw:
     entry = _MEMO.get(id(value))
     if entry is not None and entry[0] is value:
         return entry[1]
     if len(_MEMO) >= _MEMO_LIMIT:
         _MEMO.clear()
-    converted = converter(type(value))(value)
-    _MEMO[id(value)] = (value, converted)
-    return converted
+    encoded = msgspec.Raw(_ENCODE(converter(type(value))(value)))
+    _MEMO[id(value)] = (value, encoded)
+    return encoded
+
+
+def _record(value: Any) -> Any:
+    return converter(type(value))(value)
+
+
+# A list of shared records the planner copies into every plan of a regimen (its 27
+# sources): the same objects in the same order give the same bytes, checked in C
+# (`map(is_, ...)`) instead of a look-up per record.
+_LISTS: dict[tuple[int, int], tuple[tuple[Any, ...], msgspec.Raw]] = {}
+
+
+def _shared_records(values: list[Any]) -> msgspec.Raw | list[msgspec.Raw]:
+    if not values:
+        return []
+    key = (id(values[0]), len(values))
+    entry = _LISTS.get(key)
+    if entry is not None and all(map(operator.is_, entry[0], values)):
+        return entry[1]
+    if len(_LISTS) >= _MEMO_LIMIT:
+        _LISTS.clear()
+    encoded = msgspec.Raw(_ENCODE([_shared_record(value) for value in values]))
+    _LISTS[key] = (tuple(values), encoded)  # holds the records: their ids stay theirs
+    return encoded
 
 
 def _any_value(value: Any) -> Any:

@@ -1,8 +1,6 @@
 """Inputs to the planner: the patient and the options that shape a plan (validated
 where they enter: `titrate.requests`, `titrate.schema.options`)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Literal

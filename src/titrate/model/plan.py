@@ -1,8 +1,6 @@
 """Plans and findings, as the planner produces them (`titrate.schema.plan` defines what
 `titrate schema` publishes and validates plan files)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal

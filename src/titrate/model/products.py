@@ -1,7 +1,5 @@
 """Products a dose is measured in: strengths, concentrations, packs, storage."""
 
-from __future__ import annotations
-
 from decimal import Decimal
 from typing import Literal
 

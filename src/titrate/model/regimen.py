@@ -1,8 +1,6 @@
 """Regimen data: what `data/regimens.yaml` holds, every number with its source and
 basis (validated by `titrate.schema.regimen` where it enters)."""
 
-from __future__ import annotations
-
 from datetime import time
 from decimal import Decimal
 from typing import Any, Literal

@@ -1,7 +1,5 @@
 """Every fact's source list and basis (a base of every regimen fact), and a source."""
 
-from __future__ import annotations
-
 from datetime import date
 from typing import Literal
 

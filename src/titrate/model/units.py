@@ -7,8 +7,6 @@ only from values that are already valid — the compiled built-in regimens (vali
 compiled), values validated at an edge (`titrate.schema`: a user's regimen file, a plan
 file, a batch row, a request), or values the planner computed from those."""
 
-from __future__ import annotations
-
 from datetime import time
 from decimal import Decimal
 from typing import Any, Literal, Self

@@ -6,10 +6,11 @@ A renderer is `render(plan, options) -> str | bytes`; it formats, it never compu
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Literal, Protocol
+
+import msgspec
 
 from titrate.errors import InputError
 from titrate.model import Plan
@@ -19,8 +20,7 @@ from titrate.model import Plan
 FHIR_INTENTS = ("proposal", "plan", "order")
 
 
-@dataclass(frozen=True)
-class RenderOptions:
+class RenderOptions(msgspec.Struct, frozen=True, kw_only=True):
     """Presentation choices that are not part of the plan."""
 
     color: bool = False
@@ -41,8 +41,7 @@ class RenderOptions:
     excel: bool = False
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(msgspec.Struct, frozen=True):
     name: str
     module: str
     extensions: tuple[str, ...]

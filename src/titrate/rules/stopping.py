@@ -11,16 +11,16 @@ it does not stop the drug.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
+
+import msgspec
 
 from titrate.citation import BASIS_TEXT
 from titrate.model import Plan, Sourced
 from titrate.rules.base import Context, Example, Hit, rule
 
 
-@dataclass(frozen=True)
-class Level:
+class Level(msgspec.Struct, frozen=True):
     """What one plan day gives: its largest single dose, its total and its dose count."""
 
     day: int
