@@ -326,6 +326,28 @@ def test_product_strengths_and_crcl_columns_reach_the_plan(tmp_path: Path) -> No
     assert result.exit_code == 2
 
 
+def test_a_first_dose_column_starts_day_1_there_and_a_wrong_time_is_that_rows_error(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "id,regimen,start,tz,first_dose\n"
+        "evening,baclofen,2026-12-01,UTC,20:00\n"
+        "whole,baclofen,2026-12-01,UTC,\n"
+        "wrong,baclofen,2026-12-01,UTC,14:30\n"
+    )
+    result = run("batch", str(write(tmp_path, "rows.csv", text)))
+    evening, whole, wrong = lines_of(result.stdout)
+    assert [len(evening["plan"]["doses"]), evening["plan"]["doses"][0]["at"]] == [
+        34,
+        "2026-12-01T20:00:00Z",
+    ]
+    assert len(whole["plan"]["doses"]) == 36
+    assert wrong["error"] == (
+        "first_dose: 14:30 is not a dose time of day 1 (its times: 08:00, 14:00, 20:00)"
+    )
+    assert result.exit_code == 2
+
+
 def test_reader_closing_the_pipe_stops_quietly(tmp_path: Path) -> None:
     import subprocess
     import sys

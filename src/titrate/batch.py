@@ -59,6 +59,7 @@ OPTION_COLUMNS = (
     "hepatic",
     "then",
     "indication",
+    "first_dose",
 )
 # A row with `from_mg` is a taper (`titrate taper`): these columns are its own.
 TAPER_COLUMNS = ("from_mg", "doses_per_day", "pace_percent")
@@ -460,6 +461,7 @@ class Planner:
                 strengths=fields.get("strengths"),
                 renal_adjust=_flag(fields.get("renal_adjust"), "renal_adjust"),
                 indication=fields.get("indication"),
+                first_dose=fields.get("first_dose"),
                 **patient,
             ).plan(self.catalog)
             return dump_json_bytes(taper), self._at_or_above(taper.findings, self.fail_on)
@@ -481,6 +483,7 @@ class Planner:
             renal_adjust=_flag(fields.get("renal_adjust"), "renal_adjust"),
             then=fields.get("then"),
             indication=fields.get("indication"),
+            first_dose=fields.get("first_dose"),
             **patient,
         )
         options = request.options()
