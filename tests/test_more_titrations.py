@@ -12,8 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.conftest import run
 
+from conftest import run
 from titrate.catalog import get_regimen
 
 START = "2026-12-01"

@@ -9,8 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.conftest import run
 
+from conftest import run
 from titrate import batch
 
 
