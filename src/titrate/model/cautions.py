@@ -34,7 +34,7 @@ class StepPace(Sourced, frozen=True, kw_only=True):
     """How much longer each titration step lasts when doses are reduced for kidney
     function: days × `days_factor`, rounded up to whole days."""
 
-    days_factor: str
+    days_factor: FractionText
 
 
 class BandDaily(Record, frozen=True, kw_only=True):

@@ -228,14 +228,7 @@ def taper_too_fast(ctx: Context) -> Iterator[Hit]:
                     f"after {held} day(s) (guidance: every {pace.every_days} days at the soonest)"
                 )
             if reasons:
-                start = " from the starting dose" if before.day == 0 else ""
-                yield Hit(
-                    f"Day {now.day}: {before.total_mg} → {now.total_mg} mg a day{start} "
-                    + " and ".join(reasons)
-                    + f" (taper pace: {pace_basis}).",
-                    pace,
-                    day=now.day,
-                )
+                yield _too_fast(before, now, reasons, pace_basis, pace)
         level_since = now.day
     yield from _too_short(ctx, levels, final_run_start)
 
@@ -280,14 +273,7 @@ def _frequency_too_fast(ctx: Context, levels: list[Level]) -> Iterator[Hit]:
             if held is not None and wanted is not None and held < wanted:
                 reasons.append(f"after {held} day(s) at {before.doses}× a day (guidance: {wanted})")
             if reasons:
-                start = " from the starting dose" if before.day == 0 else ""
-                yield Hit(
-                    f"Day {now.day}: {before.total_mg} → {now.total_mg} mg a day{start} "
-                    + " and ".join(reasons)
-                    + f" (taper pace: {basis}).",
-                    pace,
-                    day=now.day,
-                )
+                yield _too_fast(before, now, reasons, basis, pace)
         since = now.day
     if ctx.plan.ends == "stop" and levels and since is not None:
         last = levels[-1]
@@ -301,6 +287,18 @@ def _frequency_too_fast(ctx: Context, levels: list[Level]) -> Iterator[Hit]:
                 day=last.day,
             )
     yield from _too_short(ctx, levels, final_run_start)
+
+
+def _too_fast(before: Level, now: Level, reasons: list[str], basis: str, pace: Sourced) -> Hit:
+    """`Day 4: 60 → 45 mg a day from the starting dose by 15 mg and … (taper pace: …).`"""
+    start = " from the starting dose" if before.day == 0 else ""
+    return Hit(
+        f"Day {now.day}: {before.total_mg} → {now.total_mg} mg a day{start} "
+        + " and ".join(reasons)
+        + f" (taper pace: {basis}).",
+        pace,
+        day=now.day,
+    )
 
 
 def _too_short(ctx: Context, levels: list[Level], final_run_start: int | None) -> Iterator[Hit]:

@@ -48,7 +48,7 @@ class StepPace(Sourced):
     """How much longer each titration step lasts when doses are reduced for kidney
     function: days × `days_factor`, rounded up to whole days."""
 
-    days_factor: Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}(/[1-9][0-9]{0,5})?$")]
+    days_factor: FractionText
 
 
 class BandDaily(Strict):
